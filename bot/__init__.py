@@ -1,0 +1,1 @@
+"""magnet-bot core: configuration, domain services, delivery, scheduling, web and CLI."""

@@ -1,0 +1,163 @@
+"""Composition root: settings -> engine, services, Application; and the bot's lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.config import ConfigError, Settings
+from bot.context import BotData, MagnetContext, Services
+from bot.i18n import I18n
+from bot.processing import PerResidentProcessor
+from bot.ratelimit import RetryingRateLimiter
+from bot.services.hubs import HubService
+from bot.services.residents import ResidentService
+from bot.services.roles import RoleService
+from handlers import ALLOWED_UPDATES, register
+from handlers.menu import set_command_menus
+from storage import migrate
+from storage.db import create_engine, create_sessionmaker
+
+# Opt in to timedelta-valued durations now (RetryAfter.retry_after) rather than warnings.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+log = logging.getLogger(__name__)
+
+MagnetApplication = Application[Any, MagnetContext, Any, Any, BotData, Any]
+
+
+def file_url_for(api_url: str) -> str:
+    """Telegram serves files under /file/bot<token>/ beside /bot<token>/."""
+    base = api_url.rstrip("/")
+    return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
+
+
+async def open_services(settings: Settings) -> Services:
+    engine = create_engine(settings.database_url)
+    try:
+        if settings.should_auto_migrate:
+            await migrate.upgrade(engine)
+        elif not await migrate.is_current(engine):
+            raise ConfigError("the database schema is not current: run `magnet-bot migrate` first")
+    except BaseException:
+        await engine.dispose()
+        raise
+    sessions = create_sessionmaker(engine)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        i18n=I18n(settings.tz, settings.default_locale),
+        residents=ResidentService(sessions, settings.admin_ids),
+        roles=RoleService(sessions),
+        hubs=HubService(sessions),
+    )
+
+
+def build_application(
+    settings: Settings, *, on_update_done: Callable[[int], None] | None = None
+) -> MagnetApplication:
+    async def post_init(application: MagnetApplication) -> None:
+        services = await open_services(settings)
+        application.bot_data.services = services
+        await set_command_menus(application.bot, services.i18n, settings.admin_ids)
+
+    async def post_shutdown(application: MagnetApplication) -> None:
+        services = application.bot_data.services
+        if services is not None:
+            await services.engine.dispose()
+            application.bot_data.services = None
+
+    application = (
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(settings.bot_api_url)
+        .base_file_url(file_url_for(settings.bot_api_url))
+        .context_types(ContextTypes(context=MagnetContext, bot_data=BotData))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                tzinfo=settings.tz,
+            )
+        )
+        .concurrent_updates(PerResidentProcessor(64, on_done=on_update_done))
+        .rate_limiter(RetryingRateLimiter())
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    register(application)
+    return application  # type: ignore[return-value]
+
+
+class BotRuntime:
+    """Start and stop the bot in long-polling mode inside an already running event loop."""
+
+    def __init__(self, settings: Settings, *, on_update_done: Callable[[int], None] | None = None):
+        self.settings = settings
+        self.application = build_application(settings, on_update_done=on_update_done)
+        self._started = False
+
+    @property
+    def services(self) -> Services:
+        services = self.application.bot_data.services
+        assert services is not None
+        return services
+
+    async def start(self) -> None:
+        app = self.application
+        await app.initialize()
+        try:
+            assert app.post_init is not None
+            await app.post_init(app)
+            assert app.updater is not None
+            await app.updater.start_polling(
+                timeout=int(self.settings.poll_timeout), allowed_updates=ALLOWED_UPDATES
+            )
+            await app.start()
+        except BaseException:
+            await self._shutdown()
+            raise
+        self._started = True
+        log.info("magnet-bot is running as @%s", app.bot.username)
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        app = self.application
+        with contextlib.suppress(RuntimeError):
+            await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+    async def __aenter__(self) -> BotRuntime:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def run_until_signalled(self) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with self:
+            await stop.wait()
+            log.info("stopping: finishing the updates in hand")

@@ -1,0 +1,144 @@
+"""The `magnet-bot` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+log = logging.getLogger("magnet-bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="magnet-bot", description="The MAGNET Telegram bot for Celje and Prebold."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (long polling), configured from MAGNET_* variables")
+    migrate = sub.add_parser("migrate", help="apply the database migrations")
+    migrate.add_argument("--revision", default="head", help="target revision (default: head)")
+    demo = sub.add_parser("demo", help="play residents against a local emulator; no token needed")
+    demo.add_argument("--verbose", action="store_true", help="also print the bot's log")
+    hubs = sub.add_parser("hubs", help="list the hubs or set a hub's street address")
+    hubs_sub = hubs.add_subparsers(dest="hubs_command", required=True)
+    hubs_sub.add_parser("list")
+    address = hubs_sub.add_parser("set-address")
+    address.add_argument("code")
+    address.add_argument("address")
+    i18n = sub.add_parser("i18n", help="translation workflow")
+    i18n.add_argument("action", choices=["update", "check", "compile"])
+    revision = sub.add_parser("db-revision", help="(developers) autogenerate a migration")
+    revision.add_argument("message")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ConfigError as exc:
+        print(f"magnet-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "i18n":
+        return _i18n(args.action)
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        setup_logging("INFO" if args.verbose else "WARNING")
+        return asyncio.run(run_demo())
+    settings = load_settings()
+    secrets = [settings.bot_token.get_secret_value()] if settings.bot_token else []
+    setup_logging(settings.log_level, secrets)
+    if args.command == "run":
+        return asyncio.run(_run(settings))
+    if args.command == "migrate":
+        return asyncio.run(_migrate(settings, args.revision))
+    if args.command == "hubs":
+        return asyncio.run(_hubs(settings, args))
+    if args.command == "db-revision":
+        return asyncio.run(_revision(settings, args.message))
+    raise AssertionError(args.command)
+
+
+async def _run(settings: Settings) -> int:
+    from bot.app import BotRuntime
+
+    settings.token()  # fail early and clearly without a token
+    await BotRuntime(settings).run_until_signalled()
+    return 0
+
+
+async def _migrate(settings: Settings, revision: str) -> int:
+    from storage import migrate
+    from storage.db import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        before = await migrate.current_revision(engine)
+        await migrate.upgrade(engine, revision)
+        after = await migrate.current_revision(engine)
+    finally:
+        await engine.dispose()
+    print(f"database at revision {after} (was {before or 'empty'})")
+    return 0
+
+
+async def _hubs(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import open_services
+
+    services = await open_services(settings)
+    try:
+        if args.hubs_command == "set-address" and not await services.hubs.set_address(
+            args.code, args.address
+        ):
+            print(f"no hub with code {args.code!r}", file=sys.stderr)
+            return 1
+        for hub in await services.hubs.list_hubs():
+            print(f"{hub.code:10} {hub.name_sl:20} {hub.address}")
+    finally:
+        await services.engine.dispose()
+    return 0
+
+
+async def _revision(settings: Settings, message: str) -> int:
+    from storage import migrate
+    from storage.db import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        await migrate.autogenerate(engine, message)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def _i18n(action: str) -> int:
+    from bot import i18n_tools
+
+    if action == "update":
+        for locale, missing in i18n_tools.update_catalogs().items():
+            print(f"{locale}: {missing} untranslated")
+        return 0
+    if action == "check":
+        problems = i18n_tools.check_catalogs()
+        for problem in problems:
+            print(problem)
+        return 1 if problems else 0
+    for path in i18n_tools.compile_catalogs():
+        print(f"compiled {path.name} for {path.parent.parent.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Settings from the environment (and an optional `.env` file), validated once at start."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+SUPPORTED_LOCALES = ("sl", "en")
+
+_ENV_NAMES = {
+    "bot_token": "MAGNET_BOT_TOKEN",
+    "database_url": "MAGNET_DATABASE_URL",
+    "bot_api_url": "MAGNET_BOT_API_URL",
+    "admin_ids": "MAGNET_ADMIN_IDS",
+    "coordinator_chat_id": "MAGNET_COORDINATOR_CHAT_ID",
+    "default_locale": "MAGNET_DEFAULT_LOCALE",
+    "timezone": "MAGNET_TIMEZONE",
+    "log_level": "MAGNET_LOG_LEVEL",
+    "auto_migrate": "MAGNET_AUTO_MIGRATE",
+}
+
+
+class ConfigError(Exception):
+    """The environment does not describe a runnable bot; the message says what to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MAGNET_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = None
+    database_url: str = "sqlite+aiosqlite:///magnet-bot.sqlite3"
+    bot_api_url: str = TELEGRAM_API_URL
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    coordinator_chat_id: int | None = None
+    default_locale: Literal["sl", "en"] = "sl"
+    timezone: str = "Europe/Ljubljana"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # None: migrate automatically on SQLite only; PostgreSQL deployments run `magnet-bot migrate`.
+    auto_migrate: bool | None = None
+    poll_timeout: float = Field(default=10.0, ge=0, le=50)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError as exc:
+                raise ValueError(
+                    "expected comma-separated numeric Telegram user ids, e.g. 1234,5678"
+                ) from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https:// (e.g. http://127.0.0.1:8081/bot)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use e.g. Europe/Ljubljana)") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def should_auto_migrate(self) -> bool:
+        return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+    def token(self) -> str:
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise ConfigError(
+                "MAGNET_BOT_TOKEN is not set: get a token from @BotFather "
+                "(or try `magnet-bot demo`, which needs none)"
+            )
+        return self.bot_token.get_secret_value().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste (postgres://, sqlite:///) and pick the async drivers."""
+    for prefix, replacement in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite:///", "sqlite+aiosqlite:///"),
+    ):
+        if url.startswith(prefix):
+            return replacement + url[len(prefix) :]
+    if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        return url
+    raise ValueError(
+        "must be a sqlite:///FILE or postgresql://USER@HOST/DB URL "
+        "(drivers aiosqlite and asyncpg are used)"
+    )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            name = _ENV_NAMES.get(field, f"MAGNET_{field.upper()}")
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,61 @@
+"""Typed dependencies for handlers: the services (per application) and resident/translator (per update)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.i18n import I18n, Translator
+from bot.services.hubs import HubService
+from bot.services.residents import ResidentService, ResidentView
+from bot.services.roles import RoleService
+
+if TYPE_CHECKING:
+    from telegram import Update  # noqa: F401
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    residents: ResidentService
+    roles: RoleService
+    hubs: HubService
+
+
+class BotData:
+    """application.bot_data: filled in post_init, when the engine exists."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+
+class MagnetContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """One context per update: the gate (group -1) fills `resident` and `tr` for the handlers."""
+
+    def __init__(
+        self, application: Application[Any, Any, Any, Any, Any, Any], chat_id=None, user_id=None
+    ):  # type: ignore[no-untyped-def]
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self.resident: ResidentView | None = None
+        self._tr: Translator | None = None
+
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.services
+        assert services is not None, "services are created in post_init"
+        return services
+
+    @property
+    def tr(self) -> Translator:
+        return self._tr if self._tr is not None else self.services.i18n.get(None)
+
+    @tr.setter
+    def tr(self, value: Translator) -> None:
+        self._tr = value

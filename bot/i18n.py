@@ -1,0 +1,105 @@
+"""Translations: catalogs loaded once, a Translator handed out per locale (no global locale)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from bot.config import SUPPORTED_LOCALES
+
+DOMAIN = "messages"
+
+
+def locales_dir() -> Path:
+    return Path(str(resources.files("locales")))
+
+
+def resolve_locale(chosen: str | None, telegram_code: str | None, default: str = "sl") -> str:
+    """The resident's choice wins; else Telegram's language: Slovenian stays, the rest is English."""
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    if telegram_code:
+        return "sl" if telegram_code.lower().split("-")[0] == "sl" else "en"
+    return default
+
+
+def _load(locale: str, directory: Path) -> Translations:
+    """Prefer a compiled .mo that is newer than its .po; otherwise compile in memory."""
+    base = directory / locale / "LC_MESSAGES"
+    po_path, mo_path = base / f"{DOMAIN}.po", base / f"{DOMAIN}.mo"
+    if mo_path.exists() and (
+        not po_path.exists() or mo_path.stat().st_mtime >= po_path.stat().st_mtime
+    ):
+        with mo_path.open("rb") as fp:
+            return Translations(fp, domain=DOMAIN)
+    with po_path.open("rb") as fp:
+        catalog = read_po(fp, locale=locale, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Everything locale-specific a handler needs: messages, plurals, dates in the town's zone."""
+
+    locale: str
+    translations: Translations
+    tz: ZoneInfo
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.translations.ngettext(singular, plural, n)
+
+    def datetime(self, value: datetime, fmt: str = "medium") -> str:
+        return format_datetime(value, fmt, tzinfo=self.tz, locale=self.locale)
+
+    def date(self, value: date | datetime, fmt: str = "long") -> str:
+        if isinstance(value, datetime):
+            value = value.astimezone(self.tz).date()
+        return format_date(value, fmt, locale=self.locale)
+
+    def time(self, value: datetime, fmt: str = "short") -> str:
+        return format_time(value, fmt, tzinfo=self.tz, locale=self.locale)
+
+    def when(self, value: datetime) -> str:
+        """A moment as people write it: "22. november 2026 ob 15:30", "22 November 2026 at 15:30"."""
+        return self.gettext("%(date)s at %(time)s") % {
+            "date": self.date(value, "long"),
+            "time": self.time(value),
+        }
+
+    @property
+    def language_name(self) -> str:
+        return Locale.parse(self.locale).get_display_name(self.locale) or self.locale
+
+
+class I18n:
+    def __init__(self, tz: ZoneInfo, default_locale: str = "sl", directory: Path | None = None):
+        directory = directory or locales_dir()
+        self.default_locale = default_locale
+        self._translators = {
+            locale: Translator(locale, _load(locale, directory), tz) for locale in SUPPORTED_LOCALES
+        }
+
+    def get(self, locale: str | None) -> Translator:
+        return (
+            self._translators.get(locale or self.default_locale)
+            or self._translators[self.default_locale]
+        )
+
+    def resolve(self, chosen: str | None, telegram_code: str | None) -> Translator:
+        return self.get(resolve_locale(chosen, telegram_code, self.default_locale))

@@ -1,0 +1,160 @@
+"""Replies to residents paced under Telegram's limits; a 429 delays only the request that got it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+NOT_SENDS = frozenset({"sendChatAction"})
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def is_send(endpoint: str) -> bool:
+    return (endpoint.startswith("send") and endpoint not in NOT_SENDS) or endpoint in (
+        "copyMessage",
+        "forwardMessage",
+    )
+
+
+@dataclass(frozen=True)
+class Limits:
+    global_count: int = 30
+    global_window: float = 1.0
+    private_count: int = 3
+    private_window: float = 1.0
+    group_count: int = 20
+    group_window: float = 60.0
+
+
+class SlidingWindow:
+    def __init__(self, count: int, seconds: float):
+        self.count, self.seconds = count, seconds
+        self.times: deque[float] = deque()
+
+    def wait_time(self, now: float) -> float:
+        while self.times and self.times[0] <= now - self.seconds:
+            self.times.popleft()
+        return 0.0 if len(self.times) < self.count else self.times[0] + self.seconds - now
+
+    def record(self, at: float) -> None:
+        self.times.append(at)
+
+    async def reserve(self) -> None:
+        # Time-based: nothing else would wake us, so sleeping until the window frees is right.
+        while (wait := self.wait_time(time.monotonic())) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(wait)
+        self.record(time.monotonic())
+
+
+class _Chat:
+    __slots__ = ("lock", "window")
+
+    def __init__(self, window: SlidingWindow):
+        self.lock = asyncio.Lock()
+        self.window = window
+
+
+class RetryingRateLimiter(BaseRateLimiter[int]):
+    """Unlike AIORateLimiter, which pauses the whole bot on a 429, this waits per chat."""
+
+    def __init__(self, limits: Limits | None = None, max_retries: int = 3):
+        self.limits = limits or Limits()
+        self.max_retries = max_retries
+        self._global = SlidingWindow(self.limits.global_count, self.limits.global_window)
+        self._chats: dict[int, _Chat] = {}
+        self._calls = 0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    def _chat(self, chat_id: int) -> _Chat:
+        self._calls += 1
+        if self._calls % 1000 == 0:
+            self._forget_idle()
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            limits = self.limits
+            window = (
+                SlidingWindow(limits.group_count, limits.group_window)
+                if chat_id < 0
+                else SlidingWindow(limits.private_count, limits.private_window)
+            )
+            chat = self._chats[chat_id] = _Chat(window)
+        return chat
+
+    def _forget_idle(self) -> None:
+        now = time.monotonic()
+        for chat_id, chat in list(self._chats.items()):
+            if not chat.lock.locked() and chat.window.wait_time(now) == 0 and not chat.window.times:
+                del self._chats[chat_id]
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = data.get("chat_id")
+        if not is_send(endpoint) or not isinstance(chat_id, int):
+            return await self._with_retries(callback, args, kwargs, endpoint, data, rate_limit_args)
+        chat = self._chat(chat_id)
+        async with chat.lock:
+            while (wait := chat.window.wait_time(time.monotonic())) > 0:  # noqa: ASYNC110
+                await asyncio.sleep(wait)
+            await self._global.reserve()
+            try:
+                return await self._with_retries(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            finally:
+                # Counted from when Telegram answered, so our window is never ahead of theirs.
+                chat.window.record(time.monotonic())
+
+    async def _with_retries(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        max_retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        attempt = 0
+        while True:
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt >= max_retries:
+                    raise
+                attempt += 1
+                delay = retry_seconds(exc)
+                log.warning(
+                    "429 on %s to chat %s: waiting %.0f s (attempt %d)",
+                    endpoint,
+                    data.get("chat_id"),
+                    delay,
+                    attempt,
+                )
+                await asyncio.sleep(delay)

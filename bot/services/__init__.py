@@ -1,0 +1,1 @@
+"""Domain services: each method owns one transaction and returns plain dataclasses."""

@@ -1,0 +1,56 @@
+"""The Telegram layer. Only this module knows the handler groups and their order."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from handlers import admin, fallback, help, language, membership, onboarding, settings
+from handlers.codec import matcher
+from handlers.errors import handle_error
+from handlers.gate import gate
+from handlers.menu import names
+
+GATE, FEATURES = -1, 0
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+    def command(name: str, callback) -> CommandHandler:  # type: ignore[no-untyped-def,type-arg]
+        return CommandHandler(names(name), callback, filters=private)
+
+    application.add_handler(TypeHandler(Update, gate), group=GATE)
+    application.add_handlers(
+        [
+            command("start", onboarding.start),
+            command("help", help.show_help),
+            command("settings", settings.show_settings),
+            command("language", language.choose_language),
+            command("grant", admin.grant_role),
+            command("revoke", admin.revoke_role),
+            command("roles", admin.list_roles),
+            CallbackQueryHandler(onboarding.onboarding_button, pattern=matcher("ob")),
+            CallbackQueryHandler(settings.settings_button, pattern=matcher("set")),
+            CallbackQueryHandler(language.set_language, pattern=matcher("lang")),
+            CallbackQueryHandler(help.menu_button, pattern=matcher("menu")),
+            ChatMemberHandler(membership.track_membership, ChatMemberHandler.MY_CHAT_MEMBER),
+            # Fallbacks: last in the group, so every feature above had its chance.
+            MessageHandler(private & filters.COMMAND, fallback.unknown_command),
+            MessageHandler(private & filters.TEXT, fallback.stray_text),
+            MessageHandler(private & ~filters.TEXT, fallback.unsupported_media),
+            CallbackQueryHandler(fallback.unknown_button),
+        ],
+        group=FEATURES,
+    )
+    application.add_error_handler(handle_error)

@@ -1,0 +1,125 @@
+"""Shared bits of the Telegram layer: replying, keyboards, role and onboarding checks."""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from bot.context import MagnetContext
+from bot.domain import Role
+
+log = logging.getLogger(__name__)
+
+Button = tuple[str, str]  # label, callback data
+Handler = Callable[[Update, MagnetContext], Awaitable[Any]]
+
+escape = html.escape
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def in_rows(buttons: Sequence[Button], per_row: int) -> list[list[Button]]:
+    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+async def send(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(text, reply_markup=markup)
+
+
+async def show(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Edit the message whose button was pressed; otherwise send a new one."""
+    query = update.callback_query
+    if query is not None and query.message is not None and query.message.is_accessible:
+        try:
+            edited = await query.edit_message_text(text, reply_markup=markup)
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return None
+            if "message to edit not found" not in exc.message.lower():
+                raise
+        else:
+            return edited if isinstance(edited, Message) else None
+    return await send(update, text, markup)
+
+
+async def answer(update: Update, text: str | None = None, alert: bool = False) -> None:
+    """Stop the button's spinner; every callback query gets exactly one answer."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=alert)
+
+
+async def stale_button(update: Update, context: MagnetContext, reason: str) -> None:
+    """A button we no longer (or never) offered: say so and move on."""
+    user = update.effective_user
+    log.info(
+        "stale or forged button from user %s: %s",
+        user.id if user else "?",
+        reason,
+    )
+    await answer(update, context.tr.gettext("This button is no longer valid."), alert=False)
+
+
+def requires_role(role: Role) -> Callable[[Handler], Handler]:
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def wrapper(update: Update, context: MagnetContext) -> Any:
+            resident = context.resident
+            if resident is None or not resident.has_role(role):
+                user = update.effective_user
+                log.warning(
+                    "user %s tried %s without the %s role",
+                    user.id if user else "?",
+                    handler.__name__,
+                    role.value,
+                )
+                tr = context.tr
+                messages = {
+                    Role.ADMIN: tr.gettext("Sorry, only administrators can do that."),
+                    Role.COORDINATOR: tr.gettext("Sorry, only coordinators can do that."),
+                    Role.STAFF: tr.gettext("Sorry, only staff can do that."),
+                }
+                await answer(update)
+                await send(update, messages.get(role, tr.gettext("Sorry, you can't do that.")))
+                return None
+            return await handler(update, context)
+
+        return wrapper
+
+    return decorate
+
+
+def requires_onboarding(handler: Handler) -> Handler:
+    """Features that need a profile wait until onboarding (and current consent) is done."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: MagnetContext) -> Any:
+        resident = context.resident
+        if resident is None:
+            return None
+        if not resident.onboarded:
+            from handlers.onboarding import resume_onboarding
+
+            await answer(update)
+            await send(update, context.tr.gettext("Let's finish setting you up first."))
+            await resume_onboarding(update, context)
+            return None
+        return await handler(update, context)
+
+    return wrapper

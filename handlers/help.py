@@ -1,0 +1,67 @@
+"""/help (/pomoc) and the main menu's buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import MagnetContext
+from bot.domain import Role
+from handlers import screens
+from handlers.codec import decode
+from handlers.common import answer, escape, send, stale_button
+from handlers.language import choose_language
+from handlers.settings import show_settings
+
+
+def help_text(context: MagnetContext) -> str:
+    tr = context.tr
+
+    def line(name: str, text: str) -> str:
+        return f"{screens.command(tr, name)} – {escape(text)}"
+
+    lines = [
+        f"<b>{escape(tr.gettext('MAGNET bot: help'))}</b>",
+        "",
+        line("start", tr.gettext("start, or come back to the main menu")),
+        line(
+            "settings",
+            tr.gettext(
+                "change where you live, your age group, status and topics, or withdraw consent"
+            ),
+        ),
+        line("language", tr.gettext("switch between Slovenian and English")),
+        line("help", tr.gettext("this message")),
+    ]
+    resident = context.resident
+    if resident is not None and resident.has_role(Role.ADMIN):
+        lines += [
+            "",
+            f"<b>{escape(tr.gettext('For administrators'))}</b>",
+            line("grant", tr.gettext("give someone the coordinator or staff role")),
+            line("revoke", tr.gettext("take a role away")),
+            line("roles", tr.gettext("list who has which role")),
+        ]
+    about = tr.gettext(
+        "The bot is run by the Municipality of Celje and the Municipality of Prebold as part "
+        "of the MAGNET project. Your data is used only as described when you agreed."
+    )
+    lines += ["", escape(about)]
+    return "\n".join(lines)
+
+
+async def show_help(update: Update, context: MagnetContext) -> None:
+    await answer(update)
+    await send(update, help_text(context), screens.main_menu(context.tr))
+
+
+async def menu_button(update: Update, context: MagnetContext) -> None:
+    callback = decode(update.callback_query.data if update.callback_query else None)
+    action = callback.action if callback else None
+    if action == "settings":
+        await show_settings(update, context)
+    elif action == "language":
+        await choose_language(update, context)
+    elif action == "help":
+        await show_help(update, context)
+    else:
+        await stale_button(update, context, f"menu action {action}")

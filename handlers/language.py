@@ -1,0 +1,45 @@
+"""/language (/jezik): Slovenian or English, at any time, even before consent."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import MagnetContext
+from bot.domain import Role
+from bot.services.residents import InvalidChoice
+from handlers import screens
+from handlers.codec import decode
+from handlers.common import answer, escape, show, stale_button
+from handlers.menu import set_chat_menu
+from handlers.onboarding import resume_onboarding
+
+
+async def choose_language(update: Update, context: MagnetContext) -> None:
+    await answer(update)
+    await show(update, *screens.language_screen(context.tr))
+
+
+async def set_language(update: Update, context: MagnetContext) -> None:
+    callback = decode(update.callback_query.data if update.callback_query else None)
+    resident = context.resident
+    if callback is None or resident is None:
+        return
+    locale = callback.arg(0) or ""
+    try:
+        context.resident = resident = await context.services.residents.set_locale(
+            resident.telegram_id, locale
+        )
+    except InvalidChoice:
+        await stale_button(update, context, f"language {locale}")
+        return
+    tr = context.tr = context.services.i18n.get(locale)
+    await answer(update)
+    await show(update, escape(tr.gettext("I will speak English with you from now on.")))
+    await set_chat_menu(
+        context.bot,
+        context.services.i18n,
+        resident.telegram_id,
+        locale,
+        is_admin=resident.has_role(Role.ADMIN),
+    )
+    await resume_onboarding(update, context)

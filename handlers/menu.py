@@ -1,0 +1,72 @@
+"""Command names (with Slovenian aliases) and the command menus set per language and role."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
+from telegram.ext import ExtBot
+
+from bot.domain import N_
+from bot.i18n import I18n
+
+log = logging.getLogger(__name__)
+
+# English command -> Slovenian alias; both always work, the menu shows the resident's language.
+ALIASES = {
+    "start": "start",
+    "help": "pomoc",
+    "settings": "nastavitve",
+    "language": "jezik",
+    "grant": "dodeli",
+    "revoke": "odvzemi",
+    "roles": "vloge",
+}
+
+RESIDENT_MENU = (
+    ("start", N_("Start or return to the main menu")),
+    ("settings", N_("Your profile, topics and consent")),
+    ("language", N_("Slovenščina / English")),
+    ("help", N_("What this bot can do")),
+)
+ADMIN_MENU = (
+    ("grant", N_("Give someone a role")),
+    ("revoke", N_("Take a role away")),
+    ("roles", N_("Who has which role")),
+)
+
+
+def command_name(name: str, locale: str) -> str:
+    return ALIASES.get(name, name) if locale == "sl" else name
+
+
+def names(name: str) -> list[str]:
+    """Both spellings, for CommandHandler."""
+    return sorted({name, ALIASES.get(name, name)})
+
+
+def _commands(i18n: I18n, locale: str, entries: tuple[tuple[str, str], ...]) -> list[BotCommand]:
+    tr = i18n.get(locale)
+    return [BotCommand(command_name(name, locale), tr.gettext(text)) for name, text in entries]
+
+
+async def set_command_menus(bot: ExtBot[None], i18n: I18n, admin_ids: frozenset[int]) -> None:
+    """English is the default menu; Telegram shows the Slovenian one to Slovenian clients."""
+    await bot.set_my_commands(_commands(i18n, "en", RESIDENT_MENU))
+    await bot.set_my_commands(_commands(i18n, "sl", RESIDENT_MENU), language_code="sl")
+    for admin_id in admin_ids:
+        await set_chat_menu(bot, i18n, admin_id, i18n.default_locale, is_admin=True)
+
+
+async def set_chat_menu(
+    bot: ExtBot[None], i18n: I18n, chat_id: int, locale: str, *, is_admin: bool = False
+) -> None:
+    """A resident who chose a language gets that menu whatever their Telegram client speaks."""
+    entries = RESIDENT_MENU + (ADMIN_MENU if is_admin else ())
+    try:
+        await bot.set_my_commands(
+            _commands(i18n, locale, entries), scope=BotCommandScopeChat(chat_id)
+        )
+    except TelegramError as exc:  # an admin who never opened the chat yet
+        log.info("could not set the command menu for chat %s: %s", chat_id, exc)

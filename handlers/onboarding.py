@@ -1,0 +1,232 @@
+"""/start and onboarding: greeting, consent, municipality, age, status, topics, main menu."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.context import MagnetContext
+from bot.domain import Role, Step
+from bot.services.residents import InvalidChoice, ResidentView
+from handlers import screens
+from handlers.codec import Callback, decode
+from handlers.common import answer, escape, send, show, stale_button
+from handlers.deeplinks import act_on_payload, valid_payload
+from handlers.menu import set_chat_menu
+
+log = logging.getLogger(__name__)
+
+
+def _first_name(update: Update) -> str:
+    return update.effective_user.first_name if update.effective_user else ""
+
+
+async def start(update: Update, context: MagnetContext) -> None:
+    resident = context.resident
+    if resident is None:
+        return
+    tr = context.tr
+    payload = valid_payload(context.args[0]) if context.args else None
+    if context.args and payload is None:
+        log.info("ignored an unknown start payload from user %s", resident.telegram_id)
+    if resident.has_role(Role.ADMIN):
+        # Telegram only accepts a chat-scoped menu once the admin has opened the chat.
+        await set_chat_menu(
+            context.bot, context.services.i18n, resident.telegram_id, tr.locale, is_admin=True
+        )
+    if resident.onboarded:
+        if payload:
+            await act_on_payload(update, context, payload)
+            return
+        greeting = tr.gettext("Welcome back, %(name)s!") % {"name": _first_name(update)}
+        await send(update, *screens.menu_screen(tr, greeting))
+        return
+    if payload and resident.consent_version is not None:
+        await context.services.residents.remember_payload(resident.telegram_id, payload)
+        payload = None  # stored; the consent button need not carry it
+    if resident.step == Step.CONSENT and resident.consent_version is None:
+        await send(update, escape(_greeting(context, update)))
+    else:
+        await send(update, escape(tr.gettext("Let's continue where we left off.")))
+    await resume_onboarding(update, context, payload)
+
+
+def _greeting(context: MagnetContext, update: Update) -> str:
+    return context.tr.gettext(
+        "Hello, %(name)s! 👋\n\n"
+        "I am the MAGNET bot of Celje and Prebold. I will tell you about RealLife Learning "
+        "Labs and events at the MAGNET Hub in Celje and the MiniHub in Prebold on the topics "
+        "you choose, and now and then ask what would make you stay in, leave or come back "
+        "to our towns."
+    ) % {"name": _first_name(update)}
+
+
+async def resume_onboarding(
+    update: Update, context: MagnetContext, payload: str | None = None, *, edit: bool = False
+) -> None:
+    """Show the screen of the step the resident is at (the database says which)."""
+    resident = context.resident
+    assert resident is not None
+    tr = context.tr
+    if resident.needs_consent or resident.step in (Step.CONSENT, Step.DECLINED):
+        screen = screens.consent_screen(tr, resident, payload)
+    elif resident.step == Step.DONE:
+        screen = screens.menu_screen(tr)
+    else:
+        screen = screens.onboarding_question(tr, resident)
+    if edit:
+        await show(update, *screen)
+    else:
+        await send(update, *screen)
+
+
+async def onboarding_button(update: Update, context: MagnetContext) -> None:
+    callback = decode(update.callback_query.data if update.callback_query else None)
+    resident = context.resident
+    if callback is None or resident is None:
+        return
+    handlers = {
+        "consent": _consent,
+        "lang": _language,
+        "ans": _answer,
+        "topic": _toggle_topic,
+        "done": _done,
+    }
+    handler = handlers.get(callback.action)
+    if handler is None:
+        await stale_button(update, context, f"unknown onboarding action {callback.action}")
+        return
+    await handler(update, context, resident, callback)
+
+
+async def _consent(
+    update: Update, context: MagnetContext, resident: ResidentView, callback: Callback
+) -> None:
+    residents = context.services.residents
+    tr = context.tr
+    if not (resident.needs_consent or resident.step in (Step.CONSENT, Step.DECLINED)):
+        await answer(update, tr.gettext("You have already agreed."))
+        await resume_onboarding(update, context)
+        return
+    if callback.arg(0) == "no":
+        context.resident = await residents.decline_consent(resident.telegram_id)
+        await answer(update)
+        text = tr.gettext(
+            "Understood: I won't store anything about you. If you change your mind, send %(start)s."
+        ) % {"start": "/start"}
+        await show(update, escape(text))
+        return
+    if callback.arg(0) != "yes":
+        await stale_button(update, context, f"consent answer {callback.arg(0)}")
+        return
+    updated = resident.consent_version is not None
+    context.resident = resident = await residents.accept_consent(resident.telegram_id)
+    payload = valid_payload(callback.arg(1) or "")
+    if payload:
+        await residents.remember_payload(resident.telegram_id, payload)
+    await answer(update)
+    assert resident.consented_at is not None
+    agreed = tr.gettext("✅ You agreed on %(date)s.") % {"date": tr.when(resident.consented_at)}
+    await show(update, f"{screens.consent_text(tr, updated)}\n\n<i>{escape(agreed)}</i>")
+    if resident.step == Step.DONE:
+        await _finish(update, context, resident)
+    else:
+        await resume_onboarding(update, context)
+
+
+async def _language(
+    update: Update, context: MagnetContext, resident: ResidentView, callback: Callback
+) -> None:
+    locale = callback.arg(0) or ""
+    try:
+        context.resident = resident = await context.services.residents.set_locale(
+            resident.telegram_id, locale
+        )
+    except InvalidChoice:
+        await stale_button(update, context, f"language {locale}")
+        return
+    context.tr = context.services.i18n.get(locale)
+    await answer(update)
+    payload = valid_payload(callback.arg(1) or "")
+    if resident.needs_consent or resident.step in (Step.CONSENT, Step.DECLINED):
+        await show(update, *screens.consent_screen(context.tr, resident, payload))
+    else:
+        await resume_onboarding(update, context, edit=True)
+
+
+async def _answer(
+    update: Update, context: MagnetContext, resident: ResidentView, callback: Callback
+) -> None:
+    step_code, code = callback.arg(0), callback.arg(1) or ""
+    if step_code != resident.step.value or resident.needs_consent:
+        await stale_button(update, context, f"answer for {step_code} at step {resident.step}")
+        await resume_onboarding(update, context)
+        return
+    try:
+        context.resident = await context.services.residents.answer(
+            resident.telegram_id, Step(step_code), code
+        )
+    except InvalidChoice:
+        await stale_button(update, context, f"invalid {step_code} code {code}")
+        return
+    await answer(update)
+    await resume_onboarding(update, context, edit=True)
+
+
+async def _toggle_topic(
+    update: Update, context: MagnetContext, resident: ResidentView, callback: Callback
+) -> None:
+    if resident.step != Step.TOPICS or resident.needs_consent:
+        await stale_button(update, context, f"topic toggle at step {resident.step}")
+        await resume_onboarding(update, context)
+        return
+    try:
+        context.resident = await context.services.residents.toggle_topic(
+            resident.telegram_id, callback.arg(0) or ""
+        )
+    except InvalidChoice:
+        await stale_button(update, context, f"invalid topic {callback.arg(0)}")
+        return
+    await answer(update)
+    await resume_onboarding(update, context, edit=True)
+
+
+async def _done(
+    update: Update, context: MagnetContext, resident: ResidentView, callback: Callback
+) -> None:
+    if resident.step != Step.TOPICS or resident.needs_consent:
+        await stale_button(update, context, f"topics done at step {resident.step}")
+        await resume_onboarding(update, context)
+        return
+    context.resident = resident = await context.services.residents.finish_topics(
+        resident.telegram_id
+    )
+    await answer(update)
+    tr = context.tr
+    await show(update, escape(screens.topics_summary(tr, resident.topics)))
+    await _finish(update, context, resident)
+
+
+async def _finish(update: Update, context: MagnetContext, resident: ResidentView) -> None:
+    tr = context.tr
+    greeting = tr.gettext("You're all set, %(name)s! 🎉") % {"name": _first_name(update)}
+    await send(update, *screens.menu_screen(tr, greeting))
+    payload = await context.services.residents.take_payload(resident.telegram_id)
+    if payload:
+        await act_on_payload(update, context, payload)
+
+
+async def onboarding_text(update: Update, context: MagnetContext) -> None:
+    """Typing where a button is expected: a polite re-ask with the same buttons."""
+    resident = context.resident
+    if resident is None or resident.onboarded:
+        return
+    if resident.step == Step.DECLINED:
+        text = context.tr.gettext(
+            "Understood: I won't store anything about you. If you change your mind, send %(start)s."
+        ) % {"start": "/start"}
+        await send(update, escape(text))
+        return
+    await send(update, escape(context.tr.gettext("Please choose one of the options below.")))
+    await resume_onboarding(update, context)

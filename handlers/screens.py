@@ -1,0 +1,183 @@
+"""What the resident sees: each screen as (text, keyboard), rendered with their translator."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardMarkup
+
+from bot.domain import (
+    AGE_BANDS,
+    LANGUAGES,
+    MUNICIPALITIES,
+    STATUSES,
+    TOPICS,
+    Choice,
+    Step,
+    label_of,
+)
+from bot.i18n import Translator
+from bot.services.residents import PROFILE_FIELDS, ResidentView
+from handlers.codec import encode
+from handlers.common import Button, escape, in_rows, keyboard
+
+Screen = tuple[str, InlineKeyboardMarkup | None]
+
+STEP_NUMBER = {Step.MUNICIPALITY: 1, Step.AGE_BAND: 2, Step.STATUS: 3, Step.TOPICS: 4}
+STEP_COUNT = 4
+
+
+def question(tr: Translator, step: Step) -> str:
+    return {
+        Step.MUNICIPALITY: tr.gettext("Where do you live?"),
+        Step.AGE_BAND: tr.gettext("How old are you?"),
+        Step.STATUS: tr.gettext("What do you do at the moment?"),
+        Step.TOPICS: tr.gettext("What would you like to hear about?"),
+    }[step]
+
+
+def command(tr: Translator, name: str) -> str:
+    """The command as the resident's menu shows it (Slovenian aliases for Slovenian residents)."""
+    from handlers.menu import command_name
+
+    return "/" + command_name(name, tr.locale)
+
+
+def consent_text(tr: Translator, updated: bool = False) -> str:
+    title = (
+        tr.gettext("We have updated how we handle your data")
+        if updated
+        else tr.gettext("Before we start: your data")
+    )
+    body = tr.gettext(
+        "If you agree, I will store:\n"
+        "• your Telegram ID and the language you use,\n"
+        "• where you live, your age group and what you do (chosen from a list),\n"
+        "• the topics you want to hear about.\n\n"
+        "Why: to send you only the news you choose, and to help the municipalities of "
+        "Celje and Prebold understand what their residents need. Answers are only ever "
+        "reported in groups of five people or more.\n\n"
+        "You can change your answers or withdraw your consent at any time in %(settings)s; "
+        "withdrawing deletes your profile. Until you agree, I keep only your Telegram ID "
+        "and the language you chose."
+    ) % {"settings": command(tr, "settings")}
+    return f"<b>{escape(title)}</b>\n\n{escape(body)}"
+
+
+def consent_screen(tr: Translator, resident: ResidentView, payload: str | None) -> Screen:
+    tail = (payload,) if payload else ()
+    other = "en" if tr.locale == "sl" else "sl"
+    other_label = label_of(LANGUAGES, other) or other
+    updated = resident.consent_version is not None
+    return consent_text(tr, updated), keyboard(
+        [
+            [
+                (tr.gettext("✅ I agree"), encode("ob", "consent", "yes", *tail)),
+                (tr.gettext("No, thanks"), encode("ob", "consent", "no")),
+            ],
+            [(f"🌐 {other_label}", encode("ob", "lang", other, *tail))],
+        ]
+    )
+
+
+def _progress(tr: Translator, step: Step) -> str:
+    return tr.gettext("Step %(number)d of %(count)d") % {
+        "number": STEP_NUMBER[step],
+        "count": STEP_COUNT,
+    }
+
+
+def choice_buttons(
+    tr: Translator, ns: str, step: Step, choices: Sequence[Choice], current: str | None
+) -> list[Button]:
+    return [
+        (
+            ("• " if c.code == current else "") + tr.gettext(c.label),
+            encode(ns, "ans", step.value, c.code),
+        )
+        for c in choices
+    ]
+
+
+def _per_row(step: Step) -> int:
+    return 2 if step == Step.AGE_BAND else 1
+
+
+def topic_buttons(tr: Translator, ns: str, chosen: frozenset[str]) -> list[list[Button]]:
+    return [
+        [(("✅ " if t.code in chosen else "▫️ ") + tr.gettext(t.label), encode(ns, "topic", t.code))]
+        for t in TOPICS
+    ]
+
+
+def onboarding_question(tr: Translator, resident: ResidentView) -> Screen:
+    step = resident.step
+    header = f"<i>{escape(_progress(tr, step))}</i>\n<b>{escape(question(tr, step))}</b>"
+    if step == Step.TOPICS:
+        hint = tr.gettext("Tap the topics you care about, then press Done.")
+        rows = topic_buttons(tr, "ob", resident.topics)
+        rows.append([(tr.gettext("Done ✔"), encode("ob", "done"))])
+        return f"{header}\n{escape(hint)}", keyboard(rows)
+    column, choices = PROFILE_FIELDS[step]
+    current = getattr(resident, column)
+    buttons = choice_buttons(tr, "ob", step, choices, current)
+    return header, keyboard(in_rows(buttons, _per_row(step)))
+
+
+def topic_names(tr: Translator, topics: frozenset[str]) -> str:
+    return ", ".join(tr.gettext(t.label) for t in TOPICS if t.code in topics)
+
+
+def topics_summary(tr: Translator, topics: frozenset[str]) -> str:
+    if not topics:
+        return tr.gettext(
+            "You haven't chosen any topics, so I will only write when something concerns everyone."
+        )
+    return tr.ngettext(
+        "You follow %(count)d topic: %(topics)s.",
+        "You follow %(count)d topics: %(topics)s.",
+        len(topics),
+    ) % {"count": len(topics), "topics": topic_names(tr, topics)}
+
+
+def main_menu(tr: Translator) -> InlineKeyboardMarkup:
+    return keyboard(
+        [
+            [
+                (tr.gettext("⚙️ Settings"), encode("menu", "settings")),
+                (tr.gettext("🌐 Language"), encode("menu", "language")),
+            ],
+            [(tr.gettext("❓ Help"), encode("menu", "help"))],
+        ]
+    )
+
+
+def menu_screen(tr: Translator, greeting: str | None = None) -> Screen:
+    prompt = escape(tr.gettext("What would you like to do?"))
+    text = f"{escape(greeting)}\n\n<b>{prompt}</b>" if greeting else f"<b>{prompt}</b>"
+    return text, main_menu(tr)
+
+
+def language_screen(tr: Translator) -> Screen:
+    buttons = [(c.label, encode("lang", "set", c.code)) for c in LANGUAGES]
+    return escape(tr.gettext("Choose your language:")), keyboard([buttons])
+
+
+def profile_lines(tr: Translator, resident: ResidentView) -> list[str]:
+    def value(choices: Sequence[Choice], code: str | None) -> str:
+        label = label_of(choices, code)
+        return tr.gettext(label) if label else "—"
+
+    rows = [
+        (tr.gettext("Language"), label_of(LANGUAGES, tr.locale) or tr.locale),
+        (tr.gettext("Municipality"), value(MUNICIPALITIES, resident.municipality)),
+        (tr.gettext("Age"), value(AGE_BANDS, resident.age_band)),
+        (tr.gettext("Status"), value(STATUSES, resident.status)),
+        (tr.gettext("Topics"), topic_names(tr, resident.topics) or "—"),
+    ]
+    lines = [f"{name}: {shown}" for name, shown in rows]
+    if resident.consented_at is not None:
+        lines.append(
+            tr.gettext("Consent given on %(date)s") % {"date": tr.when(resident.consented_at)}
+        )
+    return [escape(line) for line in lines]

@@ -1,0 +1,1 @@
+"""Gettext catalogs of magnet-bot (Slovenian first, English second)."""

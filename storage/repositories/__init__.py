@@ -1,0 +1,1 @@
+"""Repositories: SQL only, no commits; the services own the transactions."""

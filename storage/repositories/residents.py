@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Resident, ResidentTopic, utcnow
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+async def get_resident(
+    session: AsyncSession, telegram_id: int, *, lock: bool = False
+) -> Resident | None:
+    query = select(Resident).where(Resident.telegram_id == telegram_id)
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def add_resident_if_missing(session: AsyncSession, telegram_id: int) -> None:
+    """Insert a bare resident row; concurrent callers (other replicas) do not collide."""
+    now = utcnow()
+    stmt = (
+        _insert(session)(Resident)
+        .values(
+            telegram_id=telegram_id,
+            onboarding_step="consent",
+            is_active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[Resident.telegram_id])
+    )
+    await session.execute(stmt)
+
+
+async def update_resident(session: AsyncSession, telegram_id: int, **values: Any) -> None:
+    await session.execute(
+        update(Resident)
+        .where(Resident.telegram_id == telegram_id)
+        .values(updated_at=utcnow(), **values)
+    )
+
+
+async def list_topics(session: AsyncSession, resident_id: int) -> list[str]:
+    rows = await session.execute(
+        select(ResidentTopic.topic).where(ResidentTopic.resident_id == resident_id)
+    )
+    return sorted(rows.scalars())
+
+
+async def add_topic(session: AsyncSession, resident_id: int, topic: str) -> None:
+    stmt = (
+        _insert(session)(ResidentTopic)
+        .values(resident_id=resident_id, topic=topic)
+        .on_conflict_do_nothing()
+    )
+    await session.execute(stmt)
+
+
+async def delete_topic(session: AsyncSession, resident_id: int, topic: str) -> None:
+    await session.execute(
+        delete(ResidentTopic).where(
+            ResidentTopic.resident_id == resident_id, ResidentTopic.topic == topic
+        )
+    )
+
+
+async def delete_topics(session: AsyncSession, resident_id: int) -> None:
+    await session.execute(delete(ResidentTopic).where(ResidentTopic.resident_id == resident_id))
