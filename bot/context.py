@@ -54,6 +54,7 @@ class MagnetContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
 
     @property
     def tr(self) -> Translator:
+        """The resident's translator (set by the gate; the town's default before that)."""
         return self._tr if self._tr is not None else self.services.i18n.get(None)
 
     @tr.setter

@@ -18,10 +18,13 @@ async def handle_error(update: object, context: MagnetContext) -> None:
     log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or isinstance(context.error, Forbidden):
         return
-    try:
-        tr = context.tr
-    except AssertionError:  # services not ready yet
+    if context.bot_data.services is None:  # failed before start-up finished
         return
+    # Resolved as the gate does, since the gate itself may be what failed.
+    tr = context.services.i18n.resolve(
+        context.resident.locale if context.resident else None,
+        update.effective_user.language_code if update.effective_user else None,
+    )
     text = tr.gettext("Sorry, something went wrong on our side. Please try again in a moment.")
     try:
         if update.callback_query is not None:

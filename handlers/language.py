@@ -22,7 +22,10 @@ async def choose_language(update: Update, context: MagnetContext) -> None:
 async def set_language(update: Update, context: MagnetContext) -> None:
     callback = decode(update.callback_query.data if update.callback_query else None)
     resident = context.resident
-    if callback is None or resident is None:
+    if resident is None:
+        return
+    if callback is None:
+        await stale_button(update, context, "undecodable language button")
         return
     locale = callback.arg(0) or ""
     try:

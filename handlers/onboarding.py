@@ -84,7 +84,10 @@ async def resume_onboarding(
 async def onboarding_button(update: Update, context: MagnetContext) -> None:
     callback = decode(update.callback_query.data if update.callback_query else None)
     resident = context.resident
-    if callback is None or resident is None:
+    if resident is None:
+        return
+    if callback is None:
+        await stale_button(update, context, "undecodable onboarding button")
         return
     handlers = {
         "consent": _consent,
@@ -105,6 +108,9 @@ async def _consent(
 ) -> None:
     residents = context.services.residents
     tr = context.tr
+    if callback.arg(0) not in ("yes", "no"):
+        await stale_button(update, context, f"consent answer {callback.arg(0)}")
+        return
     if not (resident.needs_consent or resident.step in (Step.CONSENT, Step.DECLINED)):
         await answer(update, tr.gettext("You have already agreed."))
         await resume_onboarding(update, context)
@@ -116,9 +122,6 @@ async def _consent(
             "Understood: I won't store anything about you. If you change your mind, send %(start)s."
         ) % {"start": "/start"}
         await show(update, escape(text))
-        return
-    if callback.arg(0) != "yes":
-        await stale_button(update, context, f"consent answer {callback.arg(0)}")
         return
     updated = resident.consent_version is not None
     context.resident = resident = await residents.accept_consent(resident.telegram_id)

@@ -54,7 +54,10 @@ async def show_settings(update: Update, context: MagnetContext) -> None:
 async def settings_button(update: Update, context: MagnetContext) -> None:
     callback = decode(update.callback_query.data if update.callback_query else None)
     resident, tr = context.resident, context.tr
-    assert callback is not None and resident is not None
+    assert resident is not None
+    if callback is None:
+        await stale_button(update, context, "undecodable settings button")
+        return
     residents = context.services.residents
     back = (tr.gettext("« Back"), encode("set", "open"))
     action = callback.action

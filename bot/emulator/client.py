@@ -88,9 +88,12 @@ class EmulatedUser:
     async def click(
         self, label: str, message: Message | None = None, *, data: str | None = None
     ) -> list[Event]:
-        """Press a button by its label; `data` forges the callback data the button carries."""
-        target, button_data = self.find_button(label, message)
-        sent = data if data is not None else button_data
+        """Press a button by its label; `data` forges what it carries (or replays a stale one)."""
+        if data is not None and message is not None:
+            target, sent = message, data  # e.g. a second tap that arrives before the edit
+        else:
+            target, button_data = self.find_button(label, message)
+            sent = data if data is not None else button_data
         query: dict[str, str] = {}
 
         async def push() -> int:

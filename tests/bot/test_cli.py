@@ -1,0 +1,144 @@
+"""The `magnet-bot` command as a separate process, the way an operator runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.emulator import BotAPIEmulator, EmulatedUser, RateLimits
+
+TOKEN = "5555:RUN-TOKEN-must-never-be-logged"
+
+
+def _env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAGNET_")}
+    env.update(values)
+    return env
+
+
+def _cli(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+async def test_run_serves_residents_of_any_bot_api_server(tmp_path: Path) -> None:
+    async with BotAPIEmulator(TOKEN, limits=RateLimits()) as emulator:
+        env = _env(
+            MAGNET_BOT_TOKEN=TOKEN,
+            MAGNET_BOT_API_URL=emulator.base_url,
+            MAGNET_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+            MAGNET_LOG_LEVEL="DEBUG",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            env=env,
+            cwd=str(tmp_path),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            # The bot is ready once it has polled; no hook into it, so wait as a client would.
+            for _ in range(300):
+                if emulator.requests.get("getUpdates"):
+                    break
+                await asyncio.sleep(0.05)
+            assert emulator.requests.get("getUpdates"), "the bot never polled"
+            ana = EmulatedUser(emulator, 11, "Ana", "sl")
+            ben = EmulatedUser(emulator, 12, "Ben", "en")
+            sl_replies = await ana.send("/start")
+            en_replies = await ben.send("/start")
+            assert sl_replies[0].text.startswith("Pozdravljeni, Ana!")
+            assert sl_replies[1].buttons[0] == ("✅ Strinjam se", "Ne, hvala")
+            assert en_replies[0].text.startswith("Hello, Ben!")
+            assert en_replies[1].buttons[0] == ("✅ I agree", "No, thanks")
+            await ana.click("✅ Strinjam se")
+            assert "Kje živite?" in ana.last.text
+        finally:
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+        log = stderr.decode()
+        assert process.returncode == 0, log
+        assert "magnet-bot is running as @magnet_demo_bot" in log
+        assert "DEBUG" in log  # verbose logging, and still no token
+        assert TOKEN not in log and TOKEN not in stdout.decode()
+        assert "RUN-TOKEN" not in log
+
+
+def test_run_without_a_token_says_what_to_do(tmp_path: Path) -> None:
+    result = _cli("run", env=_env(), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "MAGNET_BOT_TOKEN is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_configuration_is_reported_per_variable(tmp_path: Path) -> None:
+    result = _cli("run", env=_env(MAGNET_TIMEZONE="Mars/Base", MAGNET_ADMIN_IDS="x"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "MAGNET_TIMEZONE: unknown time zone 'Mars/Base'" in result.stderr
+    assert "MAGNET_ADMIN_IDS:" in result.stderr
+
+
+def test_a_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("MAGNET_TIMEZONE=Nowhere/Land\n")
+    result = _cli("migrate", env=_env(), cwd=tmp_path)
+    assert result.returncode == 2 and "MAGNET_TIMEZONE" in result.stderr
+
+
+def test_migrate_on_sqlite_and_the_hubs_command(tmp_path: Path) -> None:
+    env = _env(MAGNET_DATABASE_URL=f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    result = _cli("migrate", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "database at revision 0002 (was empty)" in result.stdout
+    result = _cli(
+        "hubs", "set-address", "celje", "Ljubljanska cesta 1, 3000 Celje", env=env, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Ljubljanska cesta 1, 3000 Celje" in result.stdout
+    result = _cli("hubs", "set-address", "velenje", "x", env=env, cwd=tmp_path)
+    assert result.returncode == 1 and "no hub with code 'velenje'" in result.stderr
+
+
+async def test_postgres_must_be_migrated_before_run(postgres_url: str, tmp_path: Path) -> None:
+    async with BotAPIEmulator(TOKEN) as emulator:
+        env = _env(
+            MAGNET_BOT_TOKEN=TOKEN,
+            MAGNET_BOT_API_URL=emulator.base_url,
+            MAGNET_DATABASE_URL=postgres_url,
+        )
+        result = await asyncio.to_thread(_cli, "run", env=env, cwd=tmp_path)
+        assert result.returncode == 2
+        assert "run `magnet-bot migrate` first" in result.stderr
+        result = await asyncio.to_thread(_cli, "migrate", env=env, cwd=tmp_path)
+        assert result.returncode == 0 and "revision 0002" in result.stdout
+
+
+def test_i18n_check_passes(tmp_path: Path) -> None:
+    result = _cli("i18n", "check", env=_env(), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+
+
+def test_demo_prints_a_transcript_and_exits_0(tmp_path: Path) -> None:
+    result = _cli("demo", env=_env(), cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "── Ana (sl)" in out and "── Ben (en)" in out
+    assert "Pozdravljeni, Ana!" in out and "Hello, Ben!" in out
+    assert "Vse je pripravljeno, Ana!" in out and "You're all set, Ben!" in out
+    assert "MiniHub Prebold" in out
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("*.sqlite3"))  # the demo leaves nothing behind
