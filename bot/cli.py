@@ -54,11 +54,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        setup_logging("INFO" if args.verbose else "WARNING")
+        setup_logging("INFO" if args.verbose else "ERROR")
         return asyncio.run(run_demo())
     settings = load_settings()
     secrets = [settings.bot_token.get_secret_value()] if settings.bot_token else []
-    setup_logging(settings.log_level, secrets)
+    setup_logging(settings.log_level, secrets, settings.log_format)
     if args.command == "run":
         return asyncio.run(_run(settings))
     if args.command == "migrate":

@@ -20,6 +20,7 @@ _ENV_NAMES = {
     "default_locale": "MAGNET_DEFAULT_LOCALE",
     "timezone": "MAGNET_TIMEZONE",
     "log_level": "MAGNET_LOG_LEVEL",
+    "log_format": "MAGNET_LOG_FORMAT",
     "auto_migrate": "MAGNET_AUTO_MIGRATE",
 }
 
@@ -41,6 +42,7 @@ class Settings(BaseSettings):
     default_locale: Literal["sl", "en"] = "sl"
     timezone: str = "Europe/Ljubljana"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
     # None: migrate automatically on SQLite only; PostgreSQL deployments run `magnet-bot migrate`.
     auto_migrate: bool | None = None
     poll_timeout: float = Field(default=10.0, ge=0, le=50)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -115,25 +116,27 @@ class Harness:
         return self.users[user_id]
 
 
-@pytest.fixture
-async def bot(emulator: BotAPIEmulator, sqlite_url: str) -> AsyncIterator[Harness]:
-    harness = Harness(emulator, make_settings(emulator, sqlite_url))
+@contextlib.asynccontextmanager
+async def running_bot(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
+    harness = Harness(emulator, make_settings(emulator, database_url))
     await harness.start()
     try:
         yield harness
     finally:
         await harness.stop()
+
+
+@pytest.fixture
+async def bot(emulator: BotAPIEmulator, sqlite_url: str) -> AsyncIterator[Harness]:
+    async with running_bot(emulator, sqlite_url) as harness:
+        yield harness
 
 
 @pytest.fixture
 async def bot_on(emulator: BotAPIEmulator, db_url: str) -> AsyncIterator[Harness]:
     """The bot on each backend in turn."""
-    harness = Harness(emulator, make_settings(emulator, db_url))
-    await harness.start()
-    try:
+    async with running_bot(emulator, db_url) as harness:
         yield harness
-    finally:
-        await harness.stop()
 
 
 async def onboard(

@@ -68,3 +68,22 @@ def test_the_token_is_redacted_from_logs(caplog: pytest.LogCaptureFixture) -> No
     )
     RedactToken(["1:SECRET"]).filter(record)
     assert record.getMessage() == "POST https://api.telegram.org/bot***/getMe"
+
+
+def test_json_log_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from bot.logs import setup_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        setup_logging("INFO", ["1:SECRET"], "json")
+        logging.getLogger("magnet.test").info("token %s in a url", "1:SECRET")
+        line = capsys.readouterr().err.strip().splitlines()[-1]
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    record = json.loads(line)
+    assert record["message"] == "token *** in a url"
+    assert record["level"] == "INFO" and record["logger"] == "magnet.test"
