@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import os
 import signal
@@ -12,18 +13,22 @@ from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
-from bot.config import ConfigError, Settings
+from bot.config import SUPPORTED_LOCALES, ConfigError, Settings
 from bot.context import BotData, MagnetContext, Services
+from bot.delivery.engine import DeliveryConfig, DeliveryEngine
+from bot.delivery.quiet import QuietHours
 from bot.i18n import I18n
 from bot.processing import PerResidentProcessor
-from bot.ratelimit import RetryingRateLimiter
+from bot.ratelimit import Limits, RetryingRateLimiter
+from bot.scheduler import Scheduler
+from bot.services.announcements import AnnouncementService
 from bot.services.hubs import HubService
 from bot.services.residents import ResidentService
 from bot.services.roles import RoleService
 from handlers import ALLOWED_UPDATES, register
-from handlers.menu import set_command_menus
+from handlers.menu import command_name, set_command_menus
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker
 
@@ -52,14 +57,49 @@ async def open_services(settings: Settings) -> Services:
         await engine.dispose()
         raise
     sessions = create_sessionmaker(engine)
+    i18n = I18n(settings.tz, settings.default_locale)
     return Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        i18n=I18n(settings.tz, settings.default_locale),
+        i18n=i18n,
         residents=ResidentService(sessions, settings.admin_ids),
         roles=RoleService(sessions),
         hubs=HubService(sessions),
+        announcements=AnnouncementService(sessions, i18n, announcement_footers(i18n)),
+        quiet=QuietHours.parse(settings.quiet_hours, settings.tz),
+    )
+
+
+def announcement_footers(i18n: I18n) -> dict[str, str]:
+    """Every announcement says why it came and how to change that."""
+    footers = {}
+    for locale in SUPPORTED_LOCALES:
+        tr = i18n.get(locale)
+        text = tr.gettext("You receive this from MAGNET; choose what you receive in %(settings)s.")
+        footers[locale] = (
+            "<i>"
+            + html.escape(text % {"settings": "/" + command_name("settings", locale)})
+            + "</i>"
+        )
+    return footers
+
+
+def attach_delivery(services: Services, bot: ExtBot[None]) -> None:
+    settings = services.settings
+    services.delivery = DeliveryEngine(
+        bot,
+        services.sessions,
+        services.quiet,
+        DeliveryConfig(rate=settings.delivery_rate, lease_seconds=settings.delivery_lease_seconds),
+    )
+    services.scheduler = Scheduler(
+        bot,
+        services.i18n,
+        services.announcements,
+        services.delivery,
+        services.quiet,
+        tick_seconds=settings.scheduler_seconds,
     )
 
 
@@ -69,6 +109,7 @@ def build_application(
     async def post_init(application: MagnetApplication) -> None:
         services = await open_services(settings)
         application.bot_data.services = services
+        attach_delivery(services, application.bot)
         await set_command_menus(application.bot, services.i18n, settings.admin_ids)
 
     async def post_shutdown(application: MagnetApplication) -> None:
@@ -91,7 +132,7 @@ def build_application(
             )
         )
         .concurrent_updates(PerResidentProcessor(64, on_done=on_update_done))
-        .rate_limiter(RetryingRateLimiter())
+        .rate_limiter(RetryingRateLimiter(Limits(private_count=settings.chat_burst)))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -125,6 +166,9 @@ class BotRuntime:
                 timeout=int(self.settings.poll_timeout), allowed_updates=ALLOWED_UPDATES
             )
             await app.start()
+            self.services.delivery_engine.start()
+            assert self.services.scheduler is not None
+            self.services.scheduler.start()
         except BaseException:
             await self._shutdown()
             raise
@@ -133,6 +177,11 @@ class BotRuntime:
 
     async def stop(self) -> None:
         app = self.application
+        services = app.bot_data.services
+        if services is not None and services.scheduler is not None:
+            services.scheduler.stop()
+        if services is not None and services.delivery is not None:
+            await services.delivery.stop()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:

@@ -22,6 +22,11 @@ _ENV_NAMES = {
     "log_level": "MAGNET_LOG_LEVEL",
     "log_format": "MAGNET_LOG_FORMAT",
     "auto_migrate": "MAGNET_AUTO_MIGRATE",
+    "delivery_rate": "MAGNET_DELIVERY_RATE",
+    "chat_burst": "MAGNET_CHAT_BURST",
+    "quiet_hours": "MAGNET_QUIET_HOURS",
+    "delivery_lease_seconds": "MAGNET_DELIVERY_LEASE_SECONDS",
+    "scheduler_seconds": "MAGNET_SCHEDULER_SECONDS",
 }
 
 
@@ -46,6 +51,15 @@ class Settings(BaseSettings):
     # None: migrate automatically on SQLite only; PostgreSQL deployments run `magnet-bot migrate`.
     auto_migrate: bool | None = None
     poll_timeout: float = Field(default=10.0, ge=0, le=50)
+    # Messages the bot starts itself, per second; Telegram allows about 30 in all, and the
+    # rest is headroom for replies to residents.
+    delivery_rate: float = Field(default=25.0, gt=0, le=30)
+    # Messages per second the bot allows itself in one private chat (Telegram: about 1/s,
+    # short bursts tolerated).
+    chat_burst: int = Field(default=3, ge=1, le=10)
+    quiet_hours: str = "21:00-08:00"
+    delivery_lease_seconds: float = Field(default=60.0, ge=5)
+    scheduler_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -79,6 +93,14 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r} (use e.g. Europe/Ljubljana)") from exc
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_span(cls, value: str) -> str:
+        from bot.delivery.quiet import QuietHours
+
+        QuietHours.parse(value, ZoneInfo("UTC"))
         return value
 
     @property

@@ -9,7 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.quiet import QuietHours
 from bot.i18n import I18n, Translator
+from bot.scheduler import Scheduler
+from bot.services.announcements import AnnouncementService
 from bot.services.hubs import HubService
 from bot.services.residents import ResidentService, ResidentView
 from bot.services.roles import RoleService
@@ -27,6 +31,15 @@ class Services:
     residents: ResidentService
     roles: RoleService
     hubs: HubService
+    announcements: AnnouncementService
+    quiet: QuietHours
+    delivery: DeliveryEngine | None = None
+    scheduler: Scheduler | None = None
+
+    @property
+    def delivery_engine(self) -> DeliveryEngine:
+        assert self.delivery is not None, "the delivery engine starts in post_init"
+        return self.delivery
 
 
 class BotData:

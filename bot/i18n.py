@@ -13,6 +13,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 from bot.config import SUPPORTED_LOCALES
@@ -74,6 +75,10 @@ class Translator:
 
     def time(self, value: datetime, fmt: str = "short") -> str:
         return format_time(value, fmt, tzinfo=self.tz, locale=self.locale)
+
+    def decimal(self, value: float, pattern: str = "0.0") -> str:
+        """A number as the resident writes it: 2,5 in Slovenian, 2.5 in English."""
+        return format_decimal(value, pattern, locale=self.locale)
 
     def when(self, value: datetime) -> str:
         """A moment as people write it: "22. november 2026 ob 15:30", "22 November 2026 at 15:30"."""

@@ -13,7 +13,17 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, fallback, help, language, membership, onboarding, settings
+from handlers import (
+    admin,
+    announce,
+    fallback,
+    help,
+    language,
+    membership,
+    onboarding,
+    routing,
+    settings,
+)
 from handlers.codec import matcher
 from handlers.errors import handle_error
 from handlers.gate import gate
@@ -40,15 +50,18 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             command("grant", admin.grant_role),
             command("revoke", admin.revoke_role),
             command("roles", admin.list_roles),
+            command("announce", announce.start_announcement),
+            command("announcements", announce.list_announcements),
             CallbackQueryHandler(onboarding.onboarding_button, pattern=matcher("ob")),
             CallbackQueryHandler(settings.settings_button, pattern=matcher("set")),
             CallbackQueryHandler(language.set_language, pattern=matcher("lang")),
             CallbackQueryHandler(help.menu_button, pattern=matcher("menu")),
+            CallbackQueryHandler(announce.announcement_button, pattern=matcher("ann")),
             ChatMemberHandler(membership.track_membership, ChatMemberHandler.MY_CHAT_MEMBER),
             # Fallbacks: last in the group, so every feature above had its chance.
             MessageHandler(private & filters.COMMAND, fallback.unknown_command),
-            MessageHandler(private & filters.TEXT, fallback.stray_text),
-            MessageHandler(private & ~filters.TEXT, fallback.unsupported_media),
+            MessageHandler(private & filters.TEXT, routing.route_text),
+            MessageHandler(private & ~filters.TEXT, routing.route_media),
             CallbackQueryHandler(fallback.unknown_button),
         ],
         group=FEATURES,

@@ -22,6 +22,10 @@ Handler = Callable[[Update, MagnetContext], Awaitable[Any]]
 escape = html.escape
 
 
+def bold(text: str) -> str:
+    return f"<b>{escape(text)}</b>"
+
+
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]

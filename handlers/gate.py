@@ -15,6 +15,6 @@ async def gate(update: Update, context: MagnetContext) -> None:
         # Groups, channels and membership changes do not make anyone a resident.
         context.tr = i18n.resolve(None, language_code)
         return
-    resident = await context.services.residents.touch(user.id)
+    resident = await context.services.residents.touch(user.id, language_code)
     context.resident = resident
     context.tr = i18n.resolve(resident.locale, language_code)

@@ -8,7 +8,7 @@ from bot.context import MagnetContext
 from bot.domain import Role
 from handlers import screens
 from handlers.codec import decode
-from handlers.common import answer, escape, send, stale_button
+from handlers.common import answer, bold, escape, send, stale_button
 from handlers.language import choose_language
 from handlers.settings import show_settings
 
@@ -20,7 +20,7 @@ def help_text(context: MagnetContext) -> str:
         return f"{screens.command(tr, name)} – {escape(text)}"
 
     lines = [
-        f"<b>{escape(tr.gettext('MAGNET bot: help'))}</b>",
+        bold(tr.gettext("MAGNET bot: help")),
         "",
         line("start", tr.gettext("start, or come back to the main menu")),
         line(
@@ -33,10 +33,22 @@ def help_text(context: MagnetContext) -> str:
         line("help", tr.gettext("this message")),
     ]
     resident = context.resident
+    if resident is not None and resident.has_role(Role.COORDINATOR):
+        lines += [
+            "",
+            bold(tr.gettext("For coordinators")),
+            line(
+                "announce",
+                tr.gettext("compose an announcement, preview it, send it or schedule it"),
+            ),
+            line(
+                "announcements", tr.gettext("see scheduled and running announcements, cancel them")
+            ),
+        ]
     if resident is not None and resident.has_role(Role.ADMIN):
         lines += [
             "",
-            f"<b>{escape(tr.gettext('For administrators'))}</b>",
+            bold(tr.gettext("For administrators")),
             line("grant", tr.gettext("give someone the coordinator or staff role")),
             line("revoke", tr.gettext("take a role away")),
             line("roles", tr.gettext("list who has which role")),

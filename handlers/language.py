@@ -5,7 +5,6 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import MagnetContext
-from bot.domain import Role
 from bot.services.residents import InvalidChoice
 from handlers import screens
 from handlers.codec import decode
@@ -43,6 +42,6 @@ async def set_language(update: Update, context: MagnetContext) -> None:
         context.services.i18n,
         resident.telegram_id,
         locale,
-        is_admin=resident.has_role(Role.ADMIN),
+        resident.roles,
     )
     await resume_onboarding(update, context)

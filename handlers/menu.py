@@ -8,7 +8,7 @@ from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot.domain import N_
+from bot.domain import N_, Role
 from bot.i18n import I18n
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,8 @@ ALIASES = {
     "grant": "dodeli",
     "revoke": "odvzemi",
     "roles": "vloge",
+    "announce": "obvesti",
+    "announcements": "obvestila",
 }
 
 RESIDENT_MENU = (
@@ -29,6 +31,10 @@ RESIDENT_MENU = (
     ("settings", N_("Your profile, topics and consent")),
     ("language", N_("Slovenščina / English")),
     ("help", N_("What this bot can do")),
+)
+COORDINATOR_MENU = (
+    ("announce", N_("Compose an announcement")),
+    ("announcements", N_("Scheduled and running announcements")),
 )
 ADMIN_MENU = (
     ("grant", N_("Give someone a role")),
@@ -56,14 +62,18 @@ async def set_command_menus(bot: ExtBot[None], i18n: I18n, admin_ids: frozenset[
     await bot.set_my_commands(_commands(i18n, "en", RESIDENT_MENU))
     await bot.set_my_commands(_commands(i18n, "sl", RESIDENT_MENU), language_code="sl")
     for admin_id in admin_ids:
-        await set_chat_menu(bot, i18n, admin_id, i18n.default_locale, is_admin=True)
+        await set_chat_menu(bot, i18n, admin_id, i18n.default_locale, frozenset({Role.ADMIN}))
 
 
 async def set_chat_menu(
-    bot: ExtBot[None], i18n: I18n, chat_id: int, locale: str, *, is_admin: bool = False
+    bot: ExtBot[None], i18n: I18n, chat_id: int, locale: str, roles: frozenset[Role] = frozenset()
 ) -> None:
-    """A resident who chose a language gets that menu whatever their Telegram client speaks."""
-    entries = RESIDENT_MENU + (ADMIN_MENU if is_admin else ())
+    """A resident who chose a language, or has a role, gets their own menu."""
+    entries = RESIDENT_MENU
+    if roles & {Role.COORDINATOR, Role.ADMIN}:
+        entries += COORDINATOR_MENU
+    if Role.ADMIN in roles:
+        entries += ADMIN_MENU
     try:
         await bot.set_my_commands(
             _commands(i18n, locale, entries), scope=BotCommandScopeChat(chat_id)

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 
 from bot.context import MagnetContext
-from bot.domain import Role, Step
+from bot.domain import Step
 from bot.services.residents import InvalidChoice, ResidentView
 from handlers import screens
 from handlers.codec import Callback, decode
@@ -30,10 +30,10 @@ async def start(update: Update, context: MagnetContext) -> None:
     payload = valid_payload(context.args[0]) if context.args else None
     if context.args and payload is None:
         log.info("ignored an unknown start payload from user %s", resident.telegram_id)
-    if resident.has_role(Role.ADMIN):
-        # Telegram only accepts a chat-scoped menu once the admin has opened the chat.
+    if resident.roles:
+        # Telegram only accepts a chat-scoped menu once the person has opened the chat.
         await set_chat_menu(
-            context.bot, context.services.i18n, resident.telegram_id, tr.locale, is_admin=True
+            context.bot, context.services.i18n, resident.telegram_id, tr.locale, resident.roles
         )
     if resident.onboarded:
         if payload:
@@ -124,7 +124,10 @@ async def _consent(
         await show(update, escape(text))
         return
     updated = resident.consent_version is not None
-    context.resident = resident = await residents.accept_consent(resident.telegram_id)
+    user = update.effective_user
+    context.resident = resident = await residents.accept_consent(
+        resident.telegram_id, user.language_code if user else None
+    )
     payload = valid_payload(callback.arg(1) or "")
     if payload:
         await residents.remember_payload(resident.telegram_id, payload)

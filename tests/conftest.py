@@ -78,6 +78,8 @@ def make_settings(emulator: BotAPIEmulator, database_url: str, **overrides: obje
         "admin_ids": str(ADMIN_ID),
         "auto_migrate": True,
         "poll_timeout": 1,
+        "quiet_hours": "",  # tests that want quiet hours set them; the clock may be at night
+        "scheduler_seconds": 0.2,
     }
     values.update(overrides)
     return load_settings(**values)
@@ -117,8 +119,10 @@ class Harness:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(emulator: BotAPIEmulator, database_url: str) -> AsyncIterator[Harness]:
-    harness = Harness(emulator, make_settings(emulator, database_url))
+async def running_bot(
+    emulator: BotAPIEmulator, database_url: str, **overrides: object
+) -> AsyncIterator[Harness]:
+    harness = Harness(emulator, make_settings(emulator, database_url, **overrides))
     await harness.start()
     try:
         yield harness
@@ -156,3 +160,45 @@ async def onboard(
     for topic in topics:
         await user.click(topic)
     await user.click("Končano ✔")
+
+
+async def eventually(check, timeout: float = 20.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
+    """Wait until `check()` (sync or async) returns something truthy; return it."""
+    import asyncio
+    import inspect
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
+
+
+async def seed_resident(
+    harness: Harness,
+    user_id: int,
+    name: str,
+    language_code: str = "sl",
+    *,
+    municipality: str = "celje",
+    topics: tuple[str, ...] = (),
+):  # type: ignore[no-untyped-def]
+    """An onboarded resident, straight through the services (onboarding has its own tests)."""
+    from bot.domain import Step
+
+    user = harness.user(user_id, name, language_code)
+    residents = harness.services.residents
+    await residents.touch(user_id)
+    await residents.accept_consent(user_id, language_code)
+    await residents.answer(user_id, Step.MUNICIPALITY, municipality)
+    await residents.answer(user_id, Step.AGE_BAND, "25_34")
+    await residents.answer(user_id, Step.STATUS, "employed")
+    for topic in topics:
+        await residents.toggle_topic(user_id, topic)
+    await residents.finish_topics(user_id)
+    return user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from bot.emulator.server import BotAPIEmulator
 from bot.emulator.state import Event, Message
@@ -60,9 +61,11 @@ class EmulatedUser:
         await self.emulator.wait_processed(update_id, self.timeout)
         return [e for e in self.events(before) if e.kind in BOT_KINDS]
 
-    async def send(self, text: str) -> list[Event]:
-        """Type a message (or a command) and wait until the bot has handled it."""
-        return await self._act(lambda: self.emulator.user_message(self.user, text))
+    async def send(self, text: str, entities: list[dict[str, Any]] | None = None) -> list[Event]:
+        """Type a message (or a command), optionally formatted, and wait until it is handled."""
+        return await self._act(
+            lambda: self.emulator.user_message(self.user, text, entities=entities)
+        )
 
     async def send_sticker(self) -> list[Event]:
         return await self._act(lambda: self.emulator.user_message(self.user, sticker=True))

@@ -7,9 +7,11 @@ import contextlib
 import itertools
 import json
 import logging
+import random
 import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -26,6 +28,21 @@ _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 Handler = Callable[[dict[str, Any], dict[str, StoredFile]], Awaitable[Any]]
 
 
+@dataclass
+class Faults:
+    """Misbehaviour on demand, for fault tests: each a probability per send."""
+
+    drop_after_send: float = 0.0  # delivered, but the connection is cut before the answer
+    server_error: float = 0.0  # 500 before anything is delivered
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+    dropped: int = 0
+    errors: int = 0
+
+
+class _DropResponse(Exception):
+    pass
+
+
 class BotAPIEmulator:
     """Serves `/bot<token>/<method>` and `/file/bot<token>/<path>`; tests act as users on it."""
 
@@ -40,6 +57,7 @@ class BotAPIEmulator:
         self.token = token
         self.bot = User(int(token.split(":")[0]), bot_name, username=bot_username, is_bot=True)
         self.flood = FloodControl(limits or RateLimits())
+        self.faults = Faults()
         self.log = EventLog()
         self.chats: dict[int, Chat] = {}
         self.files: dict[str, StoredFile] = {}
@@ -132,14 +150,16 @@ class BotAPIEmulator:
         *,
         sticker: bool = False,
         photo: bytes | None = None,
+        entities: list[dict[str, Any]] | None = None,
     ) -> int:
         chat = self.chats[user.id]
         message = Message(chat.new_message_id(), chat, user, now(), text=text, sticker=sticker)
+        message.entities = list(entities or [])
         if photo is not None:
             message.photo = self._store_file(photo, "photo.png", "image/png", "photos")
         if text and text.startswith("/"):
             command = text.split()[0]
-            message.entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+            message.entities.insert(0, {"type": "bot_command", "offset": 0, "length": len(command)})
         chat.messages[message.message_id] = message
         if text is not None:
             self.log.add("user_text", chat.id, text=text)
@@ -246,6 +266,11 @@ class BotAPIEmulator:
             return _error(
                 429, f"Too Many Requests: retry after {exc.seconds}", {"retry_after": exc.seconds}
             )
+        except _DropResponse:
+            # The message is delivered, but the bot never hears so: its outcome is unknown.
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=499)
         finally:
             if method != "getUpdates":
                 self._last_bot_request = time.monotonic()
@@ -524,9 +549,15 @@ class BotAPIEmulator:
         retry_after = self.flood.check(chat.id, chat.is_group)
         if retry_after is not None:
             raise RetryAfter(retry_after)
+        if self.faults.server_error and self.faults.rng.random() < self.faults.server_error:
+            self.faults.errors += 1
+            raise BadRequest("Internal Server Error", 500)
         message.message_id = chat.new_message_id()
         chat.messages[message.message_id] = message
         self.log.message_event(kind, message)
+        if self.faults.drop_after_send and self.faults.rng.random() < self.faults.drop_after_send:
+            self.faults.dropped += 1
+            raise _DropResponse
         return message.as_dict()
 
     def _caption(self, message: Message, p: dict[str, Any]) -> None:

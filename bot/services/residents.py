@@ -46,6 +46,7 @@ class ResidentView:
     id: int
     telegram_id: int
     locale: str | None
+    language_code: str | None
     step: Step
     consent_version: int | None
     consented_at: datetime | None
@@ -88,6 +89,7 @@ class ResidentService:
             id=resident.id,
             telegram_id=resident.telegram_id,
             locale=resident.locale,
+            language_code=resident.language_code,
             step=Step(resident.onboarding_step),
             consent_version=resident.consent_version,
             consented_at=resident.consented_at,
@@ -112,16 +114,29 @@ class ResidentService:
             raise ConsentRequired(telegram_id)
         return resident
 
-    async def touch(self, telegram_id: int) -> ResidentView:
-        """Called for every private update: make sure the resident exists; writing means active."""
+    async def touch(self, telegram_id: int, language_code: str | None = None) -> ResidentView:
+        """Called for every private update: make sure the resident exists; writing means active.
+
+        Telegram's language is kept only once they agreed: it picks the language of the
+        messages we send them on our own initiative.
+        """
         async with self._sessions.begin() as session:
             resident = await repo.get_resident(session, telegram_id)
             if resident is None:
                 await repo.add_resident_if_missing(session, telegram_id)
                 resident = await repo.get_resident(session, telegram_id)
                 assert resident is not None
-            elif not resident.is_active:
-                await repo.update_resident(session, telegram_id, is_active=True, blocked_at=None)
+            changes: dict[str, object] = {}
+            if not resident.is_active:
+                changes.update(is_active=True, blocked_at=None)
+            if (
+                resident.consent_version is not None
+                and language_code
+                and resident.language_code != language_code
+            ):
+                changes["language_code"] = language_code[:16]
+            if changes:
+                await repo.update_resident(session, telegram_id, **changes)
                 await session.refresh(resident)
             return await self._view(session, resident)
 
@@ -130,7 +145,9 @@ class ResidentService:
             resident = await repo.get_resident(session, telegram_id)
             return None if resident is None else await self._view(session, resident)
 
-    async def accept_consent(self, telegram_id: int) -> ResidentView:
+    async def accept_consent(
+        self, telegram_id: int, language_code: str | None = None
+    ) -> ResidentView:
         async with self._sessions.begin() as session:
             resident = await repo.get_resident(session, telegram_id, lock=True)
             assert resident is not None
@@ -143,6 +160,7 @@ class ResidentService:
                 consent_version=CONSENT_VERSION,
                 consented_at=utcnow(),
                 onboarding_step=step.value,
+                language_code=(language_code or "")[:16] or None,
             )
             await audit_repo.add_audit_entry(
                 session,
@@ -168,6 +186,7 @@ class ResidentService:
                 age_band=None,
                 status=None,
                 start_payload=None,
+                language_code=None,
                 onboarding_step=Step.DECLINED.value,
             )
             if had_consent:

@@ -125,3 +125,23 @@ def test_dates_are_in_ljubljana_time_and_the_residents_language(i18n: I18n) -> N
 )
 def test_locale_resolution(chosen: str | None, telegram: str | None, expected: str) -> None:
     assert resolve_locale(chosen, telegram, "sl") == expected
+
+
+def test_no_gettext_inside_f_strings() -> None:
+    """Babel cannot extract from f-strings on Python 3.11, so such a string is never translated."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for path in [*root.joinpath("bot").rglob("*.py"), *root.joinpath("handlers").rglob("*.py")]:
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for inner in ast.walk(node):
+                func = getattr(inner, "func", None)
+                name = getattr(func, "attr", None) or getattr(func, "id", None)
+                if isinstance(inner, ast.Call) and name in {"gettext", "ngettext", "_"}:
+                    offenders.append(f"{path.relative_to(root)}:{inner.lineno}")
+    assert offenders == []

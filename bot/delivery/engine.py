@@ -1,0 +1,241 @@
+"""The delivery engine: every message the bot sends on its own goes out through here.
+
+At least once, never lost: rows are claimed with a lease, each attempt is written down before
+it is made, and a row is marked sent with Telegram's message id after. A crash leaves rows
+whose lease lapses and attempts with no outcome; whoever claims the rows next sends them again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import InlineKeyboardMarkup, Message
+from telegram.ext import ExtBot
+
+from bot.delivery.outcome import Classified, Outcome, classify
+from bot.delivery.pacer import Pacer
+from bot.delivery.quiet import QuietHours
+from storage.models import OutboxMessage
+from storage.repositories import outbox as repo
+from storage.repositories import residents as residents_repo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    rate: float = 25.0
+    lease_seconds: float = 60.0
+    batch: int = 50
+    concurrency: int = 16
+    max_attempts: int = 6
+    poll_seconds: float = 1.0
+    send_timeout: float = 15.0
+
+    @property
+    def start_margin(self) -> float:
+        """A send starts only with this much lease left, so it ends before anyone may reclaim."""
+        return min(self.send_timeout, self.lease_seconds / 3)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{random.randrange(16**6):06x}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(300.0, 2.0 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2))
+
+
+class DeliveryEngine:
+    def __init__(
+        self,
+        bot: ExtBot[None],
+        sessions: async_sessionmaker[AsyncSession],
+        quiet: QuietHours,
+        config: DeliveryConfig | None = None,
+        worker: str | None = None,
+    ):
+        self.bot = bot
+        self.sessions = sessions
+        self.quiet = quiet
+        self.config = config or DeliveryConfig()
+        self.worker = worker or worker_name()
+        self.pacer = Pacer(self.config.rate)
+        self.counts: dict[str, int] = {o.value: 0 for o in Outcome}
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._sends: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(self.config.concurrency)
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name=f"delivery {self.worker}")
+
+    async def stop(self, drain_seconds: float = 20.0) -> None:
+        """Stop claiming, let the sends in flight finish, hand back what was not started."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._sends:
+            await asyncio.wait(self._sends, timeout=drain_seconds)
+
+    def wake(self) -> None:
+        """New rows were queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    # ---- the loop --------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                claimed = await self._claim()
+            except Exception:
+                log.exception("could not claim outbox rows")
+                await asyncio.sleep(self.config.poll_seconds)
+                continue
+            if not claimed:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.config.poll_seconds)
+                continue
+            await self._send_all(deque(claimed))
+
+    async def _claim(self) -> list[OutboxMessage]:
+        now = _now()
+        async with self.sessions.begin() as session:
+            return await repo.claim_outbox_messages(
+                session,
+                worker=self.worker,
+                now=now,
+                lease_until=now + timedelta(seconds=self.config.lease_seconds),
+                limit=self.config.batch,
+                urgent_only=self.quiet.contains(now),
+            )
+
+    async def _send_all(self, queue: deque[OutboxMessage]) -> None:
+        while queue and not self._stopping:
+            row = queue[0]
+            await self.pacer.wait()
+            # Start only with time to finish inside our lease: past it, another worker may
+            # claim the row, and both would send it.
+            remaining = (row.lease_until - _now()).total_seconds() if row.lease_until else 0
+            if remaining < self.config.start_margin or self._stopping:
+                break
+            if not row.urgent and self.quiet.contains(_now()):
+                break
+            queue.popleft()
+            await self._slots.acquire()
+            task = asyncio.create_task(self._deliver(row))
+            self._sends.add(task)
+            task.add_done_callback(self._sent)
+        if queue:
+            async with self.sessions.begin() as session:
+                await repo.release_outbox_messages(session, [r.id for r in queue], self.worker)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sends.discard(task)
+        self._slots.release()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery task failed", exc_info=task.exception())
+
+    # ---- one message -----------------------------------------------------------------------
+
+    async def _deliver(self, row: OutboxMessage) -> None:
+        async with self.sessions.begin() as session:
+            attempt_id = await repo.add_attempt(session, row.id, self.worker, _now())
+        message: Message | None = None
+        try:
+            message = await self._send(row)
+            result = Classified(Outcome.SENT, "")
+        except Exception as exc:
+            result = classify(exc)
+        self.counts[result.outcome.value] += 1
+        await self._record(row, attempt_id, result, message)
+
+    async def _send(self, row: OutboxMessage) -> Message:
+        markup = (
+            InlineKeyboardMarkup.de_json(row.reply_markup, self.bot) if row.reply_markup else None
+        )
+        # rate_limit_args=0: a 429 comes straight back here; the pacer, not the reply
+        # limiter, decides when delivery resumes.
+        if row.photo_file_id:
+            return await self.bot.send_photo(
+                row.chat_id,
+                row.photo_file_id,
+                caption=row.text,
+                reply_markup=markup,
+                read_timeout=self.config.start_margin,
+                rate_limit_args=0,
+            )
+        return await self.bot.send_message(
+            row.chat_id,
+            row.text,
+            reply_markup=markup,
+            read_timeout=self.config.start_margin,
+            rate_limit_args=0,
+        )
+
+    async def _record(
+        self,
+        row: OutboxMessage,
+        attempt_id: int,
+        result: Classified,
+        message: Message | None,
+    ) -> None:
+        now = _now()
+        values: dict[str, object] = {"leased_by": None, "lease_until": None}
+        outcome = result.outcome
+        if outcome == Outcome.SENT:
+            assert message is not None
+            values.update(status="sent", sent_at=now, telegram_message_id=message.message_id)
+        elif outcome == Outcome.BLOCKED:
+            values.update(status="blocked", last_error=result.detail)
+        elif outcome == Outcome.FAILED or row.attempts + 1 >= self.config.max_attempts:
+            values.update(status="failed", last_error=result.detail)
+        elif outcome == Outcome.FLOOD:
+            wait = result.retry_after or 1.0
+            self.pacer.pause(wait)
+            log.warning("429 from Telegram: delivery waits %.0f s (replies go on)", wait)
+            values.update(status="pending", not_before=now + timedelta(seconds=wait))
+        else:
+            values.update(
+                status="pending",
+                not_before=now + backoff(row.attempts + 1),
+                last_error=result.detail,
+            )
+        if outcome in (Outcome.FAILED, Outcome.UNKNOWN, Outcome.ERROR):
+            log.warning("delivery to %s: %s (%s)", row.chat_id, outcome.value, result.detail)
+        async with self.sessions.begin() as session:
+            await repo.finish_attempt(
+                session,
+                attempt_id,
+                now=now,
+                outcome=outcome.value,
+                message_id=message.message_id if message else None,
+                error=result.detail or None,
+            )
+            await repo.update_outbox_message(session, row.id, **values)
+            if outcome == Outcome.BLOCKED:
+                # Nothing more reaches them until they come back (my_chat_member or a message).
+                await residents_repo.update_resident(
+                    session, row.chat_id, is_active=False, blocked_at=now
+                )
+                await repo.block_pending_for_chat(session, row.chat_id)

@@ -1,0 +1,31 @@
+"""A smooth pacer: one send every 1/rate seconds, paused as a whole by a 429."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+
+class Pacer:
+    def __init__(self, rate: float):
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._paused_until = 0.0
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        slot = max(now, self._next, self._paused_until)
+        self._next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: no delivery send until `seconds` have passed (replies go on)."""
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self._next = max(self._next, self._paused_until)
+
+    @property
+    def paused_for(self) -> float:
+        return max(0.0, self._paused_until - time.monotonic())

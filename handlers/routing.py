@@ -1,0 +1,22 @@
+"""Typed text and media go to whichever feature waits for them, else to the fallbacks."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import MagnetContext
+from handlers import announce, fallback
+
+
+async def route_text(update: Update, context: MagnetContext) -> None:
+    if await announce.takes_text(update, context):
+        await announce.compose_text(update, context)
+        return
+    await fallback.stray_text(update, context)
+
+
+async def route_media(update: Update, context: MagnetContext) -> None:
+    if await announce.takes_photo(update, context):
+        await announce.compose_photo(update, context)
+        return
+    await fallback.unsupported_media(update, context)
