@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import tempfile
 from pathlib import Path
@@ -27,10 +28,13 @@ async def run_demo(out: TextIO = sys.stdout, database: Path | None = None) -> in
                 default_locale="sl",
                 auto_migrate=True,
                 poll_timeout=1,
+                quiet_hours="",  # the demo may run at night; the tests cover quiet hours
+                scheduler_seconds=0.5,
             )
             emulator.processing_hook = True
             async with BotRuntime(settings, on_update_done=emulator.mark_processed) as runtime:
                 people = await _play(emulator)
+                await _announce(runtime, people["Ana"])
                 residents = await runtime.services.residents.get(people["Ana"].id)
         names = {p.id: f"{name} ({p.user.language_code})" for name, p in people.items()}
         out.write(
@@ -85,3 +89,25 @@ async def _play(emulator: BotAPIEmulator) -> dict[str, EmulatedUser]:
     await maja.send("/dodeli 100001 koordinator")
     await maja.send("/vloge")
     return {"Ana": ana, "Ben": ben, "Maja": maja}
+
+
+async def _announce(runtime: BotRuntime, ana: EmulatedUser) -> None:
+    """Ana announces an energy-community evening to everyone, in both languages."""
+    await ana.send("/obvesti")
+    await ana.send(
+        "Energetska skupnost Celje: informativni večer v četrtek ob 18.00 v MAGNET Hubu."
+    )
+    await ana.send(
+        "Celje energy community: information evening on Thursday at 6 pm at the MAGNET Hub."
+    )
+    await ana.click("Brez fotografije")
+    await ana.click("Vsi")
+    await ana.click("📣 Pošlji zdaj")
+    [announcement] = await runtime.services.announcements.active()
+    for _ in range(200):
+        current = await runtime.services.announcements.get(announcement.id)
+        report = ana.emulator.chat(ana.id).messages[ana.last.message_id]
+        if current and current.status == "done" and "poročilo" in (report.text or ""):
+            break
+        await asyncio.sleep(0.1)
+    await ana.send("/obvestila")

@@ -32,6 +32,16 @@ def is_send(endpoint: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Retries:
+    """`rate_limit_args` for a request (an object: PTB ignores falsy values such as 0)."""
+
+    count: int
+
+
+NO_RETRIES = Retries(0)  # the delivery engine handles its own 429s
+
+
+@dataclass(frozen=True)
 class Limits:
     global_count: int = 30
     global_window: float = 1.0
@@ -69,7 +79,7 @@ class _Chat:
         self.window = window
 
 
-class RetryingRateLimiter(BaseRateLimiter[int]):
+class RetryingRateLimiter(BaseRateLimiter[Retries]):
     """Unlike AIORateLimiter, which pauses the whole bot on a 429, this waits per chat."""
 
     def __init__(self, limits: Limits | None = None, max_retries: int = 3):
@@ -113,7 +123,7 @@ class RetryingRateLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: Retries | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
         if not is_send(endpoint) or not isinstance(chat_id, int):
@@ -138,9 +148,9 @@ class RetryingRateLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: Retries | None,
     ) -> Any:
-        max_retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        max_retries = self.max_retries if rate_limit_args is None else rate_limit_args.count
         attempt = 0
         while True:
             try:

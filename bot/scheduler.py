@@ -62,7 +62,7 @@ class Scheduler:
             self._aps.shutdown(wait=False)
 
     async def release_due(self) -> None:
-        """Scheduled announcements whose time has come: tell the author, then queue them."""
+        """Scheduled announcements whose time has come go to the outbox."""
         try:
             due = await self.announcements.due(datetime.now(UTC))
         except Exception:
@@ -70,16 +70,10 @@ class Scheduler:
             return
         for announcement in due:
             tr = self.i18n.get(announcement.author_locale)
-            text = tr.gettext("📣 Announcement #%(id)d is going out now…") % {"id": announcement.id}
-            chat_id = message_id = None
-            try:
-                # The report message exists before any row can finish, so the report is never
-                # closed without being shown.
-                message = await self.bot.send_message(announcement.author_telegram_id, text)
-                chat_id, message_id = message.chat_id, message.message_id
-            except TelegramError as exc:
-                log.warning("could not tell author of announcement %s: %s", announcement.id, exc)
-            if await self.announcements.release(announcement.id, chat_id, message_id):
+            notice = tr.gettext("📣 Announcement #%(id)d is going out now…") % {
+                "id": announcement.id
+            }
+            if await self.announcements.release(announcement.id, notice):
                 log.info("scheduled announcement %s released", announcement.id)
                 self.engine.wake()
 

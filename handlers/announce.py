@@ -10,8 +10,7 @@ from telegram import Update
 
 from bot.context import MagnetContext
 from bot.delivery.report import render_progress, render_report
-from bot.domain import LANGUAGES, MUNICIPALITIES, TOPICS, Role, label_of
-from bot.i18n import Translator
+from bot.domain import Role
 from bot.services.announcements import (
     MAX_CAPTION,
     MAX_TEXT,
@@ -24,136 +23,13 @@ from bot.services.announcements import (
 )
 from bot.timeparse import parse_local_datetime
 from handlers import screens
+from handlers.announce_screens import audience_label, prompt
 from handlers.codec import decode, encode
 from handlers.common import answer, bold, escape, keyboard, requires_role, send, show, stale_button
 
 log = logging.getLogger(__name__)
 
 TEXT_STEPS = {Compose.TEXT_SL, Compose.TEXT_EN, Compose.SCHEDULE}
-
-
-def audience_label(tr: Translator, announcement: AnnouncementView) -> str:
-    values = announcement.audience_values
-    if announcement.audience == Audience.ALL:
-        return tr.gettext("everyone")
-    if announcement.audience == Audience.MUNICIPALITY:
-        names = [tr.gettext(label_of(MUNICIPALITIES, v) or v) for v in values]
-        return tr.gettext("municipality: %(values)s") % {"values": ", ".join(names)}
-    if announcement.audience == Audience.TOPIC:
-        names = [tr.gettext(label_of(TOPICS, v) or v) for v in values]
-        return tr.gettext("topics: %(values)s") % {"values": ", ".join(names)}
-    names = [label_of(LANGUAGES, v) or v for v in values]
-    return tr.gettext("language: %(values)s") % {"values": ", ".join(names)}
-
-
-def _value_choices(audience: Audience) -> list[tuple[str, str]]:
-    if audience == Audience.MUNICIPALITY:
-        return [(c.code, c.label) for c in MUNICIPALITIES]
-    if audience == Audience.TOPIC:
-        return [(c.code, c.label) for c in TOPICS]
-    return [(c.code, c.label) for c in LANGUAGES]
-
-
-async def prompt(update: Update, context: MagnetContext, draft: AnnouncementView) -> None:
-    """Ask for whatever the draft needs next."""
-    tr, aid = context.tr, draft.id
-    step = draft.step
-    discard = (tr.gettext("✖ Discard"), encode("ann", "discard", aid))
-    if step == Compose.TEXT_SL:
-        text = tr.gettext("📝 New announcement. Send me its text in Slovenian.")
-        await send(update, escape(text), keyboard([[discard]]))
-    elif step == Compose.TEXT_EN:
-        text = tr.gettext("Now the text in English, or press the button if it is the same.")
-        same = (tr.gettext("Same text for both languages"), encode("ann", "same", aid))
-        await send(update, escape(text), keyboard([[same], [discard]]))
-    elif step == Compose.PHOTO:
-        text = tr.gettext("Add a photo? Send it now, or skip.")
-        skip = (tr.gettext("Skip the photo"), encode("ann", "nophoto", aid))
-        await send(update, escape(text), keyboard([[skip], [discard]]))
-    elif step == Compose.AUDIENCE:
-        rows = [
-            [(tr.gettext("Everyone"), encode("ann", "aud", aid, Audience.ALL.value))],
-            [
-                (
-                    tr.gettext("By municipality"),
-                    encode("ann", "aud", aid, Audience.MUNICIPALITY.value),
-                )
-            ],
-            [(tr.gettext("By topic"), encode("ann", "aud", aid, Audience.TOPIC.value))],
-            [(tr.gettext("By language"), encode("ann", "aud", aid, Audience.LANGUAGE.value))],
-            [discard],
-        ]
-        await show(update, escape(tr.gettext("Who should receive it?")), keyboard(rows))
-    elif step == Compose.AUDIENCE_VALUES:
-        chosen = set(draft.audience_values)
-        rows = [
-            [
-                (
-                    ("✅ " if code in chosen else "▫️ ") + tr.gettext(label),
-                    encode("ann", "val", aid, code),
-                )
-            ]
-            for code, label in _value_choices(draft.audience)
-        ]
-        rows += [[(tr.gettext("Done ✔"), encode("ann", "vals", aid))], [discard]]
-        text = tr.gettext("Choose who should receive it, then press Done.")
-        await show(update, escape(text), keyboard(rows))
-    elif step == Compose.URGENCY:
-        quiet = context.services.settings.quiet_hours
-        text = tr.gettext("Should it also go out during quiet hours (%(hours)s)?") % {
-            "hours": quiet
-        }
-        rows = [
-            [(tr.gettext("No, wait for the morning"), encode("ann", "urgent", aid, 0))],
-            [(tr.gettext("Yes, it is urgent"), encode("ann", "urgent", aid, 1))],
-            [discard],
-        ]
-        await show(update, escape(text), keyboard(rows))
-    elif step == Compose.PREVIEW:
-        await _preview(update, context, draft)
-    elif step == Compose.SCHEDULE:
-        text = tr.gettext("When should it go out? Send a date and time, for example %(example)s.")
-        await send(update, escape(text % {"example": "24. 11. 18:00"}), keyboard([[discard]]))
-
-
-async def _preview(update: Update, context: MagnetContext, draft: AnnouncementView) -> None:
-    tr, service = context.tr, context.services.announcements
-    for locale, header in (
-        ("sl", tr.gettext("Preview: residents reading in Slovenian will see this:")),
-        ("en", tr.gettext("Preview: residents reading in English will see this:")),
-    ):
-        await send(update, f"<i>{escape(header)}</i>")
-        body = service.render(draft, locale)
-        chat = update.effective_chat
-        assert chat is not None
-        if draft.photo_file_id:
-            await chat.send_photo(draft.photo_file_id, caption=body)
-        else:
-            await chat.send_message(body)
-    recipients = await service.recipients(draft)
-    by_locale = {loc: sum(1 for r in recipients if r.locale == loc) for loc in ("sl", "en")}
-    count = tr.ngettext("%(count)d resident", "%(count)d residents", len(recipients)) % {
-        "count": len(recipients)
-    }
-    lines = [
-        bold(tr.gettext("Ready to send")),
-        escape(tr.gettext("Audience: %(audience)s") % {"audience": audience_label(tr, draft)}),
-        escape(
-            tr.gettext("Recipients: %(count)s (Slovenian %(sl)d, English %(en)d)")
-            % {"count": count, "sl": by_locale["sl"], "en": by_locale["en"]}
-        ),
-        escape(
-            tr.gettext("Urgent: also during quiet hours")
-            if draft.urgent
-            else tr.gettext("Not urgent: waits for the morning during quiet hours")
-        ),
-    ]
-    rows = [
-        [(tr.gettext("📣 Send now"), encode("ann", "send", draft.id))],
-        [(tr.gettext("🕒 Schedule"), encode("ann", "later", draft.id))],
-        [(tr.gettext("✖ Discard"), encode("ann", "discard", draft.id))],
-    ]
-    await send(update, "\n".join(lines), keyboard(rows))
 
 
 @requires_role(Role.COORDINATOR)
@@ -343,9 +219,13 @@ async def _advance(
         return await service.update_draft(
             author, aid, {Compose.PHOTO}, photo_file_id=None, step=Compose.AUDIENCE
         )
+    # Without quiet hours there is nothing to be urgent about: straight to the preview.
+    after_audience = (
+        Compose.URGENCY if context.services.settings.quiet_hours.strip() else Compose.PREVIEW
+    )
     if action == "aud" and value in {a.value for a in Audience}:
         audience = Audience(value or "all")
-        step = Compose.URGENCY if audience == Audience.ALL else Compose.AUDIENCE_VALUES
+        step = after_audience if audience == Audience.ALL else Compose.AUDIENCE_VALUES
         return await service.update_draft(
             author, aid, {Compose.AUDIENCE}, audience_kind=audience, audience_values=[], step=step
         )

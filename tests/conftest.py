@@ -16,9 +16,13 @@ from bot.app import BotRuntime
 from bot.config import Settings, load_settings
 from bot.emulator import BotAPIEmulator, EmulatedUser, RateLimits
 
-# Tests must not pick up a developer's .env or MAGNET_* variables.
-for _name in [n for n in os.environ if n.startswith("MAGNET_")]:
+# Tests must not pick up a developer's MAGNET_* configuration (but keep the test knobs).
+_TEST_KNOBS = ("MAGNET_TEST_", "MAGNET_BENCH_", "MAGNET_CRASH_")
+for _name in [n for n in os.environ if n.startswith("MAGNET_") and not n.startswith(_TEST_KNOBS)]:
     del os.environ[_name]
+
+# ...nor a developer's .env file in the working directory.
+Settings.model_config["env_file"] = None
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "MAGNET_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"

@@ -24,7 +24,9 @@ from telegram.ext import ExtBot
 from bot.delivery.outcome import Classified, Outcome, classify
 from bot.delivery.pacer import Pacer
 from bot.delivery.quiet import QuietHours
+from bot.ratelimit import NO_RETRIES
 from storage.models import OutboxMessage
+from storage.repositories import announcements as announcements_repo
 from storage.repositories import outbox as repo
 from storage.repositories import residents as residents_repo
 
@@ -76,6 +78,7 @@ class DeliveryEngine:
         self.pacer = Pacer(self.config.rate)
         self.counts: dict[str, int] = {o.value: 0 for o in Outcome}
         self._wake = asyncio.Event()
+        self._stopped = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._sends: set[asyncio.Task[None]] = set()
@@ -85,15 +88,25 @@ class DeliveryEngine:
 
     def start(self) -> None:
         self._stopping = False
+        self._stopped.clear()
         self._task = asyncio.create_task(self._run(), name=f"delivery {self.worker}")
 
     async def stop(self, drain_seconds: float = 20.0) -> None:
-        """Stop claiming, let the sends in flight finish, hand back what was not started."""
+        """Stop claiming, let the sends in flight finish, hand back what was not started.
+
+        The loop may be waiting out a 429 or a free slot; past the grace period it is
+        cancelled, and whatever it had claimed is taken over when the lease lapses.
+        """
         self._stopping = True
+        self._stopped.set()
         self._wake.set()
         if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            done, _ = await asyncio.wait({self._task}, timeout=drain_seconds)
+            if not done:
+                log.warning("delivery loop did not stop in %.0f s: cancelling it", drain_seconds)
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
         if self._sends:
             await asyncio.wait(self._sends, timeout=drain_seconds)
 
@@ -133,7 +146,7 @@ class DeliveryEngine:
     async def _send_all(self, queue: deque[OutboxMessage]) -> None:
         while queue and not self._stopping:
             row = queue[0]
-            await self.pacer.wait()
+            await self._wait_for_pacer()
             # Start only with time to finish inside our lease: past it, another worker may
             # claim the row, and both would send it.
             remaining = (row.lease_until - _now()).total_seconds() if row.lease_until else 0
@@ -149,6 +162,14 @@ class DeliveryEngine:
         if queue:
             async with self.sessions.begin() as session:
                 await repo.release_outbox_messages(session, [r.id for r in queue], self.worker)
+
+    async def _wait_for_pacer(self) -> None:
+        """The pacer's wait, cut short by stop(): a long 429 pause must not delay shutdown."""
+        pacing = asyncio.ensure_future(self.pacer.wait())
+        stopping = asyncio.ensure_future(self._stopped.wait())
+        await asyncio.wait({pacing, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (pacing, stopping):
+            task.cancel()
 
     def _sent(self, task: asyncio.Task[None]) -> None:
         self._sends.discard(task)
@@ -174,8 +195,8 @@ class DeliveryEngine:
         markup = (
             InlineKeyboardMarkup.de_json(row.reply_markup, self.bot) if row.reply_markup else None
         )
-        # rate_limit_args=0: a 429 comes straight back here; the pacer, not the reply
-        # limiter, decides when delivery resumes.
+        # NO_RETRIES: a 429 comes straight back here; the pacer, not the reply limiter,
+        # decides when delivery resumes.
         if row.photo_file_id:
             return await self.bot.send_photo(
                 row.chat_id,
@@ -183,14 +204,14 @@ class DeliveryEngine:
                 caption=row.text,
                 reply_markup=markup,
                 read_timeout=self.config.start_margin,
-                rate_limit_args=0,
+                rate_limit_args=NO_RETRIES,
             )
         return await self.bot.send_message(
             row.chat_id,
             row.text,
             reply_markup=markup,
             read_timeout=self.config.start_margin,
-            rate_limit_args=0,
+            rate_limit_args=NO_RETRIES,
         )
 
     async def _record(
@@ -208,7 +229,10 @@ class DeliveryEngine:
             values.update(status="sent", sent_at=now, telegram_message_id=message.message_id)
         elif outcome == Outcome.BLOCKED:
             values.update(status="blocked", last_error=result.detail)
-        elif outcome == Outcome.FAILED or row.attempts + 1 >= self.config.max_attempts:
+        elif outcome == Outcome.FAILED or (
+            # A 429 says "wait", not "broken": it does not use up the row's attempts.
+            outcome != Outcome.FLOOD and row.attempts + 1 >= self.config.max_attempts
+        ):
             values.update(status="failed", last_error=result.detail)
         elif outcome == Outcome.FLOOD:
             wait = result.retry_after or 1.0
@@ -233,6 +257,11 @@ class DeliveryEngine:
                 error=result.detail or None,
             )
             await repo.update_outbox_message(session, row.id, **values)
+            if outcome == Outcome.SENT and row.kind == "report" and row.announcement_id:
+                assert message is not None  # the notice becomes the live report
+                await announcements_repo.set_report_message(
+                    session, row.announcement_id, row.chat_id, message.message_id
+                )
             if outcome == Outcome.BLOCKED:
                 # Nothing more reaches them until they come back (my_chat_member or a message).
                 await residents_repo.update_resident(

@@ -20,8 +20,8 @@ def _duration(tr: Translator, seconds: float) -> str:
 def render_progress(tr: Translator, progress: Progress, quiet_until: datetime | None) -> str:
     total = progress.announcement.recipients
     head = tr.ngettext(
-        "📣 Sending announcement #%(id)d to %(count)d resident…",
-        "📣 Sending announcement #%(id)d to %(count)d residents…",
+        "📣 Announcement #%(id)d: sending to %(count)d resident…",
+        "📣 Announcement #%(id)d: sending to %(count)d residents…",
         total,
     ) % {"id": progress.announcement.id, "count": total}
     counts = tr.gettext("✅ sent: %(sent)d · 🚫 blocked: %(blocked)d · ⚠️ failed: %(failed)d") % {
@@ -74,10 +74,12 @@ def render_report(tr: Translator, progress: Progress) -> str:
         seconds = max(0.0, (finished - announcement.started_at).total_seconds())
         sent = progress.count("sent")
         rate = sent / seconds if seconds > 0 else 0.0
+        took = (
+            tr.gettext("⏱ Took %(duration)s (%(rate)s messages/s)")
+            if seconds >= 5  # a rate over a blink says nothing
+            else tr.gettext("⏱ Took %(duration)s")
+        )
         lines.append(
-            html.escape(
-                tr.gettext("⏱ Took %(duration)s (%(rate)s messages/s)")
-                % {"duration": _duration(tr, seconds), "rate": tr.decimal(rate)}
-            )
+            html.escape(took % {"duration": _duration(tr, seconds), "rate": tr.decimal(rate)})
         )
     return "\n".join(lines)

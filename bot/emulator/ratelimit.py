@@ -56,6 +56,7 @@ class FloodControl:
         self._global = _Window(limits.global_count, limits.global_window)
         self._chats: dict[int, _Window] = {}
         self.rejected = 0
+        self.rejections: list[tuple[int, str]] = []  # (chat id, which window)
 
     def _chat_window(self, chat_id: int, is_group: bool) -> _Window:
         window = self._chats.get(chat_id)
@@ -78,11 +79,14 @@ class FloodControl:
         wait = max(w.wait_needed(now) for w in windows)
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
-            # Telegram keeps refusing until retry_after has passed, whatever the window says.
+            # Telegram refuses until retry_after has passed, whatever the window says; asking
+            # again meanwhile gets the time that is left, not a longer wait.
             for window in windows:
-                if window.wait_needed(now) > 0:
-                    window.penalty_until = max(window.penalty_until, now + retry_after)
+                if window.wait_needed(now) > 0 and now >= window.penalty_until:
+                    window.penalty_until = now + retry_after
             self.rejected += 1
+            scope = "global" if self._global.wait_needed(now) > 0 else "chat"
+            self.rejections.append((chat_id, scope))
             return retry_after
         for window in windows:
             window.sent.append(now)

@@ -164,6 +164,7 @@ class Event:
     message_id: int | None = None
     file_name: str | None = None
     alert: bool = False
+    at: float = field(default_factory=time.monotonic)
 
 
 class EventLog:

@@ -333,10 +333,12 @@ class AnnouncementService:
             )
             return [_view(a) for a in (await session.execute(query)).scalars()]
 
-    async def release(
-        self, announcement_id: int, report_chat_id: int | None, report_message_id: int | None
-    ) -> bool:
-        """A due scheduled announcement goes to the outbox, once (another replica may race)."""
+    async def release(self, announcement_id: int, notice: str) -> bool:
+        """A due scheduled announcement goes to the outbox, once (another replica may race).
+
+        The author's notice goes first, through the outbox like every message the bot starts;
+        once sent, it becomes the live report (the engine records its message id).
+        """
         async with self._sessions.begin() as session:
             query = select(Announcement).where(
                 Announcement.id == announcement_id, Announcement.status == "scheduled"
@@ -346,8 +348,25 @@ class AnnouncementService:
             announcement = (await session.execute(query)).scalars().first()
             if announcement is None:
                 return False
-            announcement.report_chat_id = report_chat_id
-            announcement.report_message_id = report_message_id
+            now = utcnow()
+            announcement.report_chat_id = announcement.author_telegram_id
+            await outbox_repo.add_outbox_messages(
+                session,
+                [
+                    {
+                        "dedupe_key": f"report:{announcement.id}",
+                        "kind": "report",
+                        "announcement_id": announcement.id,
+                        "chat_id": announcement.author_telegram_id,
+                        "text": notice,
+                        "urgent": announcement.urgent,
+                        "status": "pending",
+                        "not_before": now,
+                        "attempts": 0,
+                        "created_at": now,
+                    }
+                ],
+            )
             await self._materialise(session, announcement)
             return True
 
@@ -402,7 +421,8 @@ class AnnouncementService:
             announcement = await session.get(Announcement, announcement_id, with_for_update=True)
             if announcement is None or announcement.status != "sending":
                 return False
-            counts = await outbox_repo.count_by_status(session, announcement_id)
+            # Every row, the report notice included: a report is not closed before it exists.
+            counts = await outbox_repo.count_by_status(session, announcement_id, kind=None)
             if counts.get("pending", 0) + counts.get("sending", 0):
                 return False
             announcement.status = "done"

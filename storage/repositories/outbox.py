@@ -131,12 +131,18 @@ async def cancel_pending(session: AsyncSession, announcement_id: int) -> int:
     return result.rowcount or 0
 
 
-async def count_by_status(session: AsyncSession, announcement_id: int) -> dict[str, int]:
-    rows = await session.execute(
+async def count_by_status(
+    session: AsyncSession, announcement_id: int, kind: str | None = "announcement"
+) -> dict[str, int]:
+    """Rows of one announcement by status: its recipients' (or, with kind=None, all of them)."""
+    query = (
         select(OutboxMessage.status, func.count())
         .where(OutboxMessage.announcement_id == announcement_id)
         .group_by(OutboxMessage.status)
     )
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    rows = await session.execute(query)
     return {status: count for status, count in rows.all()}
 
 
@@ -145,6 +151,7 @@ async def count_sent_since(session: AsyncSession, announcement_id: int, since: d
         await session.scalar(
             select(func.count()).where(
                 OutboxMessage.announcement_id == announcement_id,
+                OutboxMessage.kind == "announcement",
                 OutboxMessage.status == "sent",
                 OutboxMessage.sent_at >= since,
             )
@@ -157,6 +164,7 @@ async def last_sent_at(session: AsyncSession, announcement_id: int) -> datetime 
     # max() keeps the column's type, so this comes back as an aware UTC datetime.
     return await session.scalar(
         select(func.max(OutboxMessage.sent_at)).where(
-            OutboxMessage.announcement_id == announcement_id
+            OutboxMessage.announcement_id == announcement_id,
+            OutboxMessage.kind == "announcement",
         )
     )

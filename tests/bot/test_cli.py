@@ -141,5 +141,8 @@ def test_demo_prints_a_transcript_and_exits_0(tmp_path: Path) -> None:
     assert "Pozdravljeni, Ana!" in out and "Hello, Ben!" in out
     assert "Vse je pripravljeno, Ana!" in out and "You're all set, Ben!" in out
     assert "MiniHub Prebold" in out
+    # The announcement: composed in Slovenian and English, delivered, reported.
+    assert "Celje energy community: information evening" in out.split("── Ben (en)")[-1]
+    assert "📣 Obvestilo št. 1: poročilo o dostavi" in out and "✅ Dostavljeno: 2" in out
     assert "Traceback" not in result.stderr
     assert not list(tmp_path.glob("*.sqlite3"))  # the demo leaves nothing behind

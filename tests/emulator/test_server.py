@@ -228,3 +228,16 @@ async def test_webhook_delivery_replaces_polling(emu: BotAPIEmulator, bot: Bot) 
         assert await bot.delete_webhook()
     finally:
         await runner.cleanup()
+
+
+async def test_asking_again_during_a_flood_wait_does_not_lengthen_it(
+    emu: BotAPIEmulator, bot: Bot
+) -> None:
+    emu.add_user(10, "Ana")
+    await bot.send_message(10, "one")
+    for _ in range(5):  # impatient retries within the wait
+        with pytest.raises(RetryAfter):
+            await bot.send_message(10, "again")
+        await asyncio.sleep(0.15)
+    await asyncio.sleep(0.35)  # a second after the first refusal, it is over
+    assert await bot.send_message(10, "finally")

@@ -45,7 +45,8 @@ async def compose(
         for value in audience[1:]:
             await coord.click(value)
         await coord.click("Končano ✔")
-    await coord.click("Da, nujno je" if urgent else "Ne, naj počaka do jutra")
+    if "nočnim mirom" in coord.last.text:  # asked only when there are quiet hours
+        await coord.click("Da, nujno je" if urgent else "Ne, naj počaka do jutra")
 
 
 def received(user: EmulatedUser, prefix: str) -> list:  # type: ignore[type-arg]
@@ -141,7 +142,6 @@ async def test_same_text_photo_and_compose_survive_a_restart(
     await coord.send_photo(png)
     assert coord.last.text == "Kdo naj ga prejme?"
     await coord.click("Vsi")
-    await coord.click("Da, nujno je")
     await coord.click("📣 Pošlji zdaj")
     [photo] = await eventually(lambda: received(town["emma"], "Odprta vrata v MiniHubu"))
     assert photo.photo is not None and "You receive this from MAGNET" in photo.caption
@@ -253,13 +253,14 @@ async def test_429_is_obeyed_and_nothing_is_lost(sqlite_url: str) -> None:
             await compose(coord, sl="Hitro", en="Fast", urgent=True)
             # From now on a server stricter than the configured rate: 429s must come, and be
             # obeyed.
-            emulator.flood = FloodControl(RateLimits(global_count=4, private_count=1))
+            emulator.flood = FloodControl(RateLimits(global_count=2, private_count=1))
             await coord.click("📣 Pošlji zdaj")
             [announcement] = await bot.services.announcements.active()
             await eventually(lambda: status_of(bot, announcement.id), timeout=60)
             await eventually(lambda: _all_sent(bot, announcement.id), timeout=60)
-            assert emulator.flood.rejected > 0
-            assert bot.services.delivery_engine.counts["flood"] > 0
+            # More 429s than a row has attempts: waiting is not failing.
+            assert bot.services.delivery_engine.counts["flood"] > 6
+            assert emulator.flood.rejected >= bot.services.delivery_engine.counts["flood"]
             for person in people:
                 got = [m for m in person.messages if m.text and m.text.startswith("Hitro")]
                 assert len(got) == 1, person.name
@@ -327,7 +328,7 @@ async def test_bad_input_while_composing(bot: Harness, town: dict[str, EmulatedU
     )
     replies = await coord.click("Končano ✔", data="ann:v1:val:999:housing")  # another draft's id
     assert any(e.text == "Ta gumb ni več veljaven." for e in replies if e.kind == "callback_answer")
-    replies = await coord.click("Končano ✔", data="ann:v1:urgent:1:1")  # a later step
+    replies = await coord.click("Končano ✔", data="ann:v1:later:1")  # a later step
     assert any(e.text == "Ta gumb ni več veljaven." for e in replies if e.kind == "callback_answer")
     await coord.click("✖ Zavrzi")
     assert coord.last.text == "Obvestilo je zavrženo."

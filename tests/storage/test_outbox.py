@@ -1,0 +1,124 @@
+"""The outbox on both backends: idempotent enqueue, leases, and concurrent claims."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import migrate
+from storage.db import create_engine, create_sessionmaker
+from storage.models import OutboxMessage
+from storage.repositories import outbox as repo
+
+
+@pytest.fixture
+async def sessions(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(db_url)
+    await migrate.upgrade(engine)
+    try:
+        yield create_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+def rows(n: int, now: datetime, start: int = 0) -> list[dict]:  # type: ignore[type-arg]
+    return [
+        {
+            "dedupe_key": f"test:{i}",
+            "kind": "test",
+            "chat_id": 1000 + i,
+            "text": f"message {i}",
+            "urgent": i % 2 == 0,
+            "status": "pending",
+            "not_before": now,
+            "attempts": 0,
+            "created_at": now,
+        }
+        for i in range(start, start + n)
+    ]
+
+
+async def test_enqueue_is_idempotent(sessions) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    async with sessions.begin() as session:
+        assert await repo.add_outbox_messages(session, rows(10, now)) == 10
+    async with sessions.begin() as session:
+        assert await repo.add_outbox_messages(session, rows(12, now)) == 2
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 12
+
+
+async def test_leases_urgency_and_lapsed_leases(sessions) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    async with sessions.begin() as session:
+        await repo.add_outbox_messages(session, rows(6, now))
+    async with sessions.begin() as session:
+        urgent = await repo.claim_outbox_messages(
+            session,
+            worker="a",
+            now=now,
+            lease_until=now + timedelta(seconds=30),
+            limit=10,
+            urgent_only=True,
+        )
+    assert {r.chat_id for r in urgent} == {1000, 1002, 1004}
+    assert all(r.status == "sending" and r.leased_by == "a" for r in urgent)
+    async with sessions.begin() as session:
+        rest = await repo.claim_outbox_messages(
+            session,
+            worker="b",
+            now=now,
+            lease_until=now + timedelta(seconds=30),
+            limit=10,
+            urgent_only=False,
+        )
+    assert {r.chat_id for r in rest} == {1001, 1003, 1005}
+    later = now + timedelta(seconds=31)
+    async with sessions.begin() as session:
+        lapsed = await repo.claim_outbox_messages(
+            session,
+            worker="c",
+            now=later,
+            lease_until=later + timedelta(seconds=30),
+            limit=10,
+            urgent_only=False,
+        )
+    assert len(lapsed) == 6  # a worker that died: its rows are taken over
+    async with sessions.begin() as session:
+        await repo.release_outbox_messages(session, [r.id for r in lapsed], "c")
+    async with sessions() as session:
+        statuses = (await session.execute(select(OutboxMessage.status))).scalars().all()
+    assert set(statuses) == {"pending"}
+
+
+async def test_concurrent_claims_never_share_a_row(sessions) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    async with sessions.begin() as session:
+        await repo.add_outbox_messages(session, rows(400, now))
+
+    async def worker(name: str) -> list[int]:
+        taken: list[int] = []
+        while True:
+            async with sessions.begin() as session:
+                claimed = await repo.claim_outbox_messages(
+                    session,
+                    worker=name,
+                    now=now,
+                    lease_until=now + timedelta(minutes=5),
+                    limit=7,
+                    urgent_only=False,
+                )
+            if not claimed:
+                return taken
+            taken += [r.id for r in claimed]
+            await asyncio.sleep(0)
+
+    results = await asyncio.gather(*(worker(f"w{i}") for i in range(6)))
+    everything = [row for taken in results for row in taken]
+    assert len(everything) == 400 and len(set(everything)) == 400
+    assert sum(1 for taken in results if taken) > 1  # the work was really shared
