@@ -170,18 +170,23 @@ class BotRuntime:
             assert self.services.scheduler is not None
             self.services.scheduler.start()
         except BaseException:
+            await self._stop_workers()
             await self._shutdown()
             raise
         self._started = True
         log.info("magnet-bot is running as @%s", app.bot.username)
 
-    async def stop(self) -> None:
-        app = self.application
-        services = app.bot_data.services
+    async def _stop_workers(self) -> None:
+        """Timed work and delivery stop first: both need the database until they are done."""
+        services = self.application.bot_data.services
         if services is not None and services.scheduler is not None:
-            services.scheduler.stop()
+            await services.scheduler.stop()
         if services is not None and services.delivery is not None:
             await services.delivery.stop()
+
+    async def stop(self) -> None:
+        app = self.application
+        await self._stop_workers()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:

@@ -43,8 +43,10 @@ NO_RETRIES = Retries(0)  # the delivery engine handles its own 429s
 
 @dataclass(frozen=True)
 class Limits:
-    global_count: int = 30
-    global_window: float = 1.0
+    # Telegram counts arrivals, we count departures: a little under 30/s absorbs the jitter
+    # between the two (a 10k broadcast at exactly 30 per 1 s drew three 429s).
+    global_count: int = 29
+    global_window: float = 1.05
     private_count: int = 3
     private_window: float = 1.0
     group_count: int = 20

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -13,7 +15,7 @@ from bot.delivery.engine import DeliveryEngine
 from bot.delivery.quiet import QuietHours
 from bot.delivery.report import render_progress, render_report
 from bot.i18n import I18n
-from bot.services.announcements import AnnouncementService
+from bot.services.announcements import AnnouncementService, Progress
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class Scheduler:
         self.report_seconds = report_seconds
         self._shown: dict[int, str] = {}
         self._aps: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         self._aps = AsyncIOScheduler(timezone=UTC)
@@ -47,8 +50,9 @@ class Scheduler:
             (self.report, self.report_seconds),
         ):
             self._aps.add_job(
-                job,
+                self._tracked,
                 "interval",
+                args=(job,),
                 seconds=seconds,
                 next_run_time=now,
                 max_instances=1,
@@ -57,9 +61,27 @@ class Scheduler:
             )
         self._aps.start()
 
-    def stop(self) -> None:
-        if self._aps is not None and self._aps.running:
-            self._aps.shutdown(wait=False)
+    async def _tracked(self, job: Callable[[], Awaitable[None]]) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await job()
+        finally:
+            self._running.discard(task)
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """No new ticks; the tick in hand finishes before the database goes away.
+
+        APScheduler's shutdown cancels a running coroutine job, and a cancellation inside an
+        aiosqlite call can leave the event loop waiting forever: so pause, wait, then shut down.
+        """
+        if self._aps is None or not self._aps.running:
+            return
+        self._aps.pause()
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=grace_seconds)
+        self._aps.shutdown(wait=False)
 
     async def release_due(self) -> None:
         """Scheduled announcements whose time has come go to the outbox."""
@@ -93,7 +115,8 @@ class Scheduler:
                 continue
             await self.show(progress, final=finished)
 
-    async def show(self, progress, final: bool = False) -> None:  # type: ignore[no-untyped-def]
+    async def show(self, progress: Progress, final: bool = False) -> None:
+        """Put the progress (or, when final, the delivery report) into the report message."""
         announcement = progress.announcement
         if announcement.report_message_id is None or announcement.report_chat_id is None:
             return

@@ -12,6 +12,10 @@ from bot.emulator import markup
 from bot.emulator.markup import BadRequest, decode
 from bot.emulator.state import Message, StoredFile, is_image, now
 
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply "
+    "markup are exactly the same as a current content and reply markup of the message"
+)
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
@@ -28,6 +32,16 @@ def _allowed(update: dict[str, Any], allowed: Any) -> bool:
     if not allowed:
         return True
     return any(key in update for key in allowed)
+
+
+def _message_text(p: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    return markup.formatted(
+        p.get("text"),
+        p.get("parse_mode"),
+        p.get("entities"),
+        limit=markup.MAX_TEXT,
+        what="message text",
+    )
 
 
 class BotAPIMethods:
@@ -119,13 +133,7 @@ class BotAPIMethods:
 
     async def _m_sendMessage(self, p: dict[str, Any], f: dict[str, StoredFile]) -> dict[str, Any]:
         chat = self._chat(p.get("chat_id"))
-        text, entities = markup.formatted(
-            p.get("text"),
-            p.get("parse_mode"),
-            p.get("entities"),
-            limit=markup.MAX_TEXT,
-            what="message text",
-        )
+        text, entities = _message_text(p)
         message = Message(
             0, chat, self.bot, now(), text=text, entities=entities, html=str(p.get("text"))
         )
@@ -154,23 +162,14 @@ class BotAPIMethods:
         message = self._bot_message(p)
         if message.text is None:
             raise BadRequest("Bad Request: there is no text in the message to edit")
-        text, entities = markup.formatted(
-            p.get("text"),
-            p.get("parse_mode"),
-            p.get("entities"),
-            limit=markup.MAX_TEXT,
-            what="message text",
-        )
+        text, entities = _message_text(p)
         new_markup = markup.reply_markup(p.get("reply_markup"))
         if (
             text == message.text
             and entities == message.entities
             and new_markup == message.reply_markup
         ):
-            raise BadRequest(
-                "Bad Request: message is not modified: specified new message content and reply "
-                "markup are exactly the same as a current content and reply markup of the message"
-            )
+            raise BadRequest(NOT_MODIFIED)
         message.text, message.entities, message.html = text, entities, str(p.get("text"))
         message.reply_markup = new_markup
         message.edit_date = now()
@@ -183,10 +182,7 @@ class BotAPIMethods:
         message = self._bot_message(p)
         new_markup = markup.reply_markup(p.get("reply_markup"))
         if new_markup == message.reply_markup:
-            raise BadRequest(
-                "Bad Request: message is not modified: specified new message content and reply "
-                "markup are exactly the same as a current content and reply markup of the message"
-            )
+            raise BadRequest(NOT_MODIFIED)
         message.reply_markup = new_markup
         message.edit_date = now()
         self.log.message_event("bot_edit", message)

@@ -59,6 +59,7 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 @pytest.mark.bench
+@pytest.mark.timeout(RECIPIENTS / RATE * 3 + 120)
 async def test_broadcast_at_the_rate_limit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -333,3 +333,25 @@ async def test_bad_input_while_composing(bot: Harness, town: dict[str, EmulatedU
     await coord.click("✖ Zavrzi")
     assert coord.last.text == "Obvestilo je zavrženo."
     assert await bot.services.announcements.draft(COORDINATOR) is None
+
+
+async def test_an_announcement_end_to_end_on_each_backend(bot_on: Harness) -> None:
+    residents = [
+        await seed_resident(bot_on, 801, "Ana", "sl", topics=("culture",)),
+        await seed_resident(bot_on, 802, "Ben", "en", municipality="abroad", topics=("culture",)),
+        await seed_resident(bot_on, 803, "Cene", "sl", topics=("energy",)),
+    ]
+    coord = await coordinator(bot_on)
+    await compose(
+        coord,
+        sl="Kulturni večer",
+        en="Culture night",
+        audience=("Po temi", "Kultura in ustvarjalnost"),
+    )
+    assert "2 prebivalca (v slovenščini 1, v angleščini 1)" in coord.last.text
+    await coord.click("📣 Pošlji zdaj")
+    report = coord.last
+    await eventually(lambda: "poročilo o dostavi" in report.text)
+    assert "✅ Dostavljeno: 2" in report.text
+    assert received(residents[0], "Kulturni večer") and received(residents[1], "Culture night")
+    assert not received(residents[2], "Kulturni večer")

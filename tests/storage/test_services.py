@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import CONSENT_VERSION, Role, Step
 from bot.services.audit import recent_entries
 from bot.services.hubs import HubService
 from bot.services.residents import ConsentRequired, InvalidChoice, ResidentService
 from bot.services.roles import RoleChange, RoleService
-from storage import migrate
-from storage.db import create_engine, create_sessionmaker
 from storage.models import Resident, ResidentTopic
-
-
-@pytest.fixture
-async def sessions(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(db_url)
-    await migrate.upgrade(engine)
-    try:
-        yield create_sessionmaker(engine)
-    finally:
-        await engine.dispose()
 
 
 async def test_touch_creates_a_bare_resident_once(sessions) -> None:  # type: ignore[no-untyped-def]
