@@ -45,29 +45,29 @@ async def start_announcement(update: Update, context: MagnetContext) -> None:
     await prompt(update, context, draft)
 
 
-async def takes_text(update: Update, context: MagnetContext) -> bool:
-    """A coordinator whose draft waits for typed input."""
+async def _draft_of(context: MagnetContext) -> AnnouncementView | None:
+    """The draft of a coordinator who is composing, else None (one query, residents none)."""
     resident = context.resident
     if resident is None or not resident.has_role(Role.COORDINATOR):
+        return None
+    return await context.services.announcements.draft(resident.telegram_id)
+
+
+async def compose_text(update: Update, context: MagnetContext) -> bool:
+    """Typed input for a coordinator's draft; False if there is no draft to take it."""
+    draft = await _draft_of(context)
+    if draft is None:
         return False
-    draft = await context.services.announcements.draft(resident.telegram_id)
-    return draft is not None
-
-
-async def compose_text(update: Update, context: MagnetContext) -> None:
     resident, message = context.resident, update.effective_message
     assert resident is not None and message is not None and message.text is not None
     service, tr = context.services.announcements, context.tr
-    draft = await service.draft(resident.telegram_id)
-    if draft is None:
-        return
     if draft.step not in TEXT_STEPS:
         await send(update, escape(tr.gettext("Please choose one of the options below.")))
         await prompt(update, context, draft)
-        return
+        return True
     if draft.step == Compose.SCHEDULE:
         await _schedule_at(update, context, draft, message.text)
-        return
+        return True
     limit = MAX_TEXT - service.footer_length()
     length = plain_length(message.text_html)
     if length > limit:
@@ -76,7 +76,7 @@ async def compose_text(update: Update, context: MagnetContext) -> None:
             "Please send a shorter one."
         ) % {"limit": limit, "length": length}
         await send(update, escape(text))
-        return
+        return True
     if draft.step == Compose.TEXT_SL:
         draft = await service.update_draft(
             resident.telegram_id,
@@ -94,24 +94,24 @@ async def compose_text(update: Update, context: MagnetContext) -> None:
             step=Compose.PHOTO,
         )
     await prompt(update, context, draft)
+    return True
 
 
-async def takes_photo(update: Update, context: MagnetContext) -> bool:
+async def compose_photo(update: Update, context: MagnetContext) -> bool:
+    """A photo for a coordinator's draft; False if there is no draft (or it is no photo)."""
     message = update.effective_message
-    return bool(message and message.photo) and await takes_text(update, context)
-
-
-async def compose_photo(update: Update, context: MagnetContext) -> None:
-    resident, message = context.resident, update.effective_message
-    assert resident is not None and message is not None
-    service, tr = context.services.announcements, context.tr
-    draft = await service.draft(resident.telegram_id)
+    if message is None or not message.photo:
+        return False
+    draft = await _draft_of(context)
     if draft is None:
-        return
+        return False
+    resident = context.resident
+    assert resident is not None
+    service, tr = context.services.announcements, context.tr
     if draft.step != Compose.PHOTO:
         await send(update, escape(tr.gettext("Please choose one of the options below.")))
         await prompt(update, context, draft)
-        return
+        return True
     limit = MAX_CAPTION - service.footer_length()
     longest = max(plain_length(draft.text_sl or ""), plain_length(draft.text_en or ""))
     if longest > limit:
@@ -121,7 +121,7 @@ async def compose_photo(update: Update, context: MagnetContext) -> None:
         ) % {"limit": limit, "length": longest}
         await send(update, escape(text))
         await prompt(update, context, draft)
-        return
+        return True
     photo = message.photo[-1]  # the largest size
     draft = await service.update_draft(
         resident.telegram_id,
@@ -131,6 +131,7 @@ async def compose_photo(update: Update, context: MagnetContext) -> None:
         step=Compose.AUDIENCE,
     )
     await prompt(update, context, draft)
+    return True
 
 
 async def _schedule_at(

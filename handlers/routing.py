@@ -9,14 +9,10 @@ from handlers import announce, fallback
 
 
 async def route_text(update: Update, context: MagnetContext) -> None:
-    if await announce.takes_text(update, context):
-        await announce.compose_text(update, context)
-        return
-    await fallback.stray_text(update, context)
+    if not await announce.compose_text(update, context):
+        await fallback.stray_text(update, context)
 
 
 async def route_media(update: Update, context: MagnetContext) -> None:
-    if await announce.takes_photo(update, context):
-        await announce.compose_photo(update, context)
-        return
-    await fallback.unsupported_media(update, context)
+    if not await announce.compose_photo(update, context):
+        await fallback.unsupported_media(update, context)

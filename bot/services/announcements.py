@@ -97,10 +97,6 @@ class Progress:
     def open(self) -> int:
         return self.count("pending", "sending")
 
-    @property
-    def done(self) -> bool:
-        return self.open == 0
-
 
 def plain_text(text_html: str) -> str:
     """The text a resident sees once Telegram has applied the HTML."""
