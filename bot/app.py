@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from telegram import LinkPreviewOptions
@@ -25,9 +26,13 @@ from bot.ratelimit import Limits, RetryingRateLimiter
 from bot.scheduler import Scheduler
 from bot.services.announcements import AnnouncementService
 from bot.services.hubs import HubService
+from bot.services.lab_admin import LabAdmin
+from bot.services.lab_jobs import LabJobs
+from bot.services.labs import LabConfig, LabService
 from bot.services.residents import ResidentService
 from bot.services.roles import RoleService
 from handlers import ALLOWED_UPDATES, register
+from handlers.lab_screens import Notices
 from handlers.menu import command_name, set_command_menus
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker
@@ -58,6 +63,17 @@ async def open_services(settings: Settings) -> Services:
         raise
     sessions = create_sessionmaker(engine)
     i18n = I18n(settings.tz, settings.default_locale)
+    labs = LabService(
+        sessions,
+        i18n,
+        Notices(),
+        LabConfig(
+            offer_ttl=timedelta(hours=settings.offer_hours),
+            feedback_report_after=timedelta(hours=settings.feedback_report_hours),
+            coordinator_chat_id=settings.coordinator_chat_id,
+            k=settings.min_group_size,
+        ),
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -68,6 +84,9 @@ async def open_services(settings: Settings) -> Services:
         hubs=HubService(sessions),
         announcements=AnnouncementService(sessions, i18n, announcement_footers(i18n)),
         quiet=QuietHours.parse(settings.quiet_hours, settings.tz),
+        labs=labs,
+        lab_admin=LabAdmin(sessions, labs, settings.tz),
+        lab_jobs=LabJobs(sessions, labs),
     )
 
 
@@ -100,6 +119,7 @@ def attach_delivery(services: Services, bot: ExtBot[None]) -> None:
         services.delivery,
         services.quiet,
         tick_seconds=settings.scheduler_seconds,
+        jobs=[services.lab_jobs.tick],
     )
 
 

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     quiet_hours: str = "21:00-08:00"
     delivery_lease_seconds: float = Field(default=60.0, ge=5)
     scheduler_seconds: float = Field(default=5.0, gt=0)
+    # Labs: how long a freed seat is held for the next on the waitlist, and when the
+    # coordinators get the feedback of a finished lab.
+    offer_hours: float = Field(default=12.0, gt=0, le=24 * 14)
+    feedback_report_hours: float = Field(default=48.0, ge=0)
+    # Aggregates resting on fewer answers than this are never shown.
+    min_group_size: int = Field(default=5, ge=1)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

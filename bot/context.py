@@ -15,6 +15,9 @@ from bot.i18n import I18n, Translator
 from bot.scheduler import Scheduler
 from bot.services.announcements import AnnouncementService
 from bot.services.hubs import HubService
+from bot.services.lab_admin import LabAdmin
+from bot.services.lab_jobs import LabJobs
+from bot.services.labs import LabService
 from bot.services.residents import ResidentService, ResidentView
 from bot.services.roles import RoleService
 
@@ -33,6 +36,9 @@ class Services:
     hubs: HubService
     announcements: AnnouncementService
     quiet: QuietHours
+    labs: LabService
+    lab_admin: LabAdmin
+    lab_jobs: LabJobs
     delivery: DeliveryEngine | None = None
     scheduler: Scheduler | None = None
 

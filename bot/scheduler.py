@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,6 +30,7 @@ class Scheduler:
         quiet: QuietHours,
         tick_seconds: float = 5.0,
         report_seconds: float = 2.0,
+        jobs: Sequence[Callable[[], Awaitable[object]]] = (),
     ):
         self.bot = bot
         self.i18n = i18n
@@ -38,6 +39,7 @@ class Scheduler:
         self.quiet = quiet
         self.tick_seconds = tick_seconds
         self.report_seconds = report_seconds
+        self.jobs = list(jobs)
         self._shown: dict[int, str] = {}
         self._aps: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[None]] = set()
@@ -48,6 +50,7 @@ class Scheduler:
         for job, seconds in (
             (self.release_due, self.tick_seconds),
             (self.report, self.report_seconds),
+            (self.run_jobs, self.tick_seconds),
         ):
             self._aps.add_job(
                 self._tracked,
@@ -82,6 +85,20 @@ class Scheduler:
         if self._running:
             await asyncio.wait(set(self._running), timeout=grace_seconds)
         self._aps.shutdown(wait=False)
+
+    async def run_jobs(self) -> None:
+        """Timed work of other features (lab reminders, offers, feedback); new rows, then wake."""
+        queued = False
+        for job in self.jobs:
+            try:
+                result = await job()
+            except Exception:
+                log.exception("scheduled job %s failed", getattr(job, "__qualname__", job))
+                continue
+            if isinstance(result, dict) and any(result.values()):
+                queued = True
+        if queued:
+            self.engine.wake()
 
     async def release_due(self) -> None:
         """Scheduled announcements whose time has come go to the outbox."""

@@ -37,6 +37,7 @@ async def start_announcement(update: Update, context: MagnetContext) -> None:
     resident = context.resident
     assert resident is not None
     draft, new = await context.services.announcements.start(resident.telegram_id, context.tr.locale)
+    await context.services.residents.set_awaiting(resident.telegram_id, "ann")
     if not new:
         await send(
             update,

@@ -66,7 +66,12 @@ async def show(
 async def answer(update: Update, text: str | None = None, alert: bool = False) -> None:
     """Stop the button's spinner; every callback query gets exactly one answer."""
     if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=alert)
+        try:
+            await update.callback_query.answer(text, show_alert=alert)
+        except BadRequest as exc:
+            # Answered already, or too late (Telegram allows about 15 s): the reply that
+            # follows still tells the resident what happened.
+            log.info("could not answer callback query: %s", exc.message)
 
 
 async def stale_button(update: Update, context: MagnetContext, reason: str) -> None:

@@ -12,7 +12,7 @@ from handlers.common import escape, send
 
 log = logging.getLogger(__name__)
 
-PAYLOAD = re.compile(r"^(hub|lab)_[a-z0-9]{1,27}$")
+PAYLOAD = re.compile(r"^(hub|lab|ci)_[a-z0-9]{1,27}$")
 
 
 def valid_payload(payload: str) -> str | None:
@@ -23,7 +23,15 @@ async def act_on_payload(update: Update, context: MagnetContext, payload: str) -
     kind, _, key = payload.partition("_")
     if kind == "hub":
         await show_hub(update, context, key)
-    elif kind == "lab":
+    elif kind == "lab" and key.isdigit():
+        from handlers.labs import show_lab
+
+        await show_lab(update, context, int(key))
+    elif kind == "ci":
+        from handlers.lab_admin import check_in
+
+        await check_in(update, context, key)
+    else:
         await send(
             update,
             escape(

@@ -23,6 +23,8 @@ def help_text(context: MagnetContext) -> str:
         bold(tr.gettext("MAGNET bot: help")),
         "",
         line("start", tr.gettext("start, or come back to the main menu")),
+        line("labs", tr.gettext("upcoming labs and events: sign up, join the waitlist")),
+        line("mylabs", tr.gettext("your sign-ups, waitlist places and past labs")),
         line(
             "settings",
             tr.gettext(
@@ -44,6 +46,9 @@ def help_text(context: MagnetContext) -> str:
             line(
                 "announcements", tr.gettext("see scheduled and running announcements, cancel them")
             ),
+            line("newlab", tr.gettext("create a lab or hub event step by step, then publish it")),
+            line("roster", tr.gettext("who is coming to a lab, with a CSV of the roster")),
+            line("checkin", tr.gettext("check a resident in with their code")),
         ]
     if resident is not None and resident.has_role(Role.ADMIN):
         lines += [

@@ -24,10 +24,17 @@ ALIASES = {
     "roles": "vloge",
     "announce": "obvesti",
     "announcements": "obvestila",
+    "labs": "delavnice",
+    "mylabs": "moje_delavnice",
+    "newlab": "nova_delavnica",
+    "roster": "udelezenci",
+    "checkin": "prihod",
 }
 
 RESIDENT_MENU = (
     ("start", N_("Start or return to the main menu")),
+    ("labs", N_("Upcoming labs and events")),
+    ("mylabs", N_("Your sign-ups")),
     ("settings", N_("Your profile, topics and consent")),
     ("language", N_("Slovenščina / English")),
     ("help", N_("What this bot can do")),
@@ -35,6 +42,9 @@ RESIDENT_MENU = (
 COORDINATOR_MENU = (
     ("announce", N_("Compose an announcement")),
     ("announcements", N_("Scheduled and running announcements")),
+    ("newlab", N_("Create a lab or hub event")),
+    ("roster", N_("Who is coming to a lab")),
+    ("checkin", N_("Check a resident in at a lab")),
 )
 ADMIN_MENU = (
     ("grant", N_("Give someone a role")),

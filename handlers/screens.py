@@ -144,6 +144,10 @@ def main_menu(tr: Translator) -> InlineKeyboardMarkup:
     return keyboard(
         [
             [
+                (tr.gettext("🗓 Labs and events"), encode("lab", "list", "all", "all")),
+                (tr.gettext("📋 My labs"), encode("lab", "mine")),
+            ],
+            [
                 (tr.gettext("⚙️ Settings"), encode("menu", "settings")),
                 (tr.gettext("🌐 Language"), encode("menu", "language")),
             ],

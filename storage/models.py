@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -70,6 +71,8 @@ class Resident(Base):
     status: Mapped[str | None] = mapped_column(String(32))
     onboarding_step: Mapped[str] = mapped_column(String(32), default="consent")
     start_payload: Mapped[str | None] = mapped_column(String(64))
+    # Which feature the resident's next typed text is for ("ann", "lab", "fb:<registration>").
+    awaiting: Mapped[str | None] = mapped_column(String(32))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -197,3 +200,77 @@ class DeliveryAttempt(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(256))
+
+
+class Lab(Base):
+    """A RealLife Learning Lab or hub event, from a coordinator's draft to its feedback report."""
+
+    __tablename__ = "labs"
+    __table_args__ = (Index("ix_labs_status_starts_at", "status", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    step: Mapped[str | None] = mapped_column(String(32))
+    author_telegram_id: Mapped[int] = mapped_column(BigInteger)
+    author_locale: Mapped[str] = mapped_column(String(8), default="sl")
+    hub_id: Mapped[int | None] = mapped_column(ForeignKey("hubs.id"))
+    topic: Mapped[str | None] = mapped_column(String(32))
+    title_sl: Mapped[str | None] = mapped_column(String(256))
+    title_en: Mapped[str | None] = mapped_column(String(256))
+    description_sl: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None: an open hub event without sign-up limits.
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_minutes: Mapped[list[int]] = mapped_column(JSON, default=list)
+    guests: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped on every edit, so a button shown before the edit is recognised as stale.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Seats held by confirmed and offered registrations; changed only under the lab's lock.
+    seats_taken: Mapped[int] = mapped_column(Integer, default=0)
+    next_ticket: Mapped[int] = mapped_column(Integer, default=0)
+    reminders_done: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Fill thresholds (50, 80, 100) already announced to the coordinators.
+    alerts_sent: Mapped[list[int]] = mapped_column(JSON, default=list)
+    feedback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    hub: Mapped[Hub | None] = relationship(lazy="joined")
+
+
+class LabRegistration(Base):
+    """One resident's place at a lab: confirmed, offered (a freed seat held for them),
+    waitlisted (in ticket order) or cancelled."""
+
+    __tablename__ = "lab_registrations"
+    __table_args__ = (
+        UniqueConstraint("lab_id", "resident_id", name="uq_lab_registrations_lab_id_resident_id"),
+        Index("ix_lab_registrations_lab_id_status_ticket", "lab_id", "status", "ticket"),
+        Index("ix_lab_registrations_status_offer_expires_at", "status", "offer_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lab_id: Mapped[int] = mapped_column(ForeignKey("labs.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    seats: Mapped[int] = mapped_column(Integer, default=1)
+    ticket: Mapped[int] = mapped_column(Integer)
+    checkin_code: Mapped[str] = mapped_column(String(8), unique=True)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    show_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    display_name: Mapped[str | None] = mapped_column(String(128))
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by: Mapped[int | None] = mapped_column(BigInteger)
+    feedback_useful: Mapped[int | None] = mapped_column(Integer)
+    feedback_again: Mapped[int | None] = mapped_column(Integer)
+    feedback_text: Mapped[str | None] = mapped_column(Text)
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    lab: Mapped[Lab] = relationship(lazy="raise")

@@ -56,6 +56,8 @@ class ResidentView:
     topics: frozenset[str]
     start_payload: str | None
     is_active: bool
+    # Which feature the next typed text is for (see Resident.awaiting).
+    awaiting: str | None
     roles: frozenset[Role]
 
     @property
@@ -99,6 +101,7 @@ class ResidentService:
             topics=frozenset(topics),
             start_payload=resident.start_payload,
             is_active=resident.is_active,
+            awaiting=resident.awaiting,
             roles=frozenset(roles),
         )
 
@@ -234,6 +237,11 @@ class ResidentService:
         async with self._sessions.begin() as session:
             await repo.update_resident(session, telegram_id, locale=locale)
             return await self._reload(session, telegram_id)
+
+    async def set_awaiting(self, telegram_id: int, awaiting: str | None) -> None:
+        """Route the resident's next typed text to a feature (None: to nobody)."""
+        async with self._sessions.begin() as session:
+            await repo.update_resident(session, telegram_id, awaiting=awaiting)
 
     async def remember_payload(self, telegram_id: int, payload: str) -> None:
         async with self._sessions.begin() as session:

@@ -87,7 +87,14 @@ async def test_language_switches_both_ways(bot: Harness) -> None:
     # The resident's own menu follows the language they chose.
     scope = json.dumps({"chat_id": 204, "type": "chat"}, sort_keys=True)
     menu = bot.emulator.commands[(scope, "")]
-    assert [c["command"] for c in menu] == ["start", "nastavitve", "jezik", "pomoc"]
+    assert [c["command"] for c in menu] == [
+        "start",
+        "delavnice",
+        "moje_delavnice",
+        "nastavitve",
+        "jezik",
+        "pomoc",
+    ]
 
 
 async def test_language_can_be_chosen_before_consent(bot: Harness) -> None:
@@ -104,8 +111,8 @@ async def test_command_menus_are_set_per_language(bot: Harness) -> None:
     default = json.dumps({"type": "default"}, sort_keys=True)
     english = [c["command"] for c in bot.emulator.commands[(default, "")]]
     slovenian = [c["command"] for c in bot.emulator.commands[(default, "sl")]]
-    assert english == ["start", "settings", "language", "help"]
-    assert slovenian == ["start", "nastavitve", "jezik", "pomoc"]
+    assert english == ["start", "labs", "mylabs", "settings", "language", "help"]
+    assert slovenian == ["start", "delavnice", "moje_delavnice", "nastavitve", "jezik", "pomoc"]
     descriptions = [c["description"] for c in bot.emulator.commands[(default, "sl")]]
     assert "Vaš profil, teme in soglasje" in descriptions
 
@@ -167,7 +174,7 @@ async def test_fallbacks_answer_everything(bot: Harness) -> None:
     assert replies[0].text == "Tega ukaza ne poznam. Pošljite /pomoc in si oglejte, kaj znam."
     replies = await user.send("kje je delavnica?")
     assert replies[0].text.startswith("Ne razumem čisto, kaj mislite.")
-    assert "⚙️ Nastavitve" in replies[0].buttons[0]
+    assert "⚙️ Nastavitve" in [label for row in replies[0].buttons for label in row]
     replies = await user.send_photo(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
     assert "Razumem le besedilo" in replies[0].text
     replies = await user.click("⚙️ Nastavitve", data="lab:v1:join:42")  # a feature not built yet
