@@ -30,6 +30,16 @@ def _parser() -> argparse.ArgumentParser:
     address = hubs_sub.add_parser("set-address")
     address.add_argument("code")
     address.add_argument("address")
+    labs = sub.add_parser("labs", help="list upcoming labs or import a season's programme")
+    labs_sub = labs.add_subparsers(dest="labs_command", required=True)
+    labs_sub.add_parser("list")
+    importing = labs_sub.add_parser(
+        "import", help="publish the labs of a YAML or CSV file: all of them, or none"
+    )
+    importing.add_argument("file")
+    importing.add_argument(
+        "--dry-run", action="store_true", help="only check the file; store nothing"
+    )
     i18n = sub.add_parser("i18n", help="translation workflow")
     i18n.add_argument("action", choices=["update", "check", "compile"])
     revision = sub.add_parser("db-revision", help="(developers) autogenerate a migration")
@@ -65,6 +75,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_migrate(settings, args.revision))
     if args.command == "hubs":
         return asyncio.run(_hubs(settings, args))
+    if args.command == "labs":
+        return asyncio.run(_labs(settings, args))
     if args.command == "db-revision":
         return asyncio.run(_revision(settings, args.message))
     raise AssertionError(args.command)
@@ -108,6 +120,52 @@ async def _hubs(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await services.engine.dispose()
     return 0
+
+
+async def _labs(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.app import open_services
+    from bot.lab_files import ProgrammeFileError, read_programme
+
+    rows: list[dict[str, object]] = []
+    if args.labs_command == "import":
+        try:
+            rows = read_programme(Path(args.file))
+        except ProgrammeFileError as exc:
+            print(f"magnet-bot: {exc}", file=sys.stderr)
+            return 1
+    services = await open_services(settings)
+    try:
+        if args.labs_command == "list":
+            tr = services.i18n.get("en")
+            for lab in await services.labs.upcoming(limit=1000):
+                assert lab.starts_at is not None
+                seats = "open" if lab.capacity is None else f"{lab.seats_taken}/{lab.capacity}"
+                print(
+                    f"{lab.id:5} {tr.datetime(lab.starts_at, 'yyyy-MM-dd HH:mm')}  "
+                    f"{lab.hub_code:8} {seats:>7}  {lab.title_sl}"
+                )
+            return 0
+        ids, problems = await services.lab_admin.import_rows(
+            rows, actor=None, locale=settings.default_locale, dry_run=args.dry_run
+        )
+        tr = services.i18n.get("en")
+        for problem in problems:
+            print(
+                f"row {problem.row}, {problem.field}: {problem.error.render(tr.gettext)}",
+                file=sys.stderr,
+            )
+        if problems:
+            print(f"nothing imported: {len(problems)} problem(s) in {args.file}", file=sys.stderr)
+            return 1
+        if args.dry_run:
+            print(f"{len(rows)} lab(s) checked, nothing stored (--dry-run)")
+        else:
+            print(f"imported {len(ids)} lab(s): {', '.join(map(str, ids))}")
+        return 0
+    finally:
+        await services.engine.dispose()
 
 
 async def _revision(settings: Settings, message: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -14,6 +15,7 @@ from bot.emulator import BotAPIEmulator, EmulatedUser, RateLimits, render_transc
 
 DEMO_TOKEN = "424242:DEMO-magnet-bot-local-emulator"
 ADMIN_ID = 900001
+COORDINATORS_CHAT = -100900001
 
 
 async def run_demo(out: TextIO = sys.stdout, database: Path | None = None) -> int:
@@ -30,13 +32,17 @@ async def run_demo(out: TextIO = sys.stdout, database: Path | None = None) -> in
                 poll_timeout=1,
                 quiet_hours="",  # the demo may run at night; the tests cover quiet hours
                 scheduler_seconds=0.5,
+                coordinator_chat_id=COORDINATORS_CHAT,
             )
             emulator.processing_hook = True
+            emulator.add_group(COORDINATORS_CHAT, "Koordinatorji MAGNET")
             async with BotRuntime(settings, on_update_done=emulator.mark_processed) as runtime:
                 people = await _play(emulator)
                 await _announce(runtime, people["Ana"])
+                people.update(await _lab(runtime, emulator, people))
                 residents = await runtime.services.residents.get(people["Ana"].id)
         names = {p.id: f"{name} ({p.user.language_code})" for name, p in people.items()}
+        names[COORDINATORS_CHAT] = "Koordinatorji MAGNET (coordinators' group)"
         out.write(
             "magnet-bot demo: the real bot, a local Bot API emulator, a fresh SQLite file.\n\n"
         )
@@ -111,3 +117,67 @@ async def _announce(runtime: BotRuntime, ana: EmulatedUser) -> None:
             break
         await asyncio.sleep(0.1)
     await ana.send("/obvestila")
+
+
+def _note(emulator: BotAPIEmulator, text: str) -> None:
+    emulator.log.add("note", 0, text=text)
+
+
+async def _onboard(emulator: BotAPIEmulator, user_id: int, name: str, sl: bool) -> EmulatedUser:
+    user = EmulatedUser(emulator, user_id, name, "sl" if sl else "en")
+    await user.send("/start")
+    await user.click("✅ Strinjam se" if sl else "✅ I agree")
+    await user.click("Celje")
+    await user.click("25–34 let" if sl else "25–34")
+    await user.click("Zaposlen/-a" if sl else "Employed")
+    await user.click("Dostopna stanovanja" if sl else "Affordable housing")
+    await user.click("Končano ✔" if sl else "Done ✔")
+    return user
+
+
+async def _lab(
+    runtime: BotRuntime, emulator: BotAPIEmulator, people: dict[str, EmulatedUser]
+) -> dict[str, EmulatedUser]:
+    """Ana creates a housing lab with two seats; it fills, a seat passes along the waitlist,
+    and the reminder goes out."""
+    ana, ben = people["Ana"], people["Ben"]
+    cene = await _onboard(emulator, 100003, "Cene", sl=True)
+    dora = await _onboard(emulator, 100004, "Dora", sl=False)
+    tz = runtime.settings.tz
+    starts = (datetime.now(tz) + timedelta(days=2)).replace(hour=17, minute=0, second=0)
+    await ana.send("/nova_delavnica")
+    await ana.send("Dostopna stanovanja za mlade")
+    await ana.send("Affordable housing for young people")
+    await ana.send("Kako do dostopnega stanovanja v Celju? Pogovor z mestno upravo in zadrugo.")
+    await ana.send("How to find affordable housing in Celje: a talk with the city and a co-op.")
+    await ana.click("MAGNET Hub Celje")
+    await ana.click("Dostopna stanovanja")
+    await ana.send(starts.strftime("%d. %m. %H:%M"))
+    await ana.send("19:00")
+    await ana.send("2")
+    await ana.click("Do začetka")
+    await ana.click("24 h in 2 h prej")
+    await ana.click("Brez gostov")
+    await ana.click("✅ Objavi")
+
+    await ben.send("/labs")
+    await ben.click("1. Affordable housing for young people")
+    await ben.click("✍️ Sign up")
+    await cene.send("/delavnice")
+    await cene.click("1. Dostopna stanovanja za mlade")
+    await cene.click("✍️ Prijava")
+    await dora.send("/labs")
+    await dora.click("1. Affordable housing for young people")
+    await dora.click("⏳ Join the waitlist")
+
+    await cene.click("✖ Prekliči prijavo", cene.messages[-2])
+    await cene.click("Da, prekliči")
+    await dora.wait_for_message("A seat has come free", timeout=30)
+    await dora.click("✅ Take the seat")
+
+    _note(emulator, "The demo skips ahead to two hours before the lab starts.")
+    await runtime.services.lab_jobs.send_reminders(starts.astimezone(UTC) - timedelta(hours=2))
+    runtime.services.delivery_engine.wake()
+    for user in (ben, dora):
+        await user.wait_for_message("Reminder", timeout=30)
+    return {"Cene": cene, "Dora": dora}

@@ -231,6 +231,10 @@ async def _advance(
         return await service.update_draft(
             author, aid, {Compose.AUDIENCE}, audience_kind=audience, audience_values=[], step=step
         )
+    if action == "audback":
+        return await service.update_draft(
+            author, aid, {Compose.AUDIENCE_VALUES}, audience_values=[], step=Compose.AUDIENCE
+        )
     if action == "val" and value is not None:
         return await service.toggle_value(author, aid, value)
     if action == "vals":
@@ -240,7 +244,7 @@ async def _advance(
         if not draft.audience_values:
             return draft
         return await service.update_draft(
-            author, aid, {Compose.AUDIENCE_VALUES}, step=Compose.URGENCY
+            author, aid, {Compose.AUDIENCE_VALUES}, step=after_audience
         )
     if action == "urgent" and value in ("0", "1"):
         return await service.update_draft(

@@ -22,15 +22,27 @@ def audience_label(tr: Translator, announcement: AnnouncementView) -> str:
     if announcement.audience == Audience.TOPIC:
         names = [tr.gettext(label_of(TOPICS, v) or v) for v in values]
         return tr.gettext("topics: %(values)s") % {"values": ", ".join(names)}
+    if announcement.audience == Audience.LAB:
+        return tr.gettext("participants of labs %(values)s") % {
+            "values": ", ".join(f"#{v}" for v in values)
+        }
     names = [label_of(LANGUAGES, v) or v for v in values]
     return tr.gettext("language: %(values)s") % {"values": ", ".join(names)}
 
 
-def _value_choices(audience: Audience) -> list[tuple[str, str]]:
+async def _value_choices(context: MagnetContext, audience: Audience) -> list[tuple[str, str]]:
+    """(code, label already translated) for each value of the audience."""
+    tr = context.tr
     if audience == Audience.MUNICIPALITY:
-        return [(c.code, c.label) for c in MUNICIPALITIES]
+        return [(c.code, tr.gettext(c.label)) for c in MUNICIPALITIES]
     if audience == Audience.TOPIC:
-        return [(c.code, c.label) for c in TOPICS]
+        return [(c.code, tr.gettext(c.label)) for c in TOPICS]
+    if audience == Audience.LAB:
+        labs = await context.services.announcements.audience_labs()
+        return [
+            (str(i), f"#{i} {sl if tr.locale == 'sl' else en} ({tr.date(at, 'short')})")
+            for i, sl, en, at in labs
+        ]
     return [(c.code, c.label) for c in LANGUAGES]
 
 
@@ -61,19 +73,31 @@ async def prompt(update: Update, context: MagnetContext, draft: AnnouncementView
             ],
             [(tr.gettext("By topic"), encode("ann", "aud", aid, Audience.TOPIC.value))],
             [(tr.gettext("By language"), encode("ann", "aud", aid, Audience.LANGUAGE.value))],
+            [
+                (
+                    tr.gettext("Participants of a lab"),
+                    encode("ann", "aud", aid, Audience.LAB.value),
+                )
+            ],
             [discard],
         ]
         await show(update, escape(tr.gettext("Who should receive it?")), keyboard(rows))
     elif step == Compose.AUDIENCE_VALUES:
         chosen = set(draft.audience_values)
+        choices = await _value_choices(context, draft.audience)
+        if not choices:
+            empty = tr.gettext("There are no labs to choose from. Choose another audience.")
+            back = (tr.gettext("« Back"), encode("ann", "audback", aid))
+            await show(update, escape(empty), keyboard([[back], [discard]]))
+            return
         rows = [
             [
                 (
-                    ("✅ " if code in chosen else "▫️ ") + tr.gettext(label),
+                    ("✅ " if code in chosen else "▫️ ") + label,
                     encode("ann", "val", aid, code),
                 )
             ]
-            for code, label in _value_choices(draft.audience)
+            for code, label in choices
         ]
         rows += [[(tr.gettext("Done ✔"), encode("ann", "vals", aid))], [discard]]
         text = tr.gettext("Choose who should receive it, then press Done.")

@@ -114,7 +114,12 @@ def card_buttons(
     status = reg.status if reg else None
     if lab.status == "published":
         if status == "confirmed":
-            rows.append([(tr.gettext("📅 Add to calendar"), encode("lab", "ics", lab.id))])
+            rows.append(
+                [
+                    (tr.gettext("📅 Add to calendar"), encode("lab", "ics", lab.id)),
+                    (tr.gettext("🎫 Check-in QR"), encode("lab", "ticket", lab.id)),
+                ]
+            )
             name_label = (
                 tr.gettext("🙈 Hide my name from the organisers")
                 if reg and reg.show_name

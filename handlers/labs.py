@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from telegram import InputFile, Update
 
-from bot.calendar import lab_ics, lab_link
+from bot.calendar import deep_link, lab_ics, lab_link, qr_png
 from bot.context import MagnetContext
 from bot.domain import TOPICS, Role
 from bot.services.lab_views import LabError, LabProblem, LabView, RegistrationView
@@ -124,6 +124,8 @@ async def lab_button(update: Update, context: MagnetContext) -> None:
             await _answer_offer(update, context, int(args[0]), args[1] == "1")
         elif callback.action == "ics" and _ints(args, 1):
             await _send_ics(update, context, int(args[0]))
+        elif callback.action == "ticket" and _ints(args, 1):
+            await _send_ticket(update, context, int(args[0]))
         elif callback.action == "name" and _ints(args, 2):
             await _show_name(update, context, int(args[0]), args[1] == "1")
         elif callback.action == "fb":
@@ -248,6 +250,24 @@ async def _send_ics(
         InputFile(data, filename=f"magnet-lab-{lab.id}.ics"),
         caption=escape(tr.gettext("📅 Open this file to add the lab to your calendar.")),
     )
+
+
+async def _send_ticket(update: Update, context: MagnetContext, lab_id: int) -> None:
+    """A QR code of the resident's check-in link: a coordinator's phone camera checks them in."""
+    tr, services = context.tr, context.services
+    assert context.resident is not None
+    reg = await services.labs.registration(lab_id, context.resident.telegram_id)
+    lab = await services.labs.get(lab_id)
+    if lab is None or reg is None or reg.status != "confirmed":
+        raise LabError(LabProblem.NOT_CONFIRMED)
+    await answer(update)
+    link = deep_link(context.bot.username, f"ci_{reg.checkin_code.lower()}")
+    caption = tr.gettext(
+        "🎫 Your check-in for %(title)s: show this code at the door. Code: %(code)s"
+    ) % {"title": lab.title(tr.locale), "code": reg.checkin_code}
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_photo(qr_png(link, scale=8), caption=escape(caption))
 
 
 async def _show_name(update: Update, context: MagnetContext, lab_id: int, show_it: bool) -> None:

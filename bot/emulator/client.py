@@ -131,6 +131,10 @@ def render_transcript(events: Iterable[Event], names: dict[int, str], width: int
     lines: list[str] = []
     last_chat: int | None = None
     for event in events:
+        if event.kind == "note":  # the narrator, not a chat
+            lines += ["", f"⏩ {event.text}"]
+            last_chat = None
+            continue
         who = names.get(event.chat_id, str(event.chat_id))
         if event.chat_id != last_chat:
             lines.append("")

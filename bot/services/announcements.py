@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import MUNICIPALITIES, TOPICS, codes
 from bot.i18n import I18n, resolve_locale
-from storage.models import Announcement, Resident, ResidentTopic, utcnow
+from storage.models import Announcement, Lab, LabRegistration, Resident, ResidentTopic, utcnow
 from storage.repositories import audit as audit_repo
 from storage.repositories import outbox as outbox_repo
 
@@ -39,6 +39,11 @@ class Audience(StrEnum):
     MUNICIPALITY = "municipality"
     TOPIC = "topic"
     LANGUAGE = "language"
+    LAB = "lab"  # the participants (confirmed or offered a seat) of chosen labs
+
+
+# Labs stay choosable as an audience this long after they end (for a follow-up).
+LAB_AUDIENCE_AFTER = timedelta(days=14)
 
 
 AUDIENCE_VALUES: dict[Audience, frozenset[str]] = {
@@ -190,11 +195,19 @@ class AnnouncementService:
     async def toggle_value(self, author: int, announcement_id: int, value: str) -> AnnouncementView:
         async with self._sessions.begin() as session:
             draft = await self._draft(session, author)
+            audience = Audience(draft.audience_kind) if draft is not None else None
+            allowed = (
+                {str(lab_id) for lab_id, _, _, _ in await self._audience_labs(session)}
+                if audience == Audience.LAB
+                else AUDIENCE_VALUES.get(audience, frozenset())
+                if audience
+                else frozenset()
+            )
             if (
                 draft is None
                 or draft.id != announcement_id
                 or draft.step != Compose.AUDIENCE_VALUES.value
-                or value not in AUDIENCE_VALUES.get(Audience(draft.audience_kind), frozenset())
+                or value not in allowed
             ):
                 raise AnnouncementError("not a value of this audience")
             chosen = list(draft.audience_values or [])
@@ -214,6 +227,22 @@ class AnnouncementService:
 
     # ---- the audience ----------------------------------------------------------------------
 
+    async def audience_labs(self) -> list[tuple[int, str, str, datetime]]:
+        """Labs whose participants can be written to: (id, title sl, title en, start)."""
+        async with self._sessions() as session:
+            return await self._audience_labs(session)
+
+    async def _audience_labs(self, session: AsyncSession) -> list[tuple[int, str, str, datetime]]:
+        query = (
+            select(Lab.id, Lab.title_sl, Lab.title_en, Lab.starts_at)
+            .where(Lab.status == "published", Lab.ends_at > utcnow() - LAB_AUDIENCE_AFTER)
+            .order_by(Lab.starts_at)
+            .limit(30)
+        )
+        return [
+            (i, sl or "", en or "", at) for i, sl, en, at in (await session.execute(query)).all()
+        ]
+
     async def recipients(self, view: AnnouncementView) -> list[Recipient]:
         async with self._sessions.begin() as session:
             return await self._recipients(session, view)
@@ -231,6 +260,13 @@ class AnnouncementService:
         elif view.audience == Audience.TOPIC:
             topical = select(ResidentTopic.resident_id).where(ResidentTopic.topic.in_(values))
             query = query.where(Resident.id.in_(topical))
+        elif view.audience == Audience.LAB:
+            ids = [int(v) for v in values if v.isdigit()]
+            taking_part = select(LabRegistration.resident_id).where(
+                LabRegistration.lab_id.in_(ids),
+                LabRegistration.status.in_(("confirmed", "offered")),
+            )
+            query = query.where(Resident.id.in_(taking_part))
         rows = (await session.execute(query.order_by(Resident.id))).all()
         default = self._i18n.default_locale
         found = [

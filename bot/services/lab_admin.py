@@ -318,6 +318,7 @@ class LabAdmin:
         actor: int | None,
         locale: str,
         now: datetime | None = None,
+        dry_run: bool = False,
     ) -> tuple[list[int], list[ImportProblem]]:
         """All rows or none: every problem is reported, and nothing is stored if there is one."""
         now = now or _now()
@@ -328,7 +329,7 @@ class LabAdmin:
                 values, found = inp.parse_row(row, set(hubs), now, self.tz)
                 problems += [ImportProblem(number, name, error) for name, error in found]
                 parsed.append(values)
-            if problems:
+            if problems or dry_run:
                 return [], problems
             ids = []
             for values in parsed:

@@ -142,7 +142,14 @@ def test_demo_prints_a_transcript_and_exits_0(tmp_path: Path) -> None:
     assert "Vse je pripravljeno, Ana!" in out and "You're all set, Ben!" in out
     assert "MiniHub Prebold" in out
     # The announcement: composed in Slovenian and English, delivered, reported.
-    assert "Celje energy community: information evening" in out.split("── Ben (en)")[-1]
+    ben_sections = out.split("── Ben (en)")[1:]
+    assert any("Celje energy community: information evening" in part for part in ben_sections)
     assert "📣 Obvestilo št. 1: poročilo o dostavi" in out and "✅ Dostavljeno: 2" in out
+    # The lab: created in chat, filled, a seat offered along the waitlist, a reminder.
+    assert "Nova delavnica, korak 1 od 12" in out and "🪑 še 2 prosti mesti" in out
+    assert "je zasedena 100-odstotno: 2 od 2 mest" in out  # in the coordinators' group
+    assert "⏳ You are number 1 on the waitlist." in out
+    assert "🎟 A seat has come free" in out and "magnet-lab-1.ics" in out
+    assert "⏩ The demo skips ahead" in out and out.count("⏰ Reminder:") == 2
     assert "Traceback" not in result.stderr
     assert not list(tmp_path.glob("*.sqlite3"))  # the demo leaves nothing behind

@@ -174,6 +174,12 @@ async def test_a_lab_fills_seats_pass_along_the_waitlist_checkin_and_feedback(
                 ends_at=datetime.now(UTC) + timedelta(minutes=30),
             )
         )
+    await cvetka.send("/moje_delavnice")
+    await cvetka.click("Dostopna stanovanja za mlade")
+    events = await cvetka.click("🎫 QR za prihod")
+    ticket = next(e for e in events if e.kind == "bot_photo")
+    assert code in ticket.text
+    assert cvetka.last.photo.data.startswith(b"\x89PNG")
     await coord.send(f"/prihod {code.lower()}")
     assert "✅ Prihod zabeležen" in coord.last.text and "prišla je 1 oseba" in coord.last.text
     await coord.send(f"/prihod {code}")
@@ -387,3 +393,26 @@ async def test_two_hundred_taps_for_twenty_seats_through_the_emulator(
             ]
         assert statuses.count("confirmed") == 20 and statuses.count("waitlisted") == 180
         assert await bot.services.labs.invariant(lab_id) == (20, 20)
+
+
+async def test_an_announcement_to_the_participants_of_a_lab(labbot: Harness) -> None:
+    bot = labbot
+    coord = await coordinator(bot)
+    ana = await seed_resident(bot, 631, "Ana", "sl")
+    ben = await seed_resident(bot, 632, "Ben", "en")
+    cvetka = await seed_resident(bot, 633, "Cvetka", "sl")
+    lab_id = await add_lab(bot, starts=datetime.now(UTC) + timedelta(days=2), capacity=1)
+    await bot.services.labs.sign_up(lab_id, ana.id)
+    await bot.services.labs.sign_up(lab_id, ben.id)  # waitlisted: not a participant (yet)
+    await coord.send("/obvesti")
+    await coord.send("Prinesite copate!")
+    await coord.send("Bring slippers!")
+    await coord.click("Brez fotografije")
+    await coord.click("Udeleženci delavnice")
+    await coord.click(f"#{lab_id} Energetska skupnost Prebold")
+    await coord.click("Končano ✔")
+    assert "Število: 1 prebivalec" in coord.last.text
+    await coord.click("📣 Pošlji zdaj")
+    await ana.wait_for_message("Prinesite copate!")
+    await asyncio.sleep(0.5)
+    assert not [t for t in texts(ben) + texts(cvetka) if "slippers" in t or "copate" in t]
