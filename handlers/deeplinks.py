@@ -28,7 +28,7 @@ async def act_on_payload(update: Update, context: MagnetContext, payload: str) -
 
         await show_lab(update, context, int(key))
     elif kind == "ci":
-        from handlers.lab_admin import check_in
+        from handlers.lab_roster import check_in
 
         await check_in(update, context, key)
     else:
