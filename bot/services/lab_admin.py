@@ -231,17 +231,13 @@ class LabAdmin:
 
     async def _tell_registered(self, session: AsyncSession, lab: Lab, step: LabStep) -> bool:
         view = lab_view(lab)
-        told = 0
-        for reg, resident in await repo.recipients(session, lab.id, repo.ACTIVE):
-            tr = self.labs.i18n.get(self.labs.outbox.locale_of(resident))
-            told += await self.labs.outbox.queue(
-                session,
-                key=f"labchg:{lab.id}:{lab.version}:{reg.id}",
-                kind="lab_changed",
-                chat_id=resident.telegram_id,
-                resident_id=resident.id,
-                notice=self.labs.notices.changed(tr, view, step.value),
-            )
+        told = await self.labs.outbox.queue_each(
+            session,
+            await repo.recipients(session, lab.id, repo.ACTIVE),
+            key=lambda reg: f"labchg:{lab.id}:{lab.version}:{reg.id}",
+            kind="lab_changed",
+            notice=lambda tr, reg: self.labs.notices.changed(tr, view, step.value),
+        )
         return told > 0
 
     # ---- publishing and cancelling ---------------------------------------------------------
@@ -289,17 +285,15 @@ class LabAdmin:
             lab.status, lab.cancelled_at = "cancelled", now
             lab.version += 1
             view = lab_view(lab)
-            told = 0
-            for reg, resident in await repo.recipients(session, lab.id, repo.ACTIVE):
-                tr = self.labs.i18n.get(self.labs.outbox.locale_of(resident))
-                told += await self.labs.outbox.queue(
-                    session,
-                    key=f"labcan:{lab.id}:{reg.id}",
-                    kind="lab_cancelled",
-                    chat_id=resident.telegram_id,
-                    resident_id=resident.id,
-                    notice=self.labs.notices.cancelled(tr, view),
-                )
+            registered = await repo.recipients(session, lab.id, repo.ACTIVE)
+            told = await self.labs.outbox.queue_each(
+                session,
+                registered,
+                key=lambda reg: f"labcan:{lab.id}:{reg.id}",
+                kind="lab_cancelled",
+                notice=lambda tr, reg: self.labs.notices.cancelled(tr, view),
+            )
+            for _, resident in registered:
                 await repo.cancel_queued_reminders(session, lab.id, resident.id)
             await audit_repo.add_audit_entry(
                 session,

@@ -76,18 +76,14 @@ class LabJobs:
             return 0
         offset = min(due)
         view = lab_view(lab)
-        queued = 0
         stamp = int(lab.starts_at.timestamp())
-        for reg, resident in await repo.recipients(session, lab.id, ("confirmed",)):
-            tr = self.labs.i18n.get(self.labs.outbox.locale_of(resident))
-            queued += await self.labs.outbox.queue(
-                session,
-                key=f"labrem:{lab.id}:{offset}:{stamp}:{reg.id}",
-                kind="lab_reminder",
-                chat_id=resident.telegram_id,
-                resident_id=resident.id,
-                notice=self.labs.notices.reminder(tr, view, registration_view(reg)),
-            )
+        queued = await self.labs.outbox.queue_each(
+            session,
+            await repo.recipients(session, lab.id, ("confirmed",)),
+            key=lambda reg: f"labrem:{lab.id}:{offset}:{stamp}:{reg.id}",
+            kind="lab_reminder",
+            notice=lambda tr, reg: self.labs.notices.reminder(tr, view, registration_view(reg)),
+        )
         log.info("lab %s: %d reminders (%d min before) queued", lab.id, queued, offset)
         return queued
 
@@ -113,17 +109,16 @@ class LabJobs:
                 if any(reg.checked_in_at is not None for reg, _ in attendees):
                     attendees = [(r, p) for r, p in attendees if r.checked_in_at is not None]
                 view = lab_view(lab)
-                for reg, resident in attendees:
-                    tr = self.labs.i18n.get(self.labs.outbox.locale_of(resident))
-                    queued += await self.labs.outbox.queue(
-                        session,
-                        key=f"labfb:{lab.id}:{reg.id}",
-                        kind="lab_feedback",
-                        chat_id=resident.telegram_id,
-                        resident_id=resident.id,
-                        notice=self.labs.notices.feedback(tr, view, registration_view(reg)),
-                        urgent=False,
-                    )
+                queued += await self.labs.outbox.queue_each(
+                    session,
+                    attendees,
+                    key=lambda reg, lab_id=lab.id: f"labfb:{lab_id}:{reg.id}",
+                    kind="lab_feedback",
+                    notice=lambda tr, reg, view=view: self.labs.notices.feedback(
+                        tr, view, registration_view(reg)
+                    ),
+                    urgent=False,
+                )
         return queued
 
     async def report_feedback(self, now: datetime | None = None) -> int:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import I18n, resolve_locale
+from bot.i18n import I18n, Translator, resolve_locale
 from bot.redact import scrub
 from bot.services.lab_views import (
     FeedbackSummary,
@@ -100,6 +101,30 @@ class Outbox:
                 }
             ],
         )
+
+    async def queue_each(
+        self,
+        session: AsyncSession,
+        recipients: Sequence[tuple[LabRegistration, Resident]],
+        *,
+        key: Callable[[LabRegistration], str],
+        kind: str,
+        notice: Callable[[Translator, LabRegistration], Notice],
+        urgent: bool = True,
+    ) -> int:
+        """One message per registration, each in its resident's language."""
+        queued = 0
+        for reg, resident in recipients:
+            queued += await self.queue(
+                session,
+                key=key(reg),
+                kind=kind,
+                chat_id=resident.telegram_id,
+                resident_id=resident.id,
+                notice=notice(self.i18n.get(self.locale_of(resident)), reg),
+                urgent=urgent,
+            )
+        return queued
 
 
 class LabService:

@@ -13,8 +13,9 @@ from sqlalchemy import select, update
 
 from bot.domain import CONSENT_VERSION, Role
 from bot.emulator import BotAPIEmulator, EmulatedUser
-from storage.models import AuditEntry, Hub, Lab, LabRegistration, Resident
+from storage.models import AuditEntry, Lab, LabRegistration, Resident
 from tests.conftest import ADMIN_ID, Harness, eventually, onboard, running_bot, seed_resident
+from tests.labs_helpers import insert_lab
 
 COORDINATOR = 500
 GROUP = -1005001
@@ -232,41 +233,15 @@ async def test_reminder_arrives_once_across_a_restart(labbot: Harness) -> None:
     assert len([t for t in texts(ana) if "Opomnik" in t]) == 1
 
 
-async def add_lab(
-    bot: Harness,
-    *,
-    starts: datetime,
-    capacity: int | None = 3,
-    reminders=(1440, 120),
-    guests: int = 0,
-) -> int:  # type: ignore[no-untyped-def]
-    async with bot.services.sessions.begin() as session:
-        hub = (await session.execute(select(Hub).where(Hub.code == "prebold"))).scalar_one()
-        lab = Lab(
-            author_telegram_id=COORDINATOR,
-            author_locale="sl",
-            status="published",
-            hub_id=hub.id,
-            topic="energy",
-            title_sl="Energetska skupnost Prebold",
-            title_en="Prebold energy community",
-            description_sl="Sončna elektrarna na strehi šole.",
-            description_en="A solar plant on the school roof.",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            capacity=capacity,
-            reminder_minutes=list(reminders),
-            guests=guests,
-            version=1,
-            seats_taken=0,
-            next_ticket=0,
-            reminders_done=[],
-            alerts_sent=[],
-            published_at=datetime.now(UTC),
-        )
-        session.add(lab)
-        await session.flush()
-        return lab.id
+async def add_lab(bot: Harness, *, starts: datetime, capacity: int | None = 3, **fields):  # type: ignore[no-untyped-def]
+    return await insert_lab(
+        bot.services.sessions,
+        starts=starts,
+        capacity=capacity,
+        hub="prebold",
+        author=COORDINATOR,
+        **fields,
+    )
 
 
 async def test_bad_input_stale_and_forged_buttons_and_roles(labbot: Harness) -> None:

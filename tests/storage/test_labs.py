@@ -18,7 +18,8 @@ from bot.services.lab_jobs import LabJobs
 from bot.services.lab_views import LabError, LabProblem, LabStep
 from bot.services.labs import LabConfig, LabService
 from handlers.lab_screens import Notices
-from storage.models import AuditEntry, Hub, Lab, LabRegistration, OutboxMessage, Resident
+from storage.models import AuditEntry, Lab, LabRegistration, OutboxMessage, Resident
+from tests.labs_helpers import insert_lab
 
 TZ = ZoneInfo("Europe/Ljubljana")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -48,44 +49,9 @@ async def add_residents(sessions, count: int, start: int = 1000) -> list[int]:  
     return ids
 
 
-async def add_lab(
-    sessions,
-    capacity: int | None = 2,
-    *,
-    starts=None,
-    guests=0,
-    reminders=(1440, 120),
-    deadline=None,
-) -> int:  # type: ignore[no-untyped-def]
-    starts = starts or NOW + timedelta(days=2)
-    async with sessions.begin() as session:
-        hub = (await session.execute(select(Hub).where(Hub.code == "celje"))).scalar_one()
-        lab = Lab(
-            author_telegram_id=1,
-            author_locale="sl",
-            status="published",
-            hub_id=hub.id,
-            topic="housing",
-            title_sl="Dostopna stanovanja",
-            title_en="Affordable housing",
-            description_sl="Opis",
-            description_en="Description",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            capacity=capacity,
-            deadline=deadline,
-            reminder_minutes=list(reminders),
-            guests=guests,
-            version=1,
-            seats_taken=0,
-            next_ticket=0,
-            reminders_done=[],
-            alerts_sent=[],
-            published_at=NOW,
-        )
-        session.add(lab)
-        await session.flush()
-        return lab.id
+async def add_lab(sessions, capacity: int | None = 2, **fields):  # type: ignore[no-untyped-def]
+    fields.setdefault("starts", NOW + timedelta(days=2))
+    return await insert_lab(sessions, capacity=capacity, **fields)
 
 
 async def outbox(sessions, kind: str | None = None) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
