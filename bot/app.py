@@ -31,6 +31,8 @@ from bot.services.lab_jobs import LabJobs
 from bot.services.labs import LabConfig, LabService
 from bot.services.residents import ResidentService
 from bot.services.roles import RoleService
+from bot.services.surveys import SurveyService
+from bot.surveys.definition import shipped
 from handlers import ALLOWED_UPDATES, register
 from handlers.lab_screens import Notices
 from handlers.menu import command_name, set_command_menus
@@ -74,6 +76,9 @@ async def open_services(settings: Settings) -> Services:
             k=settings.min_group_size,
         ),
     )
+    secret = settings.survey_secret.get_secret_value() if settings.survey_secret else None
+    surveys = SurveyService(sessions, shipped(), secret)
+    await surveys.sync()
     return Services(
         settings=settings,
         engine=engine,
@@ -87,6 +92,7 @@ async def open_services(settings: Settings) -> Services:
         labs=labs,
         lab_admin=LabAdmin(sessions, labs, settings.tz),
         lab_jobs=LabJobs(sessions, labs),
+        surveys=surveys,
     )
 
 

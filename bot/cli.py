@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     importing.add_argument(
         "--dry-run", action="store_true", help="only check the file; store nothing"
     )
+    surveys = sub.add_parser("surveys", help="check a survey definition or list the shipped ones")
+    surveys_sub = surveys.add_subparsers(dest="surveys_command", required=True)
+    surveys_check = surveys_sub.add_parser("check", help="validate survey definition files")
+    surveys_check.add_argument("files", nargs="+")
+    surveys_sub.add_parser("list")
     i18n = sub.add_parser("i18n", help="translation workflow")
     i18n.add_argument("action", choices=["update", "check", "compile"])
     revision = sub.add_parser("db-revision", help="(developers) autogenerate a migration")
@@ -61,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "i18n":
         return _i18n(args.action)
+    if args.command == "surveys":
+        return _surveys(args)
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -179,6 +186,34 @@ async def _revision(settings: Settings, message: str) -> int:
     finally:
         await engine.dispose()
     return 0
+
+
+def _surveys(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.surveys.definition import CONTENT_DIR, load_file
+
+    if args.surveys_command == "list":
+        for path in sorted(CONTENT_DIR.glob("*.yaml")):
+            survey, problems = load_file(path)
+            if survey is None:
+                print(f"{path.name}: {len(problems)} problem(s)")
+                continue
+            print(f"{survey.code}: {len(survey.ordered)} questions, {survey.checksum()[:12]}")
+        return 0
+    failed = 0
+    for name in args.files:
+        path = Path(name)
+        survey, problems = load_file(path)
+        for problem in problems:
+            print(f"{path.name}: {problem}")
+        if problems:
+            failed += 1
+        elif survey is not None:
+            print(
+                f"{path.name}: ok ({len(survey.ordered)} questions in {len(survey.sections)} sections)"
+            )
+    return 1 if failed else 0
 
 
 def _i18n(action: str) -> int:

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # coordinators get the feedback of a finished lab.
     offer_hours: float = Field(default=12.0, gt=0, le=24 * 14)
     feedback_report_hours: float = Field(default=48.0, ge=0)
+    # Keys the hash that refuses a second survey answer without linking answers to residents.
+    survey_secret: SecretStr | None = None
     # Aggregates resting on fewer answers than this are never shown.
     min_group_size: int = Field(default=5, ge=1)
 

@@ -20,6 +20,7 @@ from bot.services.lab_jobs import LabJobs
 from bot.services.labs import LabService
 from bot.services.residents import ResidentService, ResidentView
 from bot.services.roles import RoleService
+from bot.services.surveys import SurveyService
 
 if TYPE_CHECKING:
     from telegram import Update  # noqa: F401
@@ -39,6 +40,7 @@ class Services:
     labs: LabService
     lab_admin: LabAdmin
     lab_jobs: LabJobs
+    surveys: SurveyService
     delivery: DeliveryEngine | None = None
     scheduler: Scheduler | None = None
 

@@ -40,6 +40,7 @@ async def run_demo(out: TextIO = sys.stdout, database: Path | None = None) -> in
                 people = await _play(emulator)
                 await _announce(runtime, people["Ana"])
                 people.update(await _lab(runtime, emulator, people))
+                await _survey(people["Maja"], people["Cene"])
                 residents = await runtime.services.residents.get(people["Ana"].id)
         names = {p.id: f"{name} ({p.user.language_code})" for name, p in people.items()}
         names[COORDINATORS_CHAT] = "Koordinatorji MAGNET (coordinators' group)"
@@ -181,3 +182,31 @@ async def _lab(
     for user in (ben, dora):
         await user.wait_for_message("Reminder", timeout=30)
     return {"Cene": cene, "Dora": dora}
+
+
+async def _survey(maja: EmulatedUser, cene: EmulatedUser) -> None:
+    """Maja opens a round of the survey; Cene answers it in Slovenian, anonymously."""
+    await maja.send("/ankete")
+    await maja.click("▶️ Odpri nov krog")
+    await cene.send("/anketa")
+    await cene.click("🕶 Odgovarjam anonimno")
+    await cene.click("V Celju")
+    await cene.click("Sem zaposlen/-a")
+    await cene.click("V Ljubljani")
+    await cene.click("Z avtobusom ali vlakom")
+    await cene.send("27")
+    await cene.click("Morda bom odšel/odšla")
+    await cene.click("Družina")
+    await cene.click("Končano ✔")
+    await cene.click("Dostopno stanovanje")
+    await cene.click("Javni promet in mobilnost")
+    await cene.click("Končano ✔")
+    await cene.click("Cenejša stanovanja")
+    await cene.click("Končano ✔")
+    for rating in ("4", "2", "3", "2", "4"):
+        await cene.click(rating)
+    await cene.click("Morda")
+    await cene.send("Hitrejši vlak do Ljubljane in stanovanja za mlade družine.")
+    await cene.click("✏️ 4")  # he commutes by car after all
+    await cene.click("Z avtom")
+    await cene.click("✅ Oddaj")

@@ -26,6 +26,8 @@ from handlers import (
     onboarding,
     routing,
     settings,
+    survey,
+    survey_admin,
 )
 from handlers.codec import matcher
 from handlers.errors import handle_error
@@ -55,6 +57,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             command("roles", admin.list_roles),
             command("announce", announce.start_announcement),
             command("announcements", announce.list_announcements),
+            command("survey", survey.start_survey),
+            command("surveys", survey_admin.list_surveys),
             command("labs", labs.show_labs),
             command("mylabs", labs.show_my_labs),
             command("newlab", lab_admin.start_new_lab),
@@ -66,6 +70,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CallbackQueryHandler(help.menu_button, pattern=matcher("menu")),
             CallbackQueryHandler(announce.announcement_button, pattern=matcher("ann")),
             CallbackQueryHandler(labs.lab_button, pattern=matcher("lab")),
+            CallbackQueryHandler(survey.survey_button, pattern=matcher("srv")),
+            CallbackQueryHandler(survey_admin.survey_admin_button, pattern=matcher("sva")),
             CallbackQueryHandler(lab_admin.admin_button, pattern=matcher("lba")),
             ChatMemberHandler(membership.track_membership, ChatMemberHandler.MY_CHAT_MEMBER),
             # Fallbacks: last in the group, so every feature above had its chance.

@@ -23,6 +23,7 @@ def help_text(context: MagnetContext) -> str:
         bold(tr.gettext("MAGNET bot: help")),
         "",
         line("start", tr.gettext("start, or come back to the main menu")),
+        line("survey", tr.gettext("the survey on why people stay, leave or come back")),
         line("labs", tr.gettext("upcoming labs and events: sign up, join the waitlist")),
         line("mylabs", tr.gettext("your sign-ups, waitlist places and past labs")),
         line(
@@ -46,6 +47,7 @@ def help_text(context: MagnetContext) -> str:
             line(
                 "announcements", tr.gettext("see scheduled and running announcements, cancel them")
             ),
+            line("surveys", tr.gettext("survey rounds: open, close, invite residents, responses")),
             line("newlab", tr.gettext("create a lab or hub event step by step, then publish it")),
             line("roster", tr.gettext("who is coming to a lab, with a CSV of the roster")),
             line("checkin", tr.gettext("check a resident in with their code")),

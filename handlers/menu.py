@@ -24,6 +24,8 @@ ALIASES = {
     "roles": "vloge",
     "announce": "obvesti",
     "announcements": "obvestila",
+    "survey": "anketa",
+    "surveys": "ankete",
     "labs": "delavnice",
     "mylabs": "moje_delavnice",
     "newlab": "nova_delavnica",
@@ -33,6 +35,7 @@ ALIASES = {
 
 RESIDENT_MENU = (
     ("start", N_("Start or return to the main menu")),
+    ("survey", N_("Stay or leave? The residents' survey")),
     ("labs", N_("Upcoming labs and events")),
     ("mylabs", N_("Your sign-ups")),
     ("settings", N_("Your profile, topics and consent")),
@@ -42,6 +45,7 @@ RESIDENT_MENU = (
 COORDINATOR_MENU = (
     ("announce", N_("Compose an announcement")),
     ("announcements", N_("Scheduled and running announcements")),
+    ("surveys", N_("Survey rounds and responses")),
     ("newlab", N_("Create a lab or hub event")),
     ("roster", N_("Who is coming to a lab")),
     ("checkin", N_("Check a resident in at a lab")),

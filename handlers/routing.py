@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot.context import MagnetContext
 from bot.services.lab_views import EDITABLE
-from handlers import announce, fallback, lab_admin, labs
+from handlers import announce, fallback, lab_admin, labs, survey
 
 
 async def _awaited(update: Update, context: MagnetContext) -> bool:
@@ -26,6 +26,8 @@ async def _awaited(update: Update, context: MagnetContext) -> bool:
         steps = {s.value: s for s in EDITABLE}
         if lab_id.isdigit() and field in steps:
             return await lab_admin.edit_text(update, context, int(lab_id), steps[field])
+    if kind in ("survey", "survey_other") and rest:
+        return await survey.survey_text(update, context, rest, other=kind == "survey_other")
     if kind == "fb" and rest.isdigit():
         return await labs.feedback_text(update, context, int(rest))
     return False

@@ -143,6 +143,7 @@ def topics_summary(tr: Translator, topics: frozenset[str]) -> str:
 def main_menu(tr: Translator) -> InlineKeyboardMarkup:
     return keyboard(
         [
+            [(tr.gettext("📝 Survey: stay or leave?"), encode("srv", "intro"))],
             [
                 (tr.gettext("🗓 Labs and events"), encode("lab", "list", "all", "all")),
                 (tr.gettext("📋 My labs"), encode("lab", "mine")),

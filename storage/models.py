@@ -274,3 +274,101 @@ class LabRegistration(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     lab: Mapped[Lab] = relationship(lazy="raise")
+
+
+class SurveyVersion(Base):
+    """A survey definition as it was when answered: a new checksum makes a new version."""
+
+    __tablename__ = "survey_versions"
+    __table_args__ = (
+        UniqueConstraint("survey_code", "version", name="uq_survey_versions_survey_code_version"),
+        UniqueConstraint("survey_code", "checksum", name="uq_survey_versions_survey_code_checksum"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_code: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SurveyRound(Base):
+    """A survey runs in rounds (say every six months); each resident answers once per round."""
+
+    __tablename__ = "survey_rounds"
+    __table_args__ = (
+        UniqueConstraint("survey_code", "number", name="uq_survey_rounds_survey_code_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_code: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_by: Mapped[int | None] = mapped_column(BigInteger)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[int | None] = mapped_column(BigInteger)
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SurveyResponse(Base):
+    """One resident's answers in one round. Anonymous responses have no resident_id: only a
+    keyed hash of (round, Telegram id) finds them, to resume and to refuse a second answer."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        UniqueConstraint(
+            "round_id", "dedupe_hash", name="uq_survey_responses_round_id_dedupe_hash"
+        ),
+        Index("ix_survey_responses_round_id_status", "round_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"))
+    respondent: Mapped[str] = mapped_column(String(32), unique=True)
+    dedupe_hash: Mapped[str] = mapped_column(String(64))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    # The question being asked ("summary" at the end), and whether to return to the summary.
+    current: Mapped[str | None] = mapped_column(String(32))
+    editing: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Profile fields copied at submission, for analysis without the resident.
+    municipality: Mapped[str | None] = mapped_column(String(32))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    resident_status: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SurveyAnswer(Base):
+    """One answer, with the question code and the version of the survey it was given to."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (
+        UniqueConstraint(
+            "response_id", "question_code", name="uq_survey_answers_response_id_question_code"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"))
+    question_code: Mapped[str] = mapped_column(String(32))
+    # The option code, the list of codes, the number or the text; None when skipped.
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    other_text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AppSecret(Base):
+    """Keys the bot makes itself when none is configured (e.g. for survey dedupe hashes)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

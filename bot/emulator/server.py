@@ -231,6 +231,20 @@ class BotAPIEmulator(BotAPIMethods):
                 raise TimeoutError(f"the bot did not settle after update {update_id}")
             await asyncio.sleep(quiet - idle)
 
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Until `predicate()` holds, looked at after each request of the bot; False on timeout."""
+
+        async def _wait() -> None:
+            async with self._changed:
+                while not predicate():
+                    await self._changed.wait()
+
+        try:
+            await asyncio.wait_for(_wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
     async def wait_for_event(
         self, predicate: Callable[[Any], bool], timeout: float = 10.0, after: int = 0
     ) -> Any:

@@ -42,16 +42,20 @@ async def test_run_serves_residents_of_any_bot_api_server(tmp_path: Path) -> Non
             MAGNET_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
             MAGNET_LOG_LEVEL="DEBUG",
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            env=env,
-            cwd=str(tmp_path),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        # The log goes to files: a pipe nobody reads fills up, and a DEBUG log then blocks
+        # the bot on its next write.
+        out_path, err_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+        with out_path.open("wb") as out_file, err_path.open("wb") as err_file:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "run",
+                env=env,
+                cwd=str(tmp_path),
+                stdout=out_file,
+                stderr=err_file,
+            )
         try:
             # The bot is ready once it has polled; no hook into it, so wait as a client would.
             for _ in range(300):
@@ -71,12 +75,12 @@ async def test_run_serves_residents_of_any_bot_api_server(tmp_path: Path) -> Non
             assert "Kje živite?" in ana.last.text
         finally:
             process.send_signal(signal.SIGTERM)
-            stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
-        log = stderr.decode()
+            await asyncio.wait_for(process.wait(), 30)
+        log = err_path.read_text(encoding="utf-8")
         assert process.returncode == 0, log
         assert "magnet-bot is running as @magnet_demo_bot" in log
         assert "DEBUG" in log  # verbose logging, and still no token
-        assert TOKEN not in log and TOKEN not in stdout.decode()
+        assert TOKEN not in log and TOKEN not in out_path.read_text(encoding="utf-8")
         assert "RUN-TOKEN" not in log
 
 
@@ -151,5 +155,8 @@ def test_demo_prints_a_transcript_and_exits_0(tmp_path: Path) -> None:
     assert "⏳ You are number 1 on the waitlist." in out
     assert "🎟 A seat has come free" in out and "magnet-lab-1.ics" in out
     assert "⏩ The demo skips ahead" in out and out.count("⏰ Reminder:") == 2
+    # The survey, answered in Slovenian, with an answer changed from the summary.
+    assert "1/" in out and "Kje živite zdaj?" in out and "Vaši odgovori" in out
+    assert "✅ Hvala! Vaši odgovori so shranjeni." in out and "Bi se pridružili?" in out
     assert "Traceback" not in result.stderr
     assert not list(tmp_path.glob("*.sqlite3"))  # the demo leaves nothing behind

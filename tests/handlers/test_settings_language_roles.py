@@ -89,6 +89,7 @@ async def test_language_switches_both_ways(bot: Harness) -> None:
     menu = bot.emulator.commands[(scope, "")]
     assert [c["command"] for c in menu] == [
         "start",
+        "anketa",
         "delavnice",
         "moje_delavnice",
         "nastavitve",
@@ -111,8 +112,16 @@ async def test_command_menus_are_set_per_language(bot: Harness) -> None:
     default = json.dumps({"type": "default"}, sort_keys=True)
     english = [c["command"] for c in bot.emulator.commands[(default, "")]]
     slovenian = [c["command"] for c in bot.emulator.commands[(default, "sl")]]
-    assert english == ["start", "labs", "mylabs", "settings", "language", "help"]
-    assert slovenian == ["start", "delavnice", "moje_delavnice", "nastavitve", "jezik", "pomoc"]
+    assert english == ["start", "survey", "labs", "mylabs", "settings", "language", "help"]
+    assert slovenian == [
+        "start",
+        "anketa",
+        "delavnice",
+        "moje_delavnice",
+        "nastavitve",
+        "jezik",
+        "pomoc",
+    ]
     descriptions = [c["description"] for c in bot.emulator.commands[(default, "sl")]]
     assert "Vaš profil, teme in soglasje" in descriptions
 

@@ -1,0 +1,1 @@
+"""The survey engine: definitions shipped as YAML, checked, versioned."""

@@ -1,0 +1,144 @@
+"""Survey versions, rounds, responses and answers: SQL only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    AppSecret,
+    SurveyAnswer,
+    SurveyResponse,
+    SurveyRound,
+    SurveyVersion,
+    utcnow,
+)
+from storage.repositories.residents import _insert
+
+
+async def get_version(session: AsyncSession, version_id: int) -> SurveyVersion | None:
+    return await session.get(SurveyVersion, version_id)
+
+
+async def latest_version(session: AsyncSession, code: str) -> SurveyVersion | None:
+    query = (
+        select(SurveyVersion)
+        .where(SurveyVersion.survey_code == code)
+        .order_by(SurveyVersion.version.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def add_version_if_new(
+    session: AsyncSession, code: str, checksum: str, definition: dict[str, Any]
+) -> None:
+    """A definition not seen before becomes the next version (replicas may race: one wins)."""
+    exists = await session.scalar(
+        select(func.count()).where(
+            SurveyVersion.survey_code == code, SurveyVersion.checksum == checksum
+        )
+    )
+    if exists:
+        return
+    latest = await latest_version(session, code)
+    stmt = (
+        _insert(session)(SurveyVersion)
+        .values(
+            survey_code=code,
+            version=(latest.version + 1) if latest else 1,
+            checksum=checksum,
+            definition=definition,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+    )
+    await session.execute(stmt)
+
+
+async def open_round(session: AsyncSession, code: str) -> SurveyRound | None:
+    query = select(SurveyRound).where(SurveyRound.survey_code == code, SurveyRound.status == "open")
+    return (await session.execute(query.order_by(SurveyRound.number.desc()))).scalars().first()
+
+
+async def last_round(session: AsyncSession, code: str) -> SurveyRound | None:
+    query = select(SurveyRound).where(SurveyRound.survey_code == code)
+    return (await session.execute(query.order_by(SurveyRound.number.desc()))).scalars().first()
+
+
+async def response_by_hash(
+    session: AsyncSession, round_id: int, dedupe_hash: str, *, lock: bool = False
+) -> SurveyResponse | None:
+    query = select(SurveyResponse).where(
+        SurveyResponse.round_id == round_id, SurveyResponse.dedupe_hash == dedupe_hash
+    )
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def answers_of(session: AsyncSession, response_id: int) -> list[SurveyAnswer]:
+    query = select(SurveyAnswer).where(SurveyAnswer.response_id == response_id)
+    return list((await session.execute(query.order_by(SurveyAnswer.id))).scalars())
+
+
+async def put_answer(
+    session: AsyncSession,
+    response: SurveyResponse,
+    question: str,
+    value: Any,
+    other_text: str | None = None,
+) -> None:
+    existing = (
+        await session.execute(
+            select(SurveyAnswer).where(
+                SurveyAnswer.response_id == response.id, SurveyAnswer.question_code == question
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is None:
+        session.add(
+            SurveyAnswer(
+                response_id=response.id,
+                version_id=response.version_id,
+                question_code=question,
+                value=value,
+                other_text=other_text,
+                answered_at=utcnow(),
+            )
+        )
+    else:
+        existing.value, existing.other_text = value, other_text
+        existing.version_id, existing.answered_at = response.version_id, utcnow()
+    await session.flush()
+
+
+async def delete_answers(session: AsyncSession, response_id: int, questions: list[str]) -> None:
+    if questions:
+        await session.execute(
+            delete(SurveyAnswer).where(
+                SurveyAnswer.response_id == response_id,
+                SurveyAnswer.question_code.in_(questions),
+            )
+        )
+
+
+async def count_by_status(session: AsyncSession, round_id: int) -> dict[str, int]:
+    query = (
+        select(SurveyResponse.status, func.count())
+        .where(SurveyResponse.round_id == round_id)
+        .group_by(SurveyResponse.status)
+    )
+    return {status: count for status, count in (await session.execute(query)).all()}
+
+
+async def app_secret(session: AsyncSession, name: str, make: Any) -> str:
+    """The named key, created once (first writer wins across replicas)."""
+    await session.execute(
+        _insert(session)(AppSecret)
+        .values(name=name, value=make(), created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[AppSecret.name])
+    )
+    return str(await session.scalar(select(AppSecret.value).where(AppSecret.name == name)))
