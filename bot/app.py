@@ -25,14 +25,18 @@ from bot.processing import PerResidentProcessor
 from bot.ratelimit import Limits, RetryingRateLimiter
 from bot.scheduler import Scheduler
 from bot.services.announcements import AnnouncementService
+from bot.services.exports import ExportService
 from bot.services.hubs import HubService
 from bot.services.lab_admin import LabAdmin
 from bot.services.lab_jobs import LabJobs
 from bot.services.labs import LabConfig, LabService
+from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService
 from bot.services.roles import RoleService
 from bot.services.surveys import SurveyService
+from bot.services.tokens import TokenService
 from bot.surveys.definition import shipped
+from bot.web import WebServer, build_web_app
 from handlers import ALLOWED_UPDATES, register
 from handlers.lab_screens import Notices
 from handlers.menu import command_name, set_command_menus
@@ -91,8 +95,11 @@ async def open_services(settings: Settings) -> Services:
         quiet=QuietHours.parse(settings.quiet_hours, settings.tz),
         labs=labs,
         lab_admin=LabAdmin(sessions, labs, settings.tz),
-        lab_jobs=LabJobs(sessions, labs),
+        lab_jobs=LabJobs(sessions, labs, timedelta(days=settings.lab_retention_days)),
         surveys=surveys,
+        privacy=PrivacyService(sessions, labs),
+        exports=ExportService(sessions),
+        tokens=TokenService(sessions),
     )
 
 
@@ -174,6 +181,7 @@ class BotRuntime:
         self.settings = settings
         self.application = build_application(settings, on_update_done=on_update_done)
         self._started = False
+        self.web: WebServer | None = None
 
     @property
     def services(self) -> Services:
@@ -195,6 +203,16 @@ class BotRuntime:
             self.services.delivery_engine.start()
             assert self.services.scheduler is not None
             self.services.scheduler.start()
+            if self.settings.http_port is not None:
+                services = self.services
+                self.web = WebServer(
+                    build_web_app(
+                        services.exports, services.tokens, frozenset(services.surveys.surveys)
+                    ),
+                    self.settings.http_host,
+                    self.settings.http_port,
+                )
+                await self.web.start()
         except BaseException:
             await self._stop_workers()
             await self._shutdown()
@@ -203,7 +221,10 @@ class BotRuntime:
         log.info("magnet-bot is running as @%s", app.bot.username)
 
     async def _stop_workers(self) -> None:
-        """Timed work and delivery stop first: both need the database until they are done."""
+        """The web server, timed work and delivery stop first: they need the database."""
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
         services = self.application.bot_data.services
         if services is not None and services.scheduler is not None:
             await services.scheduler.stop()

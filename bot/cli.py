@@ -45,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     surveys_check = surveys_sub.add_parser("check", help="validate survey definition files")
     surveys_check.add_argument("files", nargs="+")
     surveys_sub.add_parser("list")
+    tokens = sub.add_parser("tokens", help="staff tokens for the HTTP export endpoints")
+    tokens_sub = tokens.add_subparsers(dest="tokens_command", required=True)
+    token_create = tokens_sub.add_parser("create", help="make a token (shown once)")
+    token_create.add_argument("name", help="who or what uses it, e.g. 'analysis laptop'")
+    tokens_sub.add_parser("list")
+    token_revoke = tokens_sub.add_parser("revoke")
+    token_revoke.add_argument("id", type=int)
     i18n = sub.add_parser("i18n", help="translation workflow")
     i18n.add_argument("action", choices=["update", "check", "compile"])
     revision = sub.add_parser("db-revision", help="(developers) autogenerate a migration")
@@ -82,6 +89,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_migrate(settings, args.revision))
     if args.command == "hubs":
         return asyncio.run(_hubs(settings, args))
+    if args.command == "tokens":
+        return asyncio.run(_tokens(settings, args))
     if args.command == "labs":
         return asyncio.run(_labs(settings, args))
     if args.command == "db-revision":
@@ -170,6 +179,33 @@ async def _labs(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{len(rows)} lab(s) checked, nothing stored (--dry-run)")
         else:
             print(f"imported {len(ids)} lab(s): {', '.join(map(str, ids))}")
+        return 0
+    finally:
+        await services.engine.dispose()
+
+
+async def _tokens(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import open_services
+
+    services = await open_services(settings)
+    try:
+        if args.tokens_command == "create":
+            token_id, token = await services.tokens.create(args.name)
+            print(f"token {token_id} for {args.name!r} (shown only now; keep it secret):")
+            print(token)
+            return 0
+        if args.tokens_command == "revoke":
+            if not await services.tokens.revoke(args.id):
+                print(f"no active token {args.id}", file=sys.stderr)
+                return 1
+            print(f"token {args.id} revoked")
+            return 0
+        for token in await services.tokens.list():
+            state = "revoked" if token.revoked_at else "active"
+            used = (
+                token.last_used_at.isoformat(timespec="seconds") if token.last_used_at else "never"
+            )
+            print(f"{token.id:4} {state:8} last used {used:25} {token.name}")
         return 0
     finally:
         await services.engine.dispose()

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     feedback_report_hours: float = Field(default=48.0, ge=0)
     # Keys the hash that refuses a second survey answer without linking answers to residents.
     survey_secret: SecretStr | None = None
+    # The bot's HTTP server for staff tools (exports); off unless a port is set.
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, ge=0, le=65535)
+    # Personal data of lab registrations is deleted this many days after the lab.
+    lab_retention_days: int = Field(default=180, ge=1)
     # Aggregates resting on fewer answers than this are never shown.
     min_group_size: int = Field(default=5, ge=1)
 

@@ -14,13 +14,16 @@ from bot.delivery.quiet import QuietHours
 from bot.i18n import I18n, Translator
 from bot.scheduler import Scheduler
 from bot.services.announcements import AnnouncementService
+from bot.services.exports import ExportService
 from bot.services.hubs import HubService
 from bot.services.lab_admin import LabAdmin
 from bot.services.lab_jobs import LabJobs
 from bot.services.labs import LabService
+from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService, ResidentView
 from bot.services.roles import RoleService
 from bot.services.surveys import SurveyService
+from bot.services.tokens import TokenService
 
 if TYPE_CHECKING:
     from telegram import Update  # noqa: F401
@@ -41,6 +44,9 @@ class Services:
     lab_admin: LabAdmin
     lab_jobs: LabJobs
     surveys: SurveyService
+    privacy: PrivacyService
+    exports: ExportService
+    tokens: TokenService
     delivery: DeliveryEngine | None = None
     scheduler: Scheduler | None = None
 

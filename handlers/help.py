@@ -33,6 +33,8 @@ def help_text(context: MagnetContext) -> str:
             ),
         ),
         line("language", tr.gettext("switch between Slovenian and English")),
+        line("mydata", tr.gettext("everything the bot stores about you, as a file")),
+        line("forget", tr.gettext("erase everything the bot stores about you")),
         line("help", tr.gettext("this message")),
     ]
     resident = context.resident
@@ -51,6 +53,14 @@ def help_text(context: MagnetContext) -> str:
             line("newlab", tr.gettext("create a lab or hub event step by step, then publish it")),
             line("roster", tr.gettext("who is coming to a lab, with a CSV of the roster")),
             line("checkin", tr.gettext("check a resident in with their code")),
+        ]
+    if resident is not None and resident.has_role(Role.STAFF):
+        lines += [
+            "",
+            bold(tr.gettext("For staff")),
+            line(
+                "export", tr.gettext("survey answers of a round as CSV and XLSX, with a codebook")
+            ),
         ]
     if resident is not None and resident.has_role(Role.ADMIN):
         lines += [

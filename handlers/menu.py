@@ -24,6 +24,9 @@ ALIASES = {
     "roles": "vloge",
     "announce": "obvesti",
     "announcements": "obvestila",
+    "export": "izvoz",
+    "mydata": "moji_podatki",
+    "forget": "pozabi",
     "survey": "anketa",
     "surveys": "ankete",
     "labs": "delavnice",
@@ -39,6 +42,8 @@ RESIDENT_MENU = (
     ("labs", N_("Upcoming labs and events")),
     ("mylabs", N_("Your sign-ups")),
     ("settings", N_("Your profile, topics and consent")),
+    ("mydata", N_("Everything stored about you")),
+    ("forget", N_("Erase everything about you")),
     ("language", N_("Slovenščina / English")),
     ("help", N_("What this bot can do")),
 )
@@ -50,6 +55,7 @@ COORDINATOR_MENU = (
     ("roster", N_("Who is coming to a lab")),
     ("checkin", N_("Check a resident in at a lab")),
 )
+STAFF_MENU = (("export", N_("Export survey answers (CSV, XLSX, codebook)")),)
 ADMIN_MENU = (
     ("grant", N_("Give someone a role")),
     ("revoke", N_("Take a role away")),
@@ -86,6 +92,8 @@ async def set_chat_menu(
     entries = RESIDENT_MENU
     if roles & {Role.COORDINATOR, Role.ADMIN}:
         entries += COORDINATOR_MENU
+    if roles & {Role.STAFF, Role.ADMIN}:
+        entries += STAFF_MENU
     if Role.ADMIN in roles:
         entries += ADMIN_MENU
     try:

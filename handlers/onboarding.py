@@ -116,6 +116,7 @@ async def _consent(
         await resume_onboarding(update, context)
         return
     if callback.arg(0) == "no":
+        await context.services.privacy.withdraw(resident.telegram_id)
         context.resident = await residents.decline_consent(resident.telegram_id)
         await answer(update)
         text = tr.gettext(

@@ -91,13 +91,15 @@ async def settings_button(update: Update, context: MagnetContext) -> None:
             await show(update, text, keyboard(rows))
         elif action == "withdraw":
             confirm = tr.gettext(
-                "If you withdraw your consent, I will delete your municipality, age group, "
-                "status and topics, and stop sending you news. Do you want to continue?"
+                "If you withdraw your consent, I will delete your municipality, age group, status and "
+                "topics, your lab sign-ups and the link to your survey answers, and stop sending "
+                "you news. Do you want to continue?"
             )
             rows = [[(tr.gettext("Yes, withdraw"), encode("set", "withdraw_yes"))], [back]]
             await answer(update)
             await show(update, escape(confirm), keyboard(rows))
         elif action == "withdraw_yes":
+            await context.services.privacy.withdraw(resident.telegram_id)
             context.resident = await residents.decline_consent(resident.telegram_id)
             await answer(update)
             done = tr.gettext(

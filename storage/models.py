@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -173,6 +174,9 @@ class OutboxMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
     photo_file_id: Mapped[str | None] = mapped_column(String(256))
+    # A picture uploaded with the message (a digest's chart); sent as a photo.
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    attachment_name: Mapped[str | None] = mapped_column(String(128))
     reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -239,6 +243,9 @@ class Lab(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # What remains once the registrations' personal data is deleted (counts only).
+    retained: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     hub: Mapped[Hub | None] = relationship(lazy="joined")
 
@@ -372,3 +379,31 @@ class AppSecret(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffToken(Base):
+    """A token for staff tools over HTTP (exports); only its SHA-256 is stored."""
+
+    __tablename__ = "staff_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Digest(Base):
+    """A digest sent to the coordinators: what it counted, for "the change since the last"."""
+
+    __tablename__ = "digests"
+    __table_args__ = (Index("ix_digests_survey_code_at", "survey_code", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    trigger: Mapped[str] = mapped_column(String(16))
+    survey_code: Mapped[str] = mapped_column(String(32))
+    round_number: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    partial: Mapped[int] = mapped_column(Integer)

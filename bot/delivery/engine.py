@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup, InputFile, Message
 from telegram.ext import ExtBot
 
 from bot.delivery.outcome import Classified, Outcome, classify
@@ -197,10 +197,15 @@ class DeliveryEngine:
         )
         # NO_RETRIES: a 429 comes straight back here; the pacer, not the reply limiter,
         # decides when delivery resumes.
-        if row.photo_file_id:
+        if row.photo_file_id or row.attachment:
+            photo = (
+                InputFile(row.attachment, filename=row.attachment_name or "image.png")
+                if row.attachment
+                else row.photo_file_id
+            )
             return await self.bot.send_photo(
                 row.chat_id,
-                row.photo_file_id,
+                photo,
                 caption=row.text,
                 reply_markup=markup,
                 read_timeout=self.config.start_margin,

@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.lab_input import REMINDER_HOURS_MAX
 from bot.services.lab_views import lab_view, registration_view
 from bot.services.labs import LabService
-from storage.models import Lab
+from storage.models import Lab, LabRegistration
+from storage.repositories import audit as audit_repo
 from storage.repositories import labs as repo
 
 log = logging.getLogger(__name__)
@@ -25,9 +27,15 @@ def _now() -> datetime:
 
 
 class LabJobs:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], labs: LabService):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        labs: LabService,
+        retention: timedelta = timedelta(days=180),
+    ):
         self._sessions = sessions
         self.labs = labs
+        self.retention = retention
 
     async def tick(self, now: datetime | None = None) -> dict[str, int]:
         now = now or _now()
@@ -36,6 +44,7 @@ class LabJobs:
             "reminders": await self.send_reminders(now),
             "feedback": await self.ask_feedback(now),
             "reports": await self.report_feedback(now),
+            "retention": await self.apply_retention(now),
         }
 
     async def send_reminders(self, now: datetime | None = None) -> int:
@@ -153,3 +162,45 @@ class LabJobs:
                     urgent=False,
                 )
         return sent
+
+    async def apply_retention(self, now: datetime | None = None) -> int:
+        """Registrations of labs that ended longer ago than the retention period are deleted;
+        the lab keeps only counts (confirmed, checked in, by municipality). Returns how many
+        registrations went."""
+        now = now or _now()
+        async with self._sessions() as session:
+            query = select(Lab.id).where(
+                Lab.ends_at < now - self.retention, Lab.retained.is_(None), Lab.status != "draft"
+            )
+            due = list((await session.execute(query)).scalars())
+        deleted = 0
+        for lab_id in due:
+            async with self._sessions.begin() as session:
+                lab = await repo.get_lab(session, lab_id, lock=True)
+                if lab is None or lab.retained is not None:
+                    continue
+                rows = await repo.recipients_all(session, lab.id)
+                confirmed = [(r, p) for r, p in rows if r.status == "confirmed"]
+                by_municipality: dict[str, int] = {}
+                for reg, resident in confirmed:
+                    if reg.checked_in_at is not None and resident.municipality:
+                        key = resident.municipality
+                        by_municipality[key] = by_municipality.get(key, 0) + 1
+                lab.retained = {
+                    "confirmed": len(confirmed),
+                    "checked_in": sum(1 for r, _ in confirmed if r.checked_in_at is not None),
+                    "checked_in_by_municipality": by_municipality,
+                    "feedback_answers": sum(1 for r, _ in confirmed if r.feedback_at),
+                }
+                result = await session.execute(
+                    delete(LabRegistration).where(LabRegistration.lab_id == lab.id)
+                )
+                deleted += result.rowcount or 0
+                await audit_repo.add_audit_entry(
+                    session,
+                    "privacy.retention",
+                    actor_telegram_id=None,
+                    subject=str(lab.id),
+                    details={"registrations": result.rowcount or 0},
+                )
+        return deleted

@@ -157,6 +157,18 @@ async def recipients(
     return [(reg, resident) for reg, resident in (await session.execute(query)).all()]
 
 
+async def recipients_all(
+    session: AsyncSession, lab_id: int
+) -> list[tuple[LabRegistration, Resident]]:
+    """Every registration of the lab with its resident, reachable or not."""
+    query = (
+        select(LabRegistration, Resident)
+        .join(Resident, Resident.id == LabRegistration.resident_id)
+        .where(LabRegistration.lab_id == lab_id)
+    )
+    return [(reg, resident) for reg, resident in (await session.execute(query)).all()]
+
+
 async def cancel_queued_reminders(session: AsyncSession, lab_id: int, resident_id: int) -> int:
     """A resident who leaves a lab gets none of its reminders still waiting in the outbox."""
     result = await session.execute(

@@ -93,6 +93,8 @@ async def test_language_switches_both_ways(bot: Harness) -> None:
         "delavnice",
         "moje_delavnice",
         "nastavitve",
+        "moji_podatki",
+        "pozabi",
         "jezik",
         "pomoc",
     ]
@@ -112,13 +114,25 @@ async def test_command_menus_are_set_per_language(bot: Harness) -> None:
     default = json.dumps({"type": "default"}, sort_keys=True)
     english = [c["command"] for c in bot.emulator.commands[(default, "")]]
     slovenian = [c["command"] for c in bot.emulator.commands[(default, "sl")]]
-    assert english == ["start", "survey", "labs", "mylabs", "settings", "language", "help"]
+    assert english == [
+        "start",
+        "survey",
+        "labs",
+        "mylabs",
+        "settings",
+        "mydata",
+        "forget",
+        "language",
+        "help",
+    ]
     assert slovenian == [
         "start",
         "anketa",
         "delavnice",
         "moje_delavnice",
         "nastavitve",
+        "moji_podatki",
+        "pozabi",
         "jezik",
         "pomoc",
     ]

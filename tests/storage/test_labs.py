@@ -427,3 +427,30 @@ async def test_import_is_all_or_nothing_with_a_problem_per_field(sessions) -> No
         assert lab.reminder_minutes == [1440, 120]
         second = await session.get(Lab, ids[1])
         assert (second.reminder_minutes, second.guests) == ([2880, 60], 1)
+
+
+async def test_registrations_are_deleted_after_the_retention_period(sessions) -> None:  # type: ignore[no-untyped-def]
+    labs, _, _ = make(sessions)
+    jobs = LabJobs(sessions, labs, retention=timedelta(days=180))
+    residents = await add_residents(sessions, 3)
+    starts = NOW + timedelta(hours=1)
+    lab_id = await add_lab(sessions, capacity=2, starts=starts)
+    for tid in residents:
+        await labs.sign_up(lab_id, tid, now=NOW)
+    code = (await labs.registration(lab_id, residents[0])).checkin_code
+    await labs.check_in(code, actor=1, now=starts)
+    ended = starts + timedelta(hours=2)
+    assert await jobs.apply_retention(ended + timedelta(days=179)) == 0
+    assert await jobs.apply_retention(ended + timedelta(days=181)) == 3
+    assert await jobs.apply_retention(ended + timedelta(days=182)) == 0
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(LabRegistration)) == 0
+        lab = await session.get(Lab, lab_id)
+        actions = [e.action for e in (await session.execute(select(AuditEntry))).scalars()]
+    assert lab.retained == {
+        "confirmed": 2,
+        "checked_in": 1,
+        "checked_in_by_municipality": {"prebold": 1},
+        "feedback_answers": 0,
+    }
+    assert "privacy.retention" in actions

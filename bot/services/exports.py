@@ -1,0 +1,366 @@
+"""Staff exports of survey answers: CSV, XLSX and JSON, with a codebook.
+
+Rows are read in batches and written as they come, so memory stays flat however many
+answers there are. Respondents appear as R000001, R000002... numbered within one export:
+stable inside it, meaningless outside it; the Telegram id never appears. A cell a
+spreadsheet would run as a formula is written as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import tempfile
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.surveys.definition import Kind, Survey
+from storage.models import SurveyAnswer, SurveyResponse, SurveyRound, SurveyVersion
+from storage.repositories import audit as audit_repo
+
+log = logging.getLogger(__name__)
+
+BATCH = 2000
+FIXED = ("respondent", "round", "version", "completed_on", "municipality", "age_band", "status")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = ("csv", "xlsx", "json")
+
+
+class ExportError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    question: str | None = None
+    kind: str = "fixed"
+    option: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one export covers: a survey's round, its columns and the versions answered."""
+
+    survey_code: str
+    round_id: int
+    round_number: int
+    columns: tuple[Column, ...]
+    versions: dict[int, tuple[int, Survey]]  # version id -> (version number, definition)
+
+
+def neutral(value: Any) -> Any:
+    """A text a spreadsheet would take for a formula keeps a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def columns_for(surveys: Sequence[Survey]) -> list[Column]:
+    """Fixed columns, then each question's, newest definition first; older-only ones after."""
+    found: list[Column] = [Column(name) for name in FIXED]
+    seen: set[str] = set()
+    for survey in surveys:
+        for question in survey.ordered:
+            if question.code in seen:
+                continue
+            seen.add(question.code)
+            if question.type == Kind.MULTI:
+                found += [
+                    Column(f"{question.code}.{o.code}", question.code, "multi", o.code)
+                    for o in question.options
+                ]
+            else:
+                found.append(Column(question.code, question.code, question.type.value))
+                if question.other:
+                    found.append(Column(f"{question.code}.other_text", question.code, "other"))
+    return found
+
+
+class ExportService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+        self._sessions = sessions
+
+    async def plan(self, survey_code: str, round_number: int | None = None) -> Plan:
+        async with self._sessions() as session:
+            query = select(SurveyRound).where(SurveyRound.survey_code == survey_code)
+            if round_number is not None:
+                query = query.where(SurveyRound.number == round_number)
+            round_ = (
+                await session.execute(query.order_by(SurveyRound.number.desc()).limit(1))
+            ).scalar_one_or_none()
+            if round_ is None:
+                raise ExportError(f"{survey_code}: no such round")
+            rows = await session.execute(
+                select(SurveyVersion)
+                .where(SurveyVersion.survey_code == survey_code)
+                .order_by(SurveyVersion.version.desc())
+            )
+            versions = {
+                v.id: (v.version, Survey.model_validate(v.definition)) for v in rows.scalars()
+            }
+        if not versions:
+            raise ExportError(f"{survey_code}: no versions")
+        columns = columns_for([survey for _, survey in versions.values()])
+        return Plan(survey_code, round_.id, round_.number, tuple(columns), versions)
+
+    async def rows(self, plan: Plan) -> AsyncIterator[list[list[Any]]]:
+        """Batches of rows (lists in column order) of the round's completed responses."""
+        index = {c.name: i for i, c in enumerate(plan.columns)}
+        questions = {
+            version_id: {q.code: q for q in survey.ordered}
+            for version_id, (_, survey) in plan.versions.items()
+        }
+        number = 0
+        last_id = 0
+        while True:
+            async with self._sessions() as session:
+                responses = (
+                    await session.execute(
+                        select(
+                            SurveyResponse.id,
+                            SurveyResponse.version_id,
+                            SurveyResponse.completed_at,
+                            SurveyResponse.municipality,
+                            SurveyResponse.age_band,
+                            SurveyResponse.resident_status,
+                        )
+                        .where(
+                            SurveyResponse.round_id == plan.round_id,
+                            SurveyResponse.status == "completed",
+                            SurveyResponse.id > last_id,
+                        )
+                        .order_by(SurveyResponse.id)
+                        .limit(BATCH)
+                    )
+                ).all()
+                if not responses:
+                    return
+                last_id = responses[-1].id
+                answers: dict[int, list[Any]] = {}
+                found = await session.execute(
+                    select(
+                        SurveyAnswer.response_id,
+                        SurveyAnswer.question_code,
+                        SurveyAnswer.value,
+                        SurveyAnswer.other_text,
+                    ).where(SurveyAnswer.response_id.in_([r.id for r in responses]))
+                )
+                for answer in found.all():
+                    answers.setdefault(answer.response_id, []).append(answer)
+            batch = []
+            for response in responses:
+                number += 1
+                row: list[Any] = [None] * len(plan.columns)
+                completed = response.completed_at
+                row[: len(FIXED)] = [
+                    f"R{number:06d}",
+                    plan.round_number,
+                    plan.versions[response.version_id][0],
+                    completed.date().isoformat() if completed else None,
+                    response.municipality,
+                    response.age_band,
+                    response.resident_status,
+                ]
+                asked = questions[response.version_id]
+                for answer in answers.get(response.id, []):
+                    question = asked.get(answer.question_code)
+                    if question is not None:
+                        _fill(row, index, question, answer.value, answer.other_text)
+                batch.append(row)
+            yield batch
+
+    # ---- formats ---------------------------------------------------------------------------
+
+    async def csv_chunks(self, plan: Plan) -> AsyncIterator[bytes]:
+        yield "\ufeff".encode()  # so spreadsheets read UTF-8
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([c.name for c in plan.columns])
+        async for batch in self.rows(plan):
+            writer.writerows(batch)
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+        tail = buffer.getvalue()  # the header, when there were no rows
+        if tail:
+            yield tail.encode("utf-8")
+
+    async def json_chunks(self, plan: Plan) -> AsyncIterator[bytes]:
+        names = [c.name for c in plan.columns]
+        yield b"["
+        first = True
+        async for batch in self.rows(plan):
+            parts = []
+            for row in batch:
+                parts.append(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False))
+            text = ",\n".join(parts)
+            yield (("" if first else ",\n") + text).encode("utf-8")
+            first = False
+        yield b"]\n"
+
+    async def xlsx_file(self, plan: Plan, directory: Path | None = None) -> Path:
+        """An XLSX workbook (answers and codebook sheets), written row by row to disk."""
+        import asyncio
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("answers")
+        sheet.append([c.name for c in plan.columns])
+        async for batch in self.rows(plan):
+            await asyncio.to_thread(_append_all, sheet, batch)
+        book = workbook.create_sheet("codebook")
+        for row in self.codebook_rows(plan):
+            book.append([neutral(v) for v in row])
+        with tempfile.NamedTemporaryFile(
+            prefix=f"{plan.survey_code}-", suffix=".xlsx", dir=directory, delete=False
+        ) as handle:
+            path = Path(handle.name)
+        await asyncio.to_thread(workbook.save, path)
+        return path
+
+    def codebook_rows(self, plan: Plan) -> list[list[Any]]:
+        """One row per column: what it holds, in both languages, and the versions asking it."""
+        rows: list[list[Any]] = [
+            [
+                "column",
+                "question",
+                "type",
+                "text_sl",
+                "text_en",
+                "option",
+                "label_sl",
+                "label_en",
+                "versions",
+            ]
+        ]
+        fixed_meaning = {
+            "respondent": "pseudonymous id, numbered within this export",
+            "round": "survey round",
+            "version": "survey version answered",
+            "completed_on": "date of submission (UTC)",
+            "municipality": "profile, copied at submission",
+            "age_band": "profile, copied at submission",
+            "status": "profile, copied at submission",
+        }
+        for column in plan.columns:
+            if column.question is None:
+                rows.append(
+                    [
+                        column.name,
+                        "",
+                        "fixed",
+                        "",
+                        fixed_meaning.get(column.name, ""),
+                        "",
+                        "",
+                        "",
+                        "",
+                    ]
+                )
+                continue
+            asked = sorted(
+                number
+                for number, survey in plan.versions.values()
+                if survey.question(column.question) is not None
+            )
+            survey = next(s for _, s in plan.versions.values() if s.question(column.question))
+            question = survey.question(column.question)
+            assert question is not None
+            option = question.option(column.option) if column.option else None
+            kind = question.type.value if column.kind != "other" else "other_text"
+            rows.append(
+                [
+                    column.name,
+                    question.code,
+                    kind,
+                    question.text.get("sl", ""),
+                    question.text.get("en", ""),
+                    column.option or "",
+                    option.sl if option else "",
+                    option.en if option else "",
+                    ",".join(map(str, asked)),
+                ]
+            )
+            if question.type in (Kind.SINGLE,) and column.kind != "other":
+                for choice in question.options:
+                    rows.append(
+                        ["", question.code, "value", "", "", choice.code, choice.sl, choice.en, ""]
+                    )
+            if question.type == Kind.SCALE:
+                rows.append(
+                    [
+                        "",
+                        question.code,
+                        "value",
+                        "",
+                        "",
+                        "1",
+                        question.low.get("sl", "") if question.low else "",
+                        question.low.get("en", "") if question.low else "",
+                        "",
+                    ]
+                )
+                rows.append(
+                    [
+                        "",
+                        question.code,
+                        "value",
+                        "",
+                        "",
+                        "5",
+                        question.high.get("sl", "") if question.high else "",
+                        question.high.get("en", "") if question.high else "",
+                        "",
+                    ]
+                )
+        return rows
+
+    def codebook_csv(self, plan: Plan) -> bytes:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(
+            [[neutral(v) for v in row] for row in self.codebook_rows(plan)]
+        )
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+    async def record(
+        self, plan: Plan, fmt: str, route: str, actor: int | None, who: str | None = None
+    ) -> None:
+        """Every export, by any route, goes to the audit log."""
+        async with self._sessions.begin() as session:
+            await audit_repo.add_audit_entry(
+                session,
+                "survey.export",
+                actor_telegram_id=actor,
+                subject=f"{plan.survey_code}#{plan.round_number}",
+                details={"format": fmt, "route": route, "token": who},
+            )
+
+
+def _append_all(sheet: Any, batch: list[list[Any]]) -> None:
+    for row in batch:
+        sheet.append(row)
+
+
+def _fill(
+    row: list[Any], index: dict[str, int], question: Any, value: Any, other_text: str | None
+) -> None:
+    if question.type == Kind.MULTI:
+        chosen = set(value or [])
+        for option in question.options:
+            column = index.get(f"{question.code}.{option.code}")
+            if column is not None:
+                row[column] = 1 if option.code in chosen else 0
+        return
+    column = index.get(question.code)
+    if column is not None:
+        row[column] = neutral(value)
+    if other_text and f"{question.code}.other_text" in index:
+        row[index[f"{question.code}.other_text"]] = neutral(other_text)

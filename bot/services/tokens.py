@@ -1,0 +1,88 @@
+"""Staff tokens for the HTTP export endpoints: shown once, stored as SHA-256, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import StaffToken
+from storage.repositories import audit as audit_repo
+
+PREFIX = "mgt_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TokenView:
+    id: int
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+        self._sessions = sessions
+
+    async def create(self, name: str) -> tuple[int, str]:
+        """A new token; the plain token is returned once and never stored."""
+        token = PREFIX + secrets.token_urlsafe(32)
+        async with self._sessions.begin() as session:
+            row = StaffToken(name=name[:64], token_hash=_digest(token))
+            session.add(row)
+            await session.flush()
+            await audit_repo.add_audit_entry(
+                session,
+                "token.create",
+                actor_telegram_id=None,
+                subject=str(row.id),
+                details={"name": row.name},
+            )
+            return row.id, token
+
+    async def list(self) -> list[TokenView]:
+        async with self._sessions() as session:
+            rows = await session.execute(select(StaffToken).order_by(StaffToken.id))
+            return [
+                TokenView(t.id, t.name, t.created_at, t.revoked_at, t.last_used_at)
+                for t in rows.scalars()
+            ]
+
+    async def revoke(self, token_id: int) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(StaffToken)
+                .where(StaffToken.id == token_id, StaffToken.revoked_at.is_(None))
+                .values(revoked_at=datetime.now(UTC))
+            )
+            if result.rowcount:
+                await audit_repo.add_audit_entry(
+                    session, "token.revoke", actor_telegram_id=None, subject=str(token_id)
+                )
+            return bool(result.rowcount)
+
+    async def verify(self, token: str | None) -> str | None:
+        """The token's name if it is valid and not revoked. Only hashes are compared, so
+        the time taken says nothing about how much of a guess was right."""
+        if not token or not token.startswith(PREFIX) or len(token) > 200:
+            return None
+        digest = _digest(token)
+        async with self._sessions.begin() as session:
+            row = (
+                await session.execute(select(StaffToken).where(StaffToken.token_hash == digest))
+            ).scalar_one_or_none()
+            if row is None or row.revoked_at is not None:
+                return None
+            if not secrets.compare_digest(row.token_hash, digest):
+                return None
+            row.last_used_at = datetime.now(UTC)
+            return row.name

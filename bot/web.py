@@ -1,0 +1,106 @@
+"""The bot's own HTTP server (aiohttp) for staff tools: survey exports, authorised by a
+staff token, streamed so memory stays flat."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from bot.services.exports import FORMATS, ExportError, ExportService
+from bot.services.tokens import TokenService
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+EXPORTS = web.AppKey("exports", ExportService)
+TOKENS = web.AppKey("tokens", TokenService)
+SURVEYS = web.AppKey("surveys", frozenset)
+
+
+def build_web_app(
+    exports: ExportService, tokens: TokenService, surveys: frozenset[str]
+) -> web.Application:
+    app = web.Application()
+    app[EXPORTS], app[TOKENS], app[SURVEYS] = exports, tokens, surveys
+    app.router.add_get("/api/exports/{name}", export_survey)
+    return app
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+async def export_survey(request: web.Request) -> web.StreamResponse:
+    who = await request.app[TOKENS].verify(_bearer(request))
+    if who is None:
+        log.warning("export refused: missing, wrong or revoked token from %s", request.remote)
+        return web.json_response({"error": "a valid staff token is required"}, status=401)
+    code, _, fmt = request.match_info["name"].rpartition(".")
+    if fmt not in FORMATS or code not in request.app[SURVEYS]:
+        return web.json_response({"error": "no such export"}, status=404)
+    round_arg = request.query.get("round")
+    if round_arg is not None and not round_arg.isdigit():
+        return web.json_response({"error": "round must be a number"}, status=400)
+    exports = request.app[EXPORTS]
+    try:
+        plan = await exports.plan(code, int(round_arg) if round_arg else None)
+    except ExportError:
+        return web.json_response({"error": "no such round"}, status=404)
+    await exports.record(plan, fmt, "http", actor=None, who=who)
+    filename = f"{code}-round{plan.round_number}.{fmt}"
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": CONTENT_TYPES[fmt],
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        }
+    )
+    await response.prepare(request)
+    if fmt == "xlsx":
+        path = await exports.xlsx_file(plan)
+        handle = await asyncio.to_thread(path.open, "rb")
+        try:
+            while chunk := await asyncio.to_thread(handle.read, 256 * 1024):
+                await response.write(chunk)
+        finally:
+            await asyncio.to_thread(handle.close)
+            await asyncio.to_thread(path.unlink, True)
+    else:
+        chunks = exports.csv_chunks(plan) if fmt == "csv" else exports.json_chunks(plan)
+        async for chunk in chunks:
+            await response.write(chunk)
+    await response.write_eof()
+    log.info("export %s round %s as %s for token %r", code, plan.round_number, fmt, who)
+    return response
+
+
+class WebServer:
+    def __init__(self, app: web.Application, host: str, port: int):
+        self.app, self.host, self.port = app, host, port
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> int:
+        """Listen; returns the port (useful when 0 asked the system to choose)."""
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+        log.info("staff HTTP server on %s:%s", self.host, self.port)
+        return self.port
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

@@ -1,0 +1,74 @@
+"""/export for staff: choose a survey round, get its answers as CSV and XLSX, and the
+codebook. Built off the event loop, streamed from the database in batches."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import InputFile, Update
+
+from bot.context import MagnetContext
+from bot.domain import Role
+from bot.services.exports import ExportError
+from handlers.codec import decode, encode
+from handlers.common import answer, bold, escape, keyboard, requires_role, send
+from handlers.common import stale_button as _stale
+
+log = logging.getLogger(__name__)
+
+
+@requires_role(Role.STAFF)
+async def choose_export(update: Update, context: MagnetContext) -> None:
+    tr = context.tr
+    rows = []
+    for state in await context.services.surveys.rounds():
+        title = state.title.get(tr.locale) or state.code
+        for number in range(state.number or 0, 0, -1):
+            label = tr.gettext("%(survey)s, round %(number)d") % {"survey": title, "number": number}
+            rows.append([(label, encode("exp", "get", state.code, number))])
+    if not rows:
+        await send(update, escape(tr.gettext("There is nothing to export yet: no survey round.")))
+        return
+    await send(
+        update, bold(tr.gettext("Which answers would you like to export?")), keyboard(rows[:20])
+    )
+
+
+@requires_role(Role.STAFF)
+async def export_button(update: Update, context: MagnetContext) -> None:
+    callback = decode(update.callback_query.data if update.callback_query else None)
+    resident = context.resident
+    assert resident is not None
+    tr, services = context.tr, context.services
+    code, number = (callback.arg(0), callback.arg(1)) if callback else (None, None)
+    if callback is None or code not in services.surveys.surveys or not (number or "").isdigit():
+        await _stale(update, context, "export button")
+        return
+    try:
+        plan = await services.exports.plan(code, int(number or 0))
+    except ExportError:
+        await _stale(update, context, f"export of {code} round {number}")
+        return
+    await answer(update, tr.gettext("Preparing the files…"))
+    chat = update.effective_chat
+    assert chat is not None
+    name = f"{code}-round{plan.round_number}"
+    csv_data = b"".join([chunk async for chunk in services.exports.csv_chunks(plan)])
+    xlsx = await services.exports.xlsx_file(plan)
+    try:
+        data = await asyncio.to_thread(xlsx.read_bytes)
+    finally:
+        await asyncio.to_thread(xlsx.unlink, True)
+    await chat.send_document(InputFile(csv_data, filename=f"{name}.csv"))
+    await chat.send_document(InputFile(data, filename=f"{name}.xlsx"))
+    caption = tr.gettext(
+        "Codebook: what each column holds, in Slovenian and English. Respondents are "
+        "numbered within this export only."
+    )
+    await chat.send_document(
+        InputFile(services.exports.codebook_csv(plan), filename=f"{name}-codebook.csv"),
+        caption=escape(caption),
+    )
+    for fmt in ("csv", "xlsx"):
+        await services.exports.record(plan, fmt, "telegram", actor=resident.telegram_id)

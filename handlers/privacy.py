@@ -1,0 +1,73 @@
+"""/mydata (/moji_podatki) and /forget (/pozabi): a resident sees everything stored about
+them, and can have it erased after a confirmation."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from telegram import InputFile, Update
+
+from bot.context import MagnetContext
+from handlers import screens
+from handlers.codec import decode, encode
+from handlers.common import answer, bold, escape, keyboard, send, show
+from handlers.common import stale_button as _stale
+
+log = logging.getLogger(__name__)
+
+
+async def send_my_data(update: Update, context: MagnetContext) -> None:
+    resident = context.resident
+    assert resident is not None
+    tr = context.tr
+    data = await context.services.privacy.export(resident.telegram_id)
+    body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    chat = update.effective_chat
+    assert chat is not None
+    caption = tr.gettext(
+        "📄 Everything the bot stores about you. To erase it, send %(forget)s."
+    ) % {"forget": screens.command(tr, "forget")}
+    await chat.send_document(
+        InputFile(body, filename="magnet-my-data.json"), caption=escape(caption)
+    )
+
+
+async def ask_forget(update: Update, context: MagnetContext) -> None:
+    tr = context.tr
+    text = tr.gettext(
+        "This erases your profile, your lab sign-ups (your seats go to the next people "
+        "waiting), the link between you and your survey answers, and the messages queued for "
+        "you. Answers you gave stay only as anonymous numbers. This cannot be undone."
+    )
+    title = bold(tr.gettext("Erase everything about you?"))
+    await send(
+        update,
+        f"{title}\n\n{escape(text)}",
+        keyboard(
+            [
+                [(tr.gettext("🗑 Yes, erase everything"), encode("priv", "forget"))],
+                [(tr.gettext("No, keep it"), encode("priv", "keep"))],
+            ]
+        ),
+    )
+
+
+async def privacy_button(update: Update, context: MagnetContext) -> None:
+    callback = decode(update.callback_query.data if update.callback_query else None)
+    resident = context.resident
+    assert resident is not None
+    tr = context.tr
+    if callback is None or callback.action not in ("forget", "keep"):
+        await _stale(update, context, "privacy button")
+        return
+    await answer(update)
+    if callback.action == "keep":
+        await show(update, escape(tr.gettext("Nothing was erased.")))
+        return
+    await context.services.privacy.forget(resident.telegram_id)
+    context.services.delivery_engine.wake()  # seats freed for the waitlist
+    text = tr.gettext(
+        "Done: everything about you is erased. If you ever want to come back, send %(start)s."
+    ) % {"start": "/start"}
+    await show(update, escape(text))

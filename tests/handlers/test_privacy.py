@@ -1,0 +1,125 @@
+"""/mydata and /forget end to end: everything is shown, then erased; seats pass on, anonymous
+answers and aggregates stay; withdrawing consent erases the same."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from storage.models import (
+    AuditEntry,
+    LabRegistration,
+    OutboxMessage,
+    Resident,
+    SurveyAnswer,
+    SurveyResponse,
+)
+from tests.conftest import Harness, seed_resident
+from tests.labs_helpers import insert_lab
+
+
+async def answer_survey(bot: Harness, telegram_id: int, anonymous: bool) -> None:
+    """A quick response through the service (the survey flow has its own tests)."""
+    svc = bot.services.surveys
+    position = await svc.begin("stay_or_leave", telegram_id, anonymous=anonymous)
+    while position.question is not None:
+        q = position.question
+        ordinal = position.ordinal(q)
+        if q.type.value in ("single", "multi"):
+            position = await svc.choose(
+                "stay_or_leave", telegram_id, position.version_id, ordinal, 0
+            )
+            if q.type.value == "multi":
+                position = await svc.done(
+                    "stay_or_leave", telegram_id, position.version_id, ordinal
+                )
+        elif q.type.value == "scale":
+            position = await svc.choose(
+                "stay_or_leave", telegram_id, position.version_id, ordinal, 3
+            )
+        elif q.type.value == "number":
+            position = await svc.type_in("stay_or_leave", telegram_id, "7")
+        else:
+            position = await svc.type_in("stay_or_leave", telegram_id, "Več zelenja.")
+    await svc.submit("stay_or_leave", telegram_id, position.version_id)
+
+
+async def aggregates(bot: Harness) -> list[tuple[str, str]]:
+    async with bot.services.sessions() as session:
+        rows = await session.execute(
+            select(SurveyAnswer.question_code, SurveyAnswer.value).order_by(SurveyAnswer.id)
+        )
+        return [(code, json.dumps(value)) for code, value in rows.all()]
+
+
+async def test_mydata_then_forget(bot: Harness) -> None:
+    ana = await seed_resident(bot, 901, "Ana", "sl", topics=("housing",))
+    ben = await seed_resident(bot, 902, "Ben", "en")
+    lab_id = await insert_lab(
+        bot.services.sessions, starts=datetime.now(UTC) + timedelta(days=3), capacity=1
+    )
+    await bot.services.labs.sign_up(lab_id, ana.id)
+    await bot.services.labs.sign_up(lab_id, ben.id)  # waiting for Ana's seat
+    await bot.services.surveys.open_round(1, "stay_or_leave")
+    await answer_survey(bot, ana.id, anonymous=False)
+    before = await aggregates(bot)
+
+    await ana.send("/moji_podatki")
+    document = ana.last.document
+    assert document.name == "magnet-my-data.json" and "/pozabi" in ana.last.caption
+    data = json.loads(document.data)
+    assert data["telegram_id"] == ana.id
+    assert data["profile"]["municipality"] == "celje" and data["profile"]["topics"] == ["housing"]
+    assert data["lab_registrations"][0]["status"] == "confirmed"
+    assert data["survey_responses"][0]["answers"]["idea"] == "Več zelenja."
+
+    await ana.send("/pozabi")
+    await ana.click("Ne, obdrži")
+    assert "Nič ni bilo izbrisano." in ana.last.text
+    await ana.send("/pozabi")
+    await ana.click("🗑 Da, izbriši vse")
+    assert "vsi vaši podatki so izbrisani" in ana.last.text
+    await ben.wait_for_message("A seat has come free")  # her seat went to the waitlist
+
+    async with bot.services.sessions() as session:
+        resident = (
+            await session.execute(select(Resident).where(Resident.telegram_id == ana.id))
+        ).scalar_one_or_none()
+        regs = (await session.execute(select(LabRegistration.resident_id))).scalars().all()
+        response = (await session.execute(select(SurveyResponse))).scalar_one()
+        queued = await session.scalar(select(func.count()).where(OutboxMessage.chat_id == ana.id))
+        actions = [e.action for e in (await session.execute(select(AuditEntry))).scalars()]
+    assert resident is None  # nothing personal remains
+    assert len(regs) == 1  # only Ben's
+    assert response.resident_id is None and response.anonymous and response.status == "completed"
+    assert queued == 0
+    assert "privacy.export" in actions and "privacy.forget" in actions
+    assert await aggregates(bot) == before  # the anonymous answers are unchanged
+    # Coming back: a bare row, as for anyone new; the old answers are not hers any more.
+    await ana.send("/moji_podatki")
+    again = json.loads(ana.last.document.data)
+    assert again["profile"]["consent_version"] is None and again["survey_responses"] == []
+
+
+async def test_withdrawing_consent_erases_the_same(bot: Harness) -> None:
+    ana = await seed_resident(bot, 911, "Ana", "sl")
+    lab_id = await insert_lab(
+        bot.services.sessions, starts=datetime.now(UTC) + timedelta(days=3), capacity=5
+    )
+    await bot.services.labs.sign_up(lab_id, ana.id)
+    await bot.services.surveys.open_round(1, "stay_or_leave")
+    await bot.services.surveys.begin("stay_or_leave", ana.id, anonymous=False)  # unfinished
+    await ana.send("/nastavitve")
+    await ana.click("Prekliči soglasje")
+    await ana.click("Da, prekliči")
+    async with bot.services.sessions() as session:
+        resident = (
+            await session.execute(select(Resident).where(Resident.telegram_id == ana.id))
+        ).scalar_one()
+        regs = await session.scalar(select(func.count()).select_from(LabRegistration))
+        responses = await session.scalar(select(func.count()).select_from(SurveyResponse))
+    assert resident.consent_version is None and resident.municipality is None
+    assert regs == 0 and responses == 0
+    assert await bot.services.labs.invariant(lab_id) == (0, 0)
