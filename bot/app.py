@@ -20,11 +20,13 @@ from bot.config import SUPPORTED_LOCALES, ConfigError, Settings
 from bot.context import BotData, MagnetContext, Services
 from bot.delivery.engine import DeliveryConfig, DeliveryEngine
 from bot.delivery.quiet import QuietHours
+from bot.digest_render import DigestSender
 from bot.i18n import I18n
 from bot.processing import PerResidentProcessor
 from bot.ratelimit import Limits, RetryingRateLimiter
 from bot.scheduler import Scheduler
 from bot.services.announcements import AnnouncementService
+from bot.services.digests import DigestService
 from bot.services.exports import ExportService
 from bot.services.hubs import HubService
 from bot.services.lab_admin import LabAdmin
@@ -99,6 +101,19 @@ async def open_services(settings: Settings) -> Services:
         surveys=surveys,
         privacy=PrivacyService(sessions, labs),
         exports=ExportService(sessions),
+        digests=DigestSender(
+            DigestService(
+                sessions,
+                settings.min_group_size,
+                settings.tz,
+                every=settings.digest_every,
+                schedule=settings.digest_schedule,
+            ),
+            i18n,
+            list(surveys.surveys),
+            settings.coordinator_chat_id,
+            settings.default_locale,
+        ),
         tokens=TokenService(sessions),
     )
 
@@ -132,7 +147,7 @@ def attach_delivery(services: Services, bot: ExtBot[None]) -> None:
         services.delivery,
         services.quiet,
         tick_seconds=settings.scheduler_seconds,
-        jobs=[services.lab_jobs.tick],
+        jobs=[services.lab_jobs.tick, services.digests.tick],
     )
 
 

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     feedback_report_hours: float = Field(default=48.0, ge=0)
     # Keys the hash that refuses a second survey answer without linking answers to residents.
     survey_secret: SecretStr | None = None
+    # Digests for the coordinators' channel: weekly ("mon 08:00", town time; "" for none)
+    # and after every N new completed responses (0 for none).
+    digest_schedule: str = "mon 08:00"
+    digest_every: int = Field(default=25, ge=0)
     # The bot's HTTP server for staff tools (exports); off unless a port is set.
     http_host: str = "127.0.0.1"
     http_port: int | None = Field(default=None, ge=0, le=65535)
@@ -97,6 +101,17 @@ class Settings(BaseSettings):
     def _api_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https:// (e.g. http://127.0.0.1:8081/bot)")
+        return value
+
+    @field_validator("digest_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        from bot.services.digests import parse_schedule
+
+        try:
+            parse_schedule(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r}: {exc}; write it like 'mon 08:00', or empty") from None
         return value
 
     @field_validator("timezone")

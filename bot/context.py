@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Settings
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.quiet import QuietHours
+from bot.digest_render import DigestSender
 from bot.i18n import I18n, Translator
 from bot.scheduler import Scheduler
 from bot.services.announcements import AnnouncementService
@@ -46,6 +47,7 @@ class Services:
     surveys: SurveyService
     privacy: PrivacyService
     exports: ExportService
+    digests: DigestSender
     tokens: TokenService
     delivery: DeliveryEngine | None = None
     scheduler: Scheduler | None = None

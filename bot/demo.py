@@ -207,6 +207,7 @@ async def _survey(maja: EmulatedUser, cene: EmulatedUser) -> None:
         await cene.click(rating)
     await cene.click("Morda")
     await cene.send("Hitrejši vlak do Ljubljane in stanovanja za mlade družine.")
+    await cene.click("Da")  # his idea may go to the coordinators, without his name
     await cene.click("✏️ 4")  # he commutes by car after all
     await cene.click("Z avtom")
     await cene.click("✅ Oddaj")

@@ -16,6 +16,7 @@ from telegram.ext import (
 from handlers import (
     admin,
     announce,
+    digest,
     export,
     fallback,
     help,
@@ -62,6 +63,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             command("mydata", privacy.send_my_data),
             command("forget", privacy.ask_forget),
             command("export", export.choose_export),
+            command("digest", digest.send_digest),
             command("survey", survey.start_survey),
             command("surveys", survey_admin.list_surveys),
             command("labs", labs.show_labs),

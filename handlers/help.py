@@ -50,6 +50,7 @@ def help_text(context: MagnetContext) -> str:
                 "announcements", tr.gettext("see scheduled and running announcements, cancel them")
             ),
             line("surveys", tr.gettext("survey rounds: open, close, invite residents, responses")),
+            line("digest", tr.gettext("the survey digest now, in the coordinators' channel")),
             line("newlab", tr.gettext("create a lab or hub event step by step, then publish it")),
             line("roster", tr.gettext("who is coming to a lab, with a CSV of the roster")),
             line("checkin", tr.gettext("check a resident in with their code")),

@@ -52,11 +52,12 @@ Text = dict[str, str]
 
 class Condition(_Model):
     """Shown only if the earlier `question`'s answer is (or, for multiple choice, includes)
-    one of `in`, or none of `not_in`."""
+    one of `in`, or none of `not_in`; or, with `answered: true`, if it was answered at all."""
 
     question: str
     in_: list[str] | None = Field(default=None, alias="in")
     not_in: list[str] | None = None
+    answered: bool | None = None
 
 
 class Question(_Model):
@@ -124,6 +125,8 @@ class Survey(_Model):
         for condition in question.show_if:
             if condition.question not in answers:
                 return False
+            if condition.answered:
+                continue
             given = answers[condition.question]
             values = set(given) if isinstance(given, list) else {given}
             if condition.in_ is not None and not values & set(condition.in_):
@@ -295,8 +298,12 @@ def _check_condition(
             f"show_if refers to {condition.question!r}, which comes later "
             "(a question can only depend on earlier ones; this would be a cycle)",
         )
+    if condition.answered:
+        if condition.in_ is not None or condition.not_in is not None:
+            add(where, "show_if: 'answered' goes alone, without 'in' or 'not_in'")
+        return
     if condition.in_ is None and condition.not_in is None:
-        add(where, "show_if needs 'in' or 'not_in'")
+        add(where, "show_if needs 'in', 'not_in' or 'answered: true'")
     if target.type not in (Kind.SINGLE, Kind.MULTI):
         add(where, f"show_if on {condition.question!r}: only choice questions can be conditions")
         return

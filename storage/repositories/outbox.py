@@ -18,6 +18,9 @@ async def add_outbox_messages(session: AsyncSession, rows: Sequence[dict[str, An
     """Insert rows, skipping any whose dedupe_key is already queued; returns how many were new."""
     if not rows:
         return 0
+    keys = set(rows[0])
+    if any(set(row) != keys for row in rows):
+        raise ValueError("outbox rows of one insert must have the same columns")
     inserted = 0
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]

@@ -65,6 +65,8 @@ async def test_a_slovenian_resident_answers_with_back_skip_edit_and_a_lab(bot: H
     await ana.click("Preskoči »")  # culture, optional
     await ana.click("Da")
     await ana.send("Več cenovno dostopnih stanovanj za mlade v centru.")
+    assert "posredujemo koordinatorjem" in ana.last.text  # asked only after an idea
+    await ana.click("Da")
     summary = ana.last.text
     assert "Vaši odgovori" in summary and "(preskočeno)" in summary and "V Ljubljani" in summary
     # Change an answer from the summary, then come back to it.

@@ -139,6 +139,29 @@ def test_each_problem_is_one_clear_line(change, expected: str) -> None:  # type:
     assert any(p.startswith(expected) for p in problems), problems
 
 
+def test_a_question_can_follow_any_answer() -> None:
+    data = copy.deepcopy(GOOD)
+    data["sections"][0]["questions"].append(
+        {
+            "code": "share",
+            "type": "single",
+            "text": {"sl": "Delimo?", "en": "Share?"},
+            "show_if": {"question": "age", "answered": True},
+            "options": [
+                {"code": "y", "sl": "Da", "en": "Yes"},
+                {"code": "n", "sl": "Ne", "en": "No"},
+            ],
+        }
+    )
+    survey, problems = parse(data)
+    assert problems == [] and survey is not None
+    assert "share" not in [q.code for q in survey.path({"lives": "here"})]
+    assert "share" in [q.code for q in survey.path({"lives": "here", "age": 30})]
+    data["sections"][0]["questions"][-1]["show_if"]["in"] = ["x"]
+    _, problems = parse(data)
+    assert any("'answered' goes alone" in str(p) for p in problems)
+
+
 def test_structural_errors_name_the_place() -> None:
     problems = broken(lambda d: d["sections"][0]["questions"][0].update(type="slider"))
     assert any("sections.0.questions.0.type" in p for p in problems)
@@ -155,7 +178,7 @@ def test_surveys_check_command(tmp_path: Path) -> None:
     result = _cli("surveys", "check", shipped_file, "bad.yaml", env=_env(), cwd=tmp_path)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("stay_or_leave.yaml: ok (20 questions")
+    assert lines[0].startswith("stay_or_leave.yaml: ok (21 questions")
     assert "bad.yaml: question why: show_if refers to unknown question 'nowhere'" in lines
     assert "bad.yaml: question age text: missing the Slovenian translation" in lines
     assert len(lines) == 3
