@@ -347,16 +347,22 @@ class SurveyService:
             editing=response.editing,
         )
 
-    async def _at(
-        self, session: AsyncSession, code: str, telegram_id: int, version_id: int, ordinal: int
-    ) -> tuple[SurveyRound, SurveyResponse, Survey, Question | None]:
-        """The response, checked to be at the question a button was for (else STALE)."""
+    async def _in_progress(
+        self, session: AsyncSession, code: str, telegram_id: int
+    ) -> tuple[SurveyRound, SurveyResponse, Survey]:
+        """The resident's unfinished response, locked, with its definition."""
         current, response = await self._response(session, code, telegram_id, lock=True)
         if response is None:
             raise SurveyError(SurveyProblem.NOT_STARTED)
         if response.status == "completed":
             raise SurveyError(SurveyProblem.DONE)
-        survey = await self._definition(session, response.version_id)
+        return current, response, await self._definition(session, response.version_id)
+
+    async def _at(
+        self, session: AsyncSession, code: str, telegram_id: int, version_id: int, ordinal: int
+    ) -> tuple[SurveyRound, SurveyResponse, Survey, Question | None]:
+        """The response, checked to be at the question a button was for (else STALE)."""
+        current, response, survey = await self._in_progress(session, code, telegram_id)
         if version_id != response.version_id:
             raise SurveyError(SurveyProblem.STALE, f"version {version_id}")
         if ordinal == -1:
@@ -434,12 +440,7 @@ class SurveyService:
     ) -> Position:
         """Typed input: a number, a free text, or the "other" of a single choice."""
         async with self._sessions.begin() as session:
-            current, response = await self._response(session, code, telegram_id, lock=True)
-            if response is None:
-                raise SurveyError(SurveyProblem.NOT_STARTED)
-            if response.status == "completed":
-                raise SurveyError(SurveyProblem.DONE)
-            survey = await self._definition(session, response.version_id)
+            current, response, survey = await self._in_progress(session, code, telegram_id)
             question = survey.question(response.current or "")
             if question is None:
                 raise SurveyError(SurveyProblem.USE_BUTTONS)

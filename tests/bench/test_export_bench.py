@@ -111,6 +111,7 @@ async def _export(
     return seconds, peak, lines if url.endswith(".csv") else size
 
 
+@pytest.mark.timeout(3600)  # 100,000 responses take minutes to seed and export three ways
 async def test_export_benchmark(tmp_path) -> None:  # type: ignore[no-untyped-def]
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'export.sqlite3'}")
     await migrate.upgrade(engine)
