@@ -16,6 +16,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -102,7 +103,7 @@ class DigestService:
         self.k = k
         self.tz = tz
         self.every = every
-        self.slot = parse_schedule(schedule)
+        self.slot = parse_schedule(schedule, tz)
 
     async def gather(self, survey_code: str) -> DigestData | None:
         """The latest round of the survey, in figures safe to show."""
@@ -345,6 +346,8 @@ class DigestService:
         """The most recent scheduled moment at or before `now` (in UTC)."""
         if self.slot is None:
             return None
+        if isinstance(self.slot, CronTrigger):
+            return _last_cron(self.slot, now)
         weekday, at = self.slot
         local = now.astimezone(self.tz)
         days_back = (local.weekday() - weekday) % 7
@@ -411,13 +414,32 @@ class DigestService:
             return digest.id
 
 
-def parse_schedule(text: str) -> tuple[int, time] | None:
-    """'mon 08:00' -> (0, 08:00); '' -> None (no scheduled digests)."""
+def parse_schedule(text: str, tz: ZoneInfo | None = None) -> tuple[int, time] | CronTrigger | None:
+    """'mon 08:00' -> (0, 08:00); a crontab line ('0 8 * * mon') -> a CronTrigger in the
+    town's zone; '' -> None (no scheduled digests)."""
     text = text.strip().lower()
     if not text:
         return None
+    if len(text.split()) == 5:
+        try:
+            return CronTrigger.from_crontab(text, timezone=tz or UTC)
+        except ValueError as exc:
+            raise ValueError(f"not a crontab line: {exc}") from None
     day, _, clock = text.partition(" ")
     if day not in WEEKDAYS:
         raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}")
     hour, _, minute = clock.strip().partition(":")
-    return WEEKDAYS.index(day), time(int(hour), int(minute or 0))
+    try:
+        return WEEKDAYS.index(day), time(int(hour), int(minute or 0))
+    except ValueError:
+        raise ValueError(f"{clock!r} is not a time of day") from None
+
+
+def _last_cron(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """The cron's last firing at or before `now`, looking back up to eight days."""
+    moment = trigger.get_next_fire_time(None, now - timedelta(days=8))
+    last = None
+    while moment is not None and moment <= now:
+        last = moment
+        moment = trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
+    return last.astimezone(UTC) if last is not None else None

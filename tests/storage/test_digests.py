@@ -6,11 +6,12 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import insert, select
 
 from bot.digest_render import DigestSender, chart_png, render
 from bot.i18n import I18n
-from bot.services.digests import DigestService, suppress
+from bot.services.digests import DigestService, parse_schedule, suppress
 from bot.services.surveys import SurveyService
 from bot.surveys.definition import shipped
 from storage.models import OutboxMessage, SurveyAnswer, SurveyResponse, SurveyRound, SurveyVersion
@@ -145,3 +146,17 @@ async def test_digests_are_due_on_schedule_and_every_n_responses(sessions) -> No
     assert len(texts) == 3 and {r.chat_id for r in rows} == {-1001}
     assert "+3 od zadnjega povzetka" in texts[1].text
     assert all(c.attachment.startswith(b"\x89PNG") for c in charts)
+
+
+def test_schedules_as_weekday_and_time_or_crontab() -> None:
+    weekly = DigestService(None, 5, TZ, schedule="mon 08:00")  # type: ignore[arg-type]
+    cron = DigestService(None, 5, TZ, schedule="0 8 * * mon")  # type: ignore[arg-type]
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
+    monday_8 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 08:00 in Ljubljana (CET)
+    assert weekly.last_slot(now) == monday_8 == cron.last_slot(now)
+    summer = datetime(2027, 6, 9, 12, 0, tzinfo=UTC)
+    assert cron.last_slot(summer) == datetime(2027, 6, 7, 6, 0, tzinfo=UTC)  # CEST
+    assert DigestService(None, 5, TZ, schedule="").last_slot(now) is None  # type: ignore[arg-type]
+    for bad in ("someday 08:00", "mon eight", "99 * * * *"):
+        with pytest.raises(ValueError):
+            parse_schedule(bad, TZ)
