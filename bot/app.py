@@ -22,6 +22,7 @@ from bot.delivery.engine import DeliveryConfig, DeliveryEngine
 from bot.delivery.quiet import QuietHours
 from bot.digest_render import DigestSender
 from bot.i18n import I18n
+from bot.metrics import Metrics
 from bot.processing import PerResidentProcessor
 from bot.ratelimit import Limits, RetryingRateLimiter
 from bot.scheduler import Scheduler
@@ -157,6 +158,7 @@ def build_application(
     async def post_init(application: MagnetApplication) -> None:
         services = await open_services(settings)
         application.bot_data.services = services
+        metrics.services = services
         attach_delivery(services, application.bot)
         await set_command_menus(application.bot, services.i18n, settings.admin_ids)
 
@@ -166,6 +168,7 @@ def build_application(
             await services.engine.dispose()
             application.bot_data.services = None
 
+    metrics = Metrics()
     application = (
         ApplicationBuilder()
         .token(settings.token())
@@ -179,13 +182,16 @@ def build_application(
                 tzinfo=settings.tz,
             )
         )
-        .concurrent_updates(PerResidentProcessor(64, on_done=on_update_done))
+        .concurrent_updates(
+            PerResidentProcessor(64, on_done=on_update_done, observe=metrics.observe)
+        )
         .rate_limiter(RetryingRateLimiter(Limits(private_count=settings.chat_burst)))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
     register(application)
+    application.bot_data.metrics = metrics
     return application  # type: ignore[return-value]
 
 
@@ -222,7 +228,11 @@ class BotRuntime:
                 services = self.services
                 self.web = WebServer(
                     build_web_app(
-                        services.exports, services.tokens, frozenset(services.surveys.surveys)
+                        services.exports,
+                        services.tokens,
+                        frozenset(services.surveys.surveys),
+                        metrics=app.bot_data.metrics,
+                        ready=lambda: migrate.is_current(services.engine),
                     ),
                     self.settings.http_host,
                     self.settings.http_port,

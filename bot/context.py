@@ -13,6 +13,7 @@ from bot.delivery.engine import DeliveryEngine
 from bot.delivery.quiet import QuietHours
 from bot.digest_render import DigestSender
 from bot.i18n import I18n, Translator
+from bot.metrics import Metrics
 from bot.scheduler import Scheduler
 from bot.services.announcements import AnnouncementService
 from bot.services.exports import ExportService
@@ -63,6 +64,7 @@ class BotData:
 
     def __init__(self) -> None:
         self.services: Services | None = None
+        self.metrics: Metrics | None = None
 
 
 class MagnetContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

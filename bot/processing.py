@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,13 +31,16 @@ class PerResidentProcessor(BaseUpdateProcessor):
         self,
         max_concurrent_updates: int = 64,
         on_done: Callable[[int], None] | None = None,
+        observe: Callable[[object, float], None] | None = None,
     ):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
         self._on_done = on_done
+        self._observe = observe
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = ordering_key(update)
+        began = time.perf_counter()
         try:
             if key is None:
                 await coroutine
@@ -53,6 +57,8 @@ class PerResidentProcessor(BaseUpdateProcessor):
                 else:
                     self._locks[key] = (lock, users - 1)
         finally:
+            if self._observe is not None:
+                self._observe(update, time.perf_counter() - began)
             if self._on_done is not None and isinstance(update, Update):
                 self._on_done(update.update_id)
 

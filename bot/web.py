@@ -1,13 +1,16 @@
-"""The bot's own HTTP server (aiohttp) for staff tools: survey exports, authorised by a
-staff token, streamed so memory stays flat."""
+"""The bot's own HTTP server (aiohttp): survey exports for staff (authorised by a staff
+token, streamed so memory stays flat), /healthz, /readyz and Prometheus /metrics."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.metrics import Metrics
 from bot.services.exports import FORMATS, ExportError, ExportService
 from bot.services.tokens import TokenService
 
@@ -19,17 +22,59 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 EXPORTS = web.AppKey("exports", ExportService)
+METRICS = web.AppKey("metrics", Metrics)
+READY = web.AppKey("ready", object)
 TOKENS = web.AppKey("tokens", TokenService)
 SURVEYS = web.AppKey("surveys", frozenset)
 
 
 def build_web_app(
-    exports: ExportService, tokens: TokenService, surveys: frozenset[str]
+    exports: ExportService,
+    tokens: TokenService,
+    surveys: frozenset[str],
+    *,
+    metrics: Metrics | None = None,
+    ready: Callable[[], Awaitable[bool]] | None = None,
 ) -> web.Application:
-    app = web.Application()
+    app = web.Application(client_max_size=64 * 1024)
     app[EXPORTS], app[TOKENS], app[SURVEYS] = exports, tokens, surveys
     app.router.add_get("/api/exports/{name}", export_survey)
+    app.router.add_get("/healthz", healthz)
+    if ready is not None:
+        app[READY] = ready
+        app.router.add_get("/readyz", readyz)
+    if metrics is not None:
+        app[METRICS] = metrics
+        app.router.add_get("/metrics", show_metrics)
     return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is alive and serving."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """The database answers and its schema is current."""
+    check = request.app[READY]
+    try:
+        current = await asyncio.wait_for(check(), 5)  # type: ignore[operator]
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        log.warning("not ready: %s", exc.__class__.__name__)
+        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    if not current:
+        return web.json_response({"status": "unavailable", "database": "not migrated"}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+async def show_metrics(request: web.Request) -> web.Response:
+    metrics = request.app[METRICS]
+    try:
+        await metrics.refresh()
+    except Exception:  # the figures kept in memory are still worth serving
+        log.warning("metrics: could not read the database", exc_info=True)
+    body = generate_latest(metrics.registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 def _bearer(request: web.Request) -> str | None:
