@@ -11,8 +11,9 @@ import signal
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-from telegram import LinkPreviewOptions
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
@@ -39,7 +40,7 @@ from bot.services.roles import RoleService
 from bot.services.surveys import SurveyService
 from bot.services.tokens import TokenService
 from bot.surveys.definition import shipped
-from bot.web import WebServer, build_web_app
+from bot.web import WebhookRoute, WebServer, build_web_app
 from handlers import ALLOWED_UPDATES, register
 from handlers.lab_screens import Notices
 from handlers.menu import command_name, set_command_menus
@@ -198,7 +199,22 @@ def build_application(
 class BotRuntime:
     """Start and stop the bot in long-polling mode inside an already running event loop."""
 
-    def __init__(self, settings: Settings, *, on_update_done: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        on_update_done: Callable[[int], None] | None = None,
+        webhook: bool = False,
+    ):
+        if webhook and (
+            not settings.webhook_url
+            or settings.webhook_secret is None
+            or settings.http_port is None
+        ):
+            raise ConfigError(
+                "webhook mode needs MAGNET_WEBHOOK_URL, MAGNET_WEBHOOK_SECRET and MAGNET_HTTP_PORT"
+            )
+        self.webhook = webhook
         self.settings = settings
         self.application = build_application(settings, on_update_done=on_update_done)
         self._started = False
@@ -217,9 +233,10 @@ class BotRuntime:
             assert app.post_init is not None
             await app.post_init(app)
             assert app.updater is not None
-            await app.updater.start_polling(
-                timeout=int(self.settings.poll_timeout), allowed_updates=ALLOWED_UPDATES
-            )
+            if not self.webhook:
+                await app.updater.start_polling(
+                    timeout=int(self.settings.poll_timeout), allowed_updates=ALLOWED_UPDATES
+                )
             await app.start()
             self.services.delivery_engine.start()
             assert self.services.scheduler is not None
@@ -233,17 +250,41 @@ class BotRuntime:
                         frozenset(services.surveys.surveys),
                         metrics=app.bot_data.metrics,
                         ready=lambda: migrate.is_current(services.engine),
+                        webhook=self._webhook_route() if self.webhook else None,
                     ),
                     self.settings.http_host,
                     self.settings.http_port,
                 )
                 await self.web.start()
+            if self.webhook:
+                await self._set_webhook()
         except BaseException:
             await self._stop_workers()
             await self._shutdown()
             raise
         self._started = True
         log.info("magnet-bot is running as @%s", app.bot.username)
+
+    def _webhook_route(self) -> WebhookRoute:
+        settings = self.settings
+        assert settings.webhook_url and settings.webhook_secret is not None
+        app = self.application
+        return WebhookRoute(
+            path=urlsplit(settings.webhook_url).path or "/",
+            secret=settings.webhook_secret.get_secret_value(),
+            accept=lambda data: app.update_queue.put(Update.de_json(data, app.bot)),
+        )
+
+    async def _set_webhook(self) -> None:
+        """Telegram pushes updates to our URL with our secret; other replicas set the same."""
+        settings = self.settings
+        assert settings.webhook_url and settings.webhook_secret is not None
+        await self.application.bot.set_webhook(
+            settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        log.info("webhook set: updates arrive by HTTP")
 
     async def _stop_workers(self) -> None:
         """The web server, timed work and delivery stop first: they need the database."""

@@ -19,7 +19,13 @@ def _parser() -> argparse.ArgumentParser:
         prog="magnet-bot", description="The MAGNET Telegram bot for Celje and Prebold."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (long polling), configured from MAGNET_* variables")
+    run = sub.add_parser("run", help="run the bot, configured from MAGNET_* variables")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook on the HTTP server (MAGNET_WEBHOOK_URL, "
+        "MAGNET_WEBHOOK_SECRET, MAGNET_HTTP_PORT) instead of long polling",
+    )
     migrate = sub.add_parser("migrate", help="apply the database migrations")
     migrate.add_argument("--revision", default="head", help="target revision (default: head)")
     demo = sub.add_parser("demo", help="play residents against a local emulator; no token needed")
@@ -84,7 +90,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     secrets = [settings.bot_token.get_secret_value()] if settings.bot_token else []
     setup_logging(settings.log_level, secrets, settings.log_format)
     if args.command == "run":
-        return asyncio.run(_run(settings))
+        return asyncio.run(_run(settings, args.webhook))
     if args.command == "migrate":
         return asyncio.run(_migrate(settings, args.revision))
     if args.command == "hubs":
@@ -98,11 +104,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)
 
 
-async def _run(settings: Settings) -> int:
+async def _run(settings: Settings, webhook: bool = False) -> int:
     from bot.app import BotRuntime
 
     settings.token()  # fail early and clearly without a token
-    await BotRuntime(settings).run_until_signalled()
+    await BotRuntime(settings, webhook=webhook).run_until_signalled()
     return 0
 
 

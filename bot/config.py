@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # The bot's HTTP server for staff tools (exports); off unless a port is set.
     http_host: str = "127.0.0.1"
     http_port: int | None = Field(default=None, ge=0, le=65535)
+    # Webhook mode (`magnet-bot run --webhook`): the public URL Telegram calls, which must
+    # reach this bot's HTTP server, and the secret Telegram sends with every update.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
     # Personal data of lab registrations is deleted this many days after the lab.
     lab_retention_days: int = Field(default=180, ge=1)
     # Aggregates resting on fewer answers than this are never shown.

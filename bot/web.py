@@ -4,8 +4,11 @@ token, streamed so memory stays flat), /healthz, /readyz and Prometheus /metrics
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -24,6 +27,9 @@ CONTENT_TYPES = {
 EXPORTS = web.AppKey("exports", ExportService)
 METRICS = web.AppKey("metrics", Metrics)
 READY = web.AppKey("ready", object)
+WEBHOOK = web.AppKey("webhook", object)
+# Updates are small; anything bigger than this is not one (Telegram's own limit is far lower).
+MAX_BODY = 1024 * 1024
 TOKENS = web.AppKey("tokens", TokenService)
 SURVEYS = web.AppKey("surveys", frozenset)
 
@@ -35,8 +41,9 @@ def build_web_app(
     *,
     metrics: Metrics | None = None,
     ready: Callable[[], Awaitable[bool]] | None = None,
+    webhook: WebhookRoute | None = None,
 ) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(client_max_size=MAX_BODY)
     app[EXPORTS], app[TOKENS], app[SURVEYS] = exports, tokens, surveys
     app.router.add_get("/api/exports/{name}", export_survey)
     app.router.add_get("/healthz", healthz)
@@ -46,7 +53,40 @@ def build_web_app(
     if metrics is not None:
         app[METRICS] = metrics
         app.router.add_get("/metrics", show_metrics)
+    if webhook is not None:
+        app[WEBHOOK] = webhook
+        app.router.add_post(webhook.path, receive_update)
     return app
+
+
+@dataclass(frozen=True)
+class WebhookRoute:
+    path: str
+    secret: str
+    accept: Callable[[dict[str, Any]], Awaitable[None]]
+
+
+async def receive_update(request: web.Request) -> web.Response:
+    """An update pushed by Telegram: only with our secret, only JSON, only small."""
+    route = request.app[WEBHOOK]
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not hmac.compare_digest(given.encode(), route.secret.encode()):
+        log.warning("webhook call without the right secret from %s", request.remote)
+        return web.Response(status=403)
+    if request.content_type != "application/json":
+        return web.Response(status=415)
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return web.Response(status=413)
+    try:
+        data = await request.json()
+    except web.HTTPRequestEntityTooLarge:
+        return web.Response(status=413)
+    except ValueError:
+        return web.Response(status=400)
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        return web.Response(status=400)
+    await route.accept(data)
+    return web.Response(status=200)
 
 
 async def healthz(request: web.Request) -> web.Response:

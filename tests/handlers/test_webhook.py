@@ -1,0 +1,98 @@
+"""Webhook mode: updates pushed by the Bot API with the secret are answered; wrong or missing
+secrets, other content types, oversized or malformed bodies are refused and not processed."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+
+import aiohttp
+
+from bot.app import BotRuntime
+from bot.emulator import BotAPIEmulator, EmulatedUser
+from tests.conftest import make_settings
+
+SECRET = "s3cret_Token-for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def fake_update(update_id: int, user_id: int) -> dict[str, object]:
+    user = {"id": user_id, "is_bot": False, "first_name": "Mallory", "language_code": "en"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": 1795300000,
+            "chat": {"id": user_id, "type": "private", "first_name": "Mallory"},
+            "from": user,
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+
+
+async def test_webhook_mode(emulator: BotAPIEmulator, sqlite_url: str) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    settings = make_settings(
+        emulator, sqlite_url, http_port=port, webhook_url=url, webhook_secret=SECRET
+    )
+    runtime = BotRuntime(settings, on_update_done=emulator.mark_processed, webhook=True)
+    await runtime.start()
+    try:
+        assert emulator.webhook is not None and emulator.webhook["url"] == url
+        assert emulator.webhook["secret_token"] == SECRET
+        ana = EmulatedUser(emulator, 1501, "Ana", "sl")
+        replies = await ana.send("/start")
+        assert replies[0].text.startswith("Pozdravljeni, Ana!")
+        assert not emulator.requests.get("getUpdates")  # never polled
+        mallory = 1666
+        body = json.dumps(fake_update(900001, mallory))
+        async with aiohttp.ClientSession() as http:
+            for headers, status in (
+                ({}, 403),
+                ({"X-Telegram-Bot-Api-Secret-Token": "guess"}, 403),
+                ({"X-Telegram-Bot-Api-Secret-Token": SECRET + "x"}, 403),
+            ):
+                headers["Content-Type"] = "application/json"
+                async with http.post(url, data=body, headers=headers) as response:
+                    assert response.status == status
+            good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            async with http.post(
+                url, data=body, headers={**good, "Content-Type": "text/plain"}
+            ) as response:
+                assert response.status == 415
+            async with http.post(
+                url, data="{not json", headers={**good, "Content-Type": "application/json"}
+            ) as response:
+                assert response.status == 400
+            huge = io.BytesIO(
+                json.dumps({"update_id": 1, "padding": "x" * (2 * 1024 * 1024)}).encode()
+            )
+            async with http.post(
+                url, data=huge, headers={**good, "Content-Type": "application/json"}
+            ) as response:
+                assert response.status == 413
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                assert response.status == 200
+        assert not emulator.chats.get(mallory) or not [
+            m for m in emulator.chat(mallory).messages.values() if m.from_bot
+        ]
+    finally:
+        await runtime.stop()
+
+
+def test_webhook_mode_needs_its_settings(emulator: BotAPIEmulator, sqlite_url: str) -> None:
+    import pytest
+
+    from bot.config import ConfigError
+
+    settings = make_settings(emulator, sqlite_url)
+    with pytest.raises(ConfigError, match="MAGNET_WEBHOOK_URL"):
+        BotRuntime(settings, webhook=True)
