@@ -23,6 +23,7 @@ from bot.delivery.engine import DeliveryConfig, DeliveryEngine
 from bot.delivery.quiet import QuietHours
 from bot.digest_render import DigestSender
 from bot.i18n import I18n
+from bot.leader import Leadership
 from bot.metrics import Metrics
 from bot.processing import PerResidentProcessor
 from bot.ratelimit import Limits, RetryingRateLimiter
@@ -102,6 +103,7 @@ async def open_services(settings: Settings) -> Services:
         lab_jobs=LabJobs(sessions, labs, timedelta(days=settings.lab_retention_days)),
         surveys=surveys,
         privacy=PrivacyService(sessions, labs),
+        leadership=Leadership(engine),
         exports=ExportService(sessions),
         digests=DigestSender(
             DigestService(
@@ -150,6 +152,7 @@ def attach_delivery(services: Services, bot: ExtBot[None]) -> None:
         services.quiet,
         tick_seconds=settings.scheduler_seconds,
         jobs=[services.lab_jobs.tick, services.digests.tick],
+        leader=services.leadership.check,
     )
 
 
@@ -294,6 +297,8 @@ class BotRuntime:
         services = self.application.bot_data.services
         if services is not None and services.scheduler is not None:
             await services.scheduler.stop()
+        if services is not None:
+            await services.leadership.release()
         if services is not None and services.delivery is not None:
             await services.delivery.stop()
 

@@ -35,8 +35,13 @@ class ConfigError(Exception):
 
 
 class Settings(BaseSettings):
+    # An empty variable means "not set" (compose files pass optional ones as empty strings).
     model_config = SettingsConfigDict(
-        env_prefix="MAGNET_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="MAGNET_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
     )
 
     bot_token: SecretStr | None = None

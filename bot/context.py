@@ -13,6 +13,7 @@ from bot.delivery.engine import DeliveryEngine
 from bot.delivery.quiet import QuietHours
 from bot.digest_render import DigestSender
 from bot.i18n import I18n, Translator
+from bot.leader import Leadership
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler
 from bot.services.announcements import AnnouncementService
@@ -49,6 +50,7 @@ class Services:
     privacy: PrivacyService
     exports: ExportService
     digests: DigestSender
+    leadership: Leadership
     tokens: TokenService
     delivery: DeliveryEngine | None = None
     scheduler: Scheduler | None = None

@@ -31,6 +31,7 @@ class Scheduler:
         tick_seconds: float = 5.0,
         report_seconds: float = 2.0,
         jobs: Sequence[Callable[[], Awaitable[object]]] = (),
+        leader: Callable[[], Awaitable[bool]] | None = None,
     ):
         self.bot = bot
         self.i18n = i18n
@@ -40,6 +41,7 @@ class Scheduler:
         self.tick_seconds = tick_seconds
         self.report_seconds = report_seconds
         self.jobs = list(jobs)
+        self.leader = leader
         self._shown: dict[int, str] = {}
         self._aps: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[None]] = set()
@@ -69,6 +71,13 @@ class Scheduler:
         assert task is not None
         self._running.add(task)
         try:
+            if self.leader is not None:
+                try:
+                    if not await self.leader():
+                        return  # another replica runs the timed work
+                except Exception:
+                    log.warning("could not check the scheduler lock; skipping this tick")
+                    return
             await job()
         finally:
             self._running.discard(task)
