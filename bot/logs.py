@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
+
+# Set while an update is handled (each runs in its own task, so they never mix): JSON log
+# lines carry the update id and the resident's database id, a pseudonym that is not their
+# Telegram id.
+UPDATE_ID: ContextVar[int | None] = ContextVar("update_id", default=None)
+RESIDENT: ContextVar[int | None] = ContextVar("resident", default=None)
 
 
 class RedactToken(logging.Filter):
@@ -33,6 +40,11 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        update_id, resident = UPDATE_ID.get(), RESIDENT.get()
+        if update_id is not None:
+            data["update_id"] = update_id
+        if resident is not None:
+            data["resident"] = resident
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)

@@ -11,6 +11,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.logs import RESIDENT, UPDATE_ID
+
 log = logging.getLogger(__name__)
 
 
@@ -41,6 +43,9 @@ class PerResidentProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = ordering_key(update)
         began = time.perf_counter()
+        if isinstance(update, Update):
+            UPDATE_ID.set(update.update_id)
+            RESIDENT.set(None)
         try:
             if key is None:
                 await coroutine

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import MagnetContext
+from bot.logs import RESIDENT
 
 
 async def gate(update: Update, context: MagnetContext) -> None:
@@ -17,4 +18,5 @@ async def gate(update: Update, context: MagnetContext) -> None:
         return
     resident = await context.services.residents.touch(user.id, language_code)
     context.resident = resident
+    RESIDENT.set(resident.id)
     context.tr = i18n.resolve(resident.locale, language_code)

@@ -96,3 +96,30 @@ def test_webhook_mode_needs_its_settings(emulator: BotAPIEmulator, sqlite_url: s
     settings = make_settings(emulator, sqlite_url)
     with pytest.raises(ConfigError, match="MAGNET_WEBHOOK_URL"):
         BotRuntime(settings, webhook=True)
+
+
+async def test_json_log_lines_carry_the_update_and_a_pseudonym(
+    emulator: BotAPIEmulator, sqlite_url: str
+) -> None:
+    import logging
+
+    from bot.logs import JsonFormatter
+    from tests.conftest import running_bot, seed_resident
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        async with running_bot(emulator, sqlite_url) as bot:
+            ana = await seed_resident(bot, 1701, "Ana", "sl")
+            await ana.send("/nova_delavnica")  # refused, and logged
+            resident = await bot.services.residents.get(ana.id)
+    finally:
+        root.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    refused = [line for line in lines if "without the coordinator role" in line["message"]]
+    assert refused and refused[0]["resident"] == resident.id
+    assert isinstance(refused[0]["update_id"], int)
+    assert "/nova_delavnica" not in stream.getvalue()  # no resident's text in the log
