@@ -35,13 +35,8 @@ class ConfigError(Exception):
 
 
 class Settings(BaseSettings):
-    # An empty variable means "not set" (compose files pass optional ones as empty strings).
     model_config = SettingsConfigDict(
-        env_prefix="MAGNET_",
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        env_ignore_empty=True,
+        env_prefix="MAGNET_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
     bot_token: SecretStr | None = None
@@ -86,6 +81,21 @@ class Settings(BaseSettings):
     lab_retention_days: int = Field(default=180, ge=1)
     # Aggregates resting on fewer answers than this are never shown.
     min_group_size: int = Field(default=5, ge=1)
+
+    @field_validator(
+        "coordinator_chat_id",
+        "http_port",
+        "webhook_url",
+        "webhook_secret",
+        "survey_secret",
+        "bot_token",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """Compose files pass optional variables as empty strings: those mean "not set".
+        (Where empty has a meaning, as for quiet hours or the digest schedule, it keeps it.)"""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("admin_ids", mode="before")
     @classmethod

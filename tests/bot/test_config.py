@@ -87,3 +87,18 @@ def test_json_log_lines(capsys: pytest.CaptureFixture[str]) -> None:
     record = json.loads(line)
     assert record["message"] == "token *** in a url"
     assert record["level"] == "INFO" and record["logger"] == "magnet.test"
+
+
+def test_empty_optional_variables_are_unset_but_empty_quiet_hours_mean_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.config import load_settings
+
+    for name in ("COORDINATOR_CHAT_ID", "HTTP_PORT", "WEBHOOK_URL", "WEBHOOK_SECRET"):
+        monkeypatch.setenv(f"MAGNET_{name}", "")
+    monkeypatch.setenv("MAGNET_QUIET_HOURS", "")
+    monkeypatch.setenv("MAGNET_DIGEST_SCHEDULE", "")
+    settings = load_settings()
+    assert settings.coordinator_chat_id is None and settings.http_port is None
+    assert settings.webhook_url is None and settings.webhook_secret is None
+    assert settings.quiet_hours == "" and settings.digest_schedule == ""
