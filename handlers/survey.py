@@ -155,10 +155,9 @@ async def _refused(update: Update, context: MagnetContext, code: str, exc: Surve
         await answer(update, text, alert=True)
         return
     await answer(update, text if update.callback_query else None)
-    if exc.problem in (SurveyProblem.DONE, SurveyProblem.NO_ROUND, SurveyProblem.NOT_STARTED):
-        await send(update, escape(text))
-        return
     await send(update, escape(text))
+    if exc.problem in (SurveyProblem.DONE, SurveyProblem.NO_ROUND, SurveyProblem.NOT_STARTED):
+        return
     position = await context.services.surveys.position(code, resident.telegram_id)
     await _ask(update, context, code, position, fresh=True)
 

@@ -314,20 +314,17 @@ class AnnouncementService:
         recipients = await self._recipients(session, view)
         now = utcnow()
         rows = [
-            {
-                "dedupe_key": f"ann:{announcement.id}:{r.chat_id}",
-                "kind": "announcement",
-                "announcement_id": announcement.id,
-                "resident_id": r.resident_id,
-                "chat_id": r.chat_id,
-                "text": self.render(view, r.locale),
-                "photo_file_id": announcement.photo_file_id,
-                "urgent": announcement.urgent,
-                "status": "pending",
-                "not_before": now,
-                "attempts": 0,
-                "created_at": now,
-            }
+            outbox_repo.outbox_row(
+                key=f"ann:{announcement.id}:{r.chat_id}",
+                kind="announcement",
+                announcement_id=announcement.id,
+                resident_id=r.resident_id,
+                chat_id=r.chat_id,
+                text=self.render(view, r.locale),
+                photo_file_id=announcement.photo_file_id,
+                urgent=announcement.urgent,
+                now=now,
+            )
             for r in recipients
         ]
         await outbox_repo.add_outbox_messages(session, rows)
@@ -385,18 +382,15 @@ class AnnouncementService:
             await outbox_repo.add_outbox_messages(
                 session,
                 [
-                    {
-                        "dedupe_key": f"report:{announcement.id}",
-                        "kind": "report",
-                        "announcement_id": announcement.id,
-                        "chat_id": announcement.author_telegram_id,
-                        "text": notice,
-                        "urgent": announcement.urgent,
-                        "status": "pending",
-                        "not_before": now,
-                        "attempts": 0,
-                        "created_at": now,
-                    }
+                    outbox_repo.outbox_row(
+                        key=f"report:{announcement.id}",
+                        kind="report",
+                        announcement_id=announcement.id,
+                        chat_id=announcement.author_telegram_id,
+                        text=notice,
+                        urgent=announcement.urgent,
+                        now=now,
+                    )
                 ],
             )
             await self._materialise(session, announcement)

@@ -380,33 +380,25 @@ class DigestService:
             session.add(digest)
             await session.flush()
             now = datetime.now(UTC)
-            base = {
-                "kind": "digest",
-                "chat_id": chat_id,
-                "urgent": False,
-                "status": "pending",
-                "not_before": now,
-                "attempts": 0,
-                "created_at": now,
-            }
-            # One multi-row INSERT takes its columns from the first row: give every row all.
             rows = [
-                dict(
-                    base,
-                    dedupe_key=f"digest:{digest.id}:text",
+                outbox_repo.outbox_row(
+                    key=f"digest:{digest.id}:text",
+                    kind="digest",
+                    chat_id=chat_id,
                     text=text,
-                    attachment=None,
-                    attachment_name=None,
+                    now=now,
                 )
             ]
             if chart is not None:
                 rows.append(
-                    dict(
-                        base,
-                        dedupe_key=f"digest:{digest.id}:chart",
+                    outbox_repo.outbox_row(
+                        key=f"digest:{digest.id}:chart",
+                        kind="digest",
+                        chat_id=chat_id,
                         text=caption,
                         attachment=chart,
                         attachment_name="digest.png",
+                        now=now,
                     )
                 )
             await outbox_repo.add_outbox_messages(session, rows)

@@ -75,25 +75,18 @@ class Outbox:
         urgent: bool = True,
         not_before: datetime | None = None,
     ) -> int:
-        now = _now()
-        return await outbox_repo.add_outbox_messages(
-            session,
-            [
-                {
-                    "dedupe_key": key[:128],
-                    "kind": kind,
-                    "resident_id": resident_id,
-                    "chat_id": chat_id,
-                    "text": notice.text,
-                    "reply_markup": notice.markup,
-                    "urgent": urgent,
-                    "status": "pending",
-                    "not_before": not_before or now,
-                    "attempts": 0,
-                    "created_at": now,
-                }
-            ],
+        row = outbox_repo.outbox_row(
+            key=key,
+            kind=kind,
+            chat_id=chat_id,
+            text=notice.text,
+            reply_markup=notice.markup,
+            resident_id=resident_id,
+            urgent=urgent,
+            now=_now(),
+            not_before=not_before,
         )
+        return await outbox_repo.add_outbox_messages(session, [row])
 
     async def queue_each(
         self,

@@ -117,19 +117,15 @@ class SurveyRounds:
                 locale = resolve_locale(resident.locale, resident.language_code, default_locale)
                 notice = notices[locale]
                 rows.append(
-                    {
-                        "dedupe_key": f"srvinv:{current.id}:{resident.id}",
-                        "kind": "survey_invite",
-                        "resident_id": resident.id,
-                        "chat_id": resident.telegram_id,
-                        "text": notice.text,
-                        "reply_markup": notice.markup,
-                        "urgent": False,
-                        "status": "pending",
-                        "not_before": now,
-                        "attempts": 0,
-                        "created_at": now,
-                    }
+                    outbox_repo.outbox_row(
+                        key=f"srvinv:{current.id}:{resident.id}",
+                        kind="survey_invite",
+                        resident_id=resident.id,
+                        chat_id=resident.telegram_id,
+                        text=notice.text,
+                        reply_markup=notice.markup,
+                        now=now,
+                    )
                 )
             count = await outbox_repo.add_outbox_messages(session, rows)
             await audit_repo.add_audit_entry(

@@ -14,6 +14,42 @@ from storage.repositories.residents import _insert
 TERMINAL = ("sent", "blocked", "failed", "cancelled")
 
 
+def outbox_row(
+    *,
+    key: str,
+    kind: str,
+    chat_id: int,
+    text: str,
+    now: datetime,
+    urgent: bool = False,
+    resident_id: int | None = None,
+    announcement_id: int | None = None,
+    reply_markup: dict[str, Any] | None = None,
+    photo_file_id: str | None = None,
+    attachment: bytes | None = None,
+    attachment_name: str | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    """A pending outbox row with every column given, so rows of any kind share one INSERT."""
+    return {
+        "dedupe_key": key[:128],
+        "kind": kind,
+        "announcement_id": announcement_id,
+        "resident_id": resident_id,
+        "chat_id": chat_id,
+        "text": text,
+        "photo_file_id": photo_file_id,
+        "attachment": attachment,
+        "attachment_name": attachment_name,
+        "reply_markup": reply_markup,
+        "urgent": urgent,
+        "status": "pending",
+        "not_before": not_before or now,
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
 async def add_outbox_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
     """Insert rows, skipping any whose dedupe_key is already queued; returns how many were new."""
     if not rows:
