@@ -53,6 +53,9 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 log = logging.getLogger(__name__)
 
+# How long a webhook request waits for its update to be handled before answering anyway.
+WEBHOOK_ANSWER_SECONDS = 50.0
+
 MagnetApplication = Application[Any, MagnetContext, Any, Any, BotData, Any]
 
 
@@ -219,7 +222,9 @@ class BotRuntime:
             )
         self.webhook = webhook
         self.settings = settings
-        self.application = build_application(settings, on_update_done=on_update_done)
+        self._on_update_done = on_update_done
+        self._handled: dict[int, asyncio.Future[None]] = {}
+        self.application = build_application(settings, on_update_done=self._update_done)
         self._started = False
         self.web: WebServer | None = None
 
@@ -268,14 +273,39 @@ class BotRuntime:
         self._started = True
         log.info("magnet-bot is running as @%s", app.bot.username)
 
+    def _update_done(self, update_id: int) -> None:
+        waiter = self._handled.pop(update_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if self._on_update_done is not None:
+            self._on_update_done(update_id)
+
+    async def _accept(self, data: dict[str, Any]) -> None:
+        """Answer Telegram only once the update is handled. Telegram sends a chat's next
+        update only after the previous one was answered, so a resident's updates stay in
+        order even when a load balancer spreads them over several replicas; and an update
+        whose replica dies before answering is delivered again, to another one."""
+        app = self.application
+        update = Update.de_json(data, app.bot)
+        waiter = asyncio.get_running_loop().create_future()
+        self._handled[update.update_id] = waiter
+        await app.update_queue.put(update)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), WEBHOOK_ANSWER_SECONDS)
+        except TimeoutError:
+            # Still running: say "received" anyway, or Telegram would send it again.
+            log.warning(
+                "update %s still in hand after %s s", update.update_id, WEBHOOK_ANSWER_SECONDS
+            )
+            self._handled.pop(update.update_id, None)
+
     def _webhook_route(self) -> WebhookRoute:
         settings = self.settings
         assert settings.webhook_url and settings.webhook_secret is not None
-        app = self.application
         return WebhookRoute(
             path=urlsplit(settings.webhook_url).path or "/",
             secret=settings.webhook_secret.get_secret_value(),
-            accept=lambda data: app.update_queue.put(Update.de_json(data, app.bot)),
+            accept=self._accept,
         )
 
     async def _set_webhook(self) -> None:
@@ -286,6 +316,7 @@ class BotRuntime:
             settings.webhook_url,
             secret_token=settings.webhook_secret.get_secret_value(),
             allowed_updates=ALLOWED_UPDATES,
+            max_connections=settings.webhook_max_connections,
         )
         log.info("webhook set: updates arrive by HTTP")
 

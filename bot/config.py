@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     # reach this bot's HTTP server, and the secret Telegram sends with every update.
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    # Requests Telegram may make to the webhook at once (one chat's updates always one by one).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
     # Personal data of lab registrations is deleted this many days after the lab.
     lab_retention_days: int = Field(default=180, ge=1)
     # Aggregates resting on fewer answers than this are never shown.

@@ -107,10 +107,14 @@ class BotAPIMethods:
             raise BadRequest("Bad Request: secret token contains unallowed characters")
         if truthy(p.get("drop_pending_updates")):
             self._updates.clear()
+        connections = int(p.get("max_connections") or 40)
+        if not 1 <= connections <= 100:
+            raise BadRequest("Bad Request: max_connections must be between 1 and 100")
         self.webhook = {
             "url": url,
             "secret_token": secret,
             "allowed_updates": decode(p.get("allowed_updates")),
+            "max_connections": connections,
         }
         if self._pusher is None or self._pusher.done():
             self._pusher = asyncio.create_task(self._push_webhooks())
@@ -127,6 +131,7 @@ class BotAPIMethods:
     ) -> dict[str, Any]:
         return {
             "url": self.webhook["url"] if self.webhook else "",
+            "max_connections": self.webhook["max_connections"] if self.webhook else 0,
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }

@@ -18,7 +18,7 @@ from aiohttp import ClientSession, ClientTimeout, web
 
 from bot.emulator import markup
 from bot.emulator.markup import BadRequest, decode
-from bot.emulator.methods import BotAPIMethods, RetryAfter
+from bot.emulator.methods import BotAPIMethods, RetryAfter, _allowed
 from bot.emulator.ratelimit import FloodControl, RateLimits
 from bot.emulator.state import Chat, EventLog, Message, StoredFile, User, now
 
@@ -79,6 +79,9 @@ class BotAPIEmulator(BotAPIMethods):
         self._last_bot_request = 0.0
         self._runner: web.AppRunner | None = None
         self._pusher: asyncio.Task[None] | None = None
+        self._retry_at: dict[int, float] = {}
+        self._failures: dict[int, int] = {}
+        self.pushed_updates = 0
         self.port = 0
         self.processing_hook = False
 
@@ -397,31 +400,110 @@ class BotAPIEmulator(BotAPIMethods):
         return json.dumps(scope, sort_keys=True), str(p.get("language_code") or "")
 
     async def _push_webhooks(self) -> None:
-        async with ClientSession(timeout=ClientTimeout(total=30)) as session:
-            while self.webhook is not None:
-                async with self._changed:
-                    while self.webhook is not None and not self._updates:
-                        await self._changed.wait()
-                if self.webhook is None:
-                    return
-                update = self._updates[0]
-                headers = {}
-                if self.webhook.get("secret_token"):
-                    headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
-                try:
-                    self._fetched.setdefault(update["update_id"], time.monotonic())
-                    async with session.post(
-                        self.webhook["url"], json=update, headers=headers
-                    ) as resp:
-                        delivered = resp.status < 300
-                except Exception as exc:  # the bot being down is normal: retry
-                    log.debug("webhook delivery failed: %s", exc)
-                    delivered = False
-                if delivered:
-                    if self._updates and self._updates[0] is update:
-                        self._updates.pop(0)
-                else:
-                    await asyncio.sleep(0.5)
+        """Push updates as the Bot API server does: up to `max_connections` requests at once,
+        but the updates of one chat strictly one after another, the next only after the
+        previous was answered with 2xx. A failed delivery is retried with growing delays."""
+        in_flight: dict[int, asyncio.Task[None]] = {}  # queue key -> its delivery
+        busy: set[Any] = set()
+        async with ClientSession(timeout=ClientTimeout(total=60)) as session:
+            try:
+                while self.webhook is not None:
+                    async with self._changed:
+                        while True:
+                            if self.webhook is None:
+                                return
+                            ready = self._ready_for_push(busy, len(in_flight))
+                            if ready:
+                                break
+                            await self._changed.wait()
+                    for update in ready:
+                        key = _queue_key(update)
+                        busy.add(key)
+                        task = asyncio.create_task(self._push_one(session, update))
+                        in_flight[id(task)] = task
+                        task.add_done_callback(lambda t, k=key: self._pushed(t, k, busy, in_flight))
+            finally:
+                for task in in_flight.values():
+                    task.cancel()
+
+    def _ready_for_push(self, busy: set[Any], in_flight: int) -> list[dict[str, Any]]:
+        assert self.webhook is not None
+        limit = int(self.webhook.get("max_connections") or 40) - in_flight
+        ready: list[dict[str, Any]] = []
+        keys = set(busy)
+        now_ = time.monotonic()
+        for update in self._updates:
+            if len(ready) >= limit:
+                break
+            if not _allowed(update, self.webhook.get("allowed_updates")):
+                continue
+            key = _queue_key(update)
+            if key in keys:
+                continue
+            keys.add(key)  # later updates of this chat wait for this one
+            if self._retry_at.get(update["update_id"], 0.0) <= now_:
+                ready.append(update)
+        return ready
+
+    async def _push_one(self, session: ClientSession, update: dict[str, Any]) -> None:
+        assert self.webhook is not None
+        headers = {}
+        if self.webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+        update_id = update["update_id"]
+        try:
+            self._fetched.setdefault(update_id, time.monotonic())
+            async with session.post(self.webhook["url"], json=update, headers=headers) as resp:
+                delivered = 200 <= resp.status < 300
+                if not delivered:
+                    log.debug("webhook answered %s for update %s", resp.status, update_id)
+        except Exception as exc:  # the bot being down is normal: retry
+            log.debug("webhook delivery of %s failed: %s", update_id, exc)
+            delivered = False
+        if delivered:
+            self._retry_at.pop(update_id, None)
+            self._failures.pop(update_id, None)
+            with contextlib.suppress(ValueError):
+                self._updates.remove(update)
+            self.pushed_updates += 1
+        else:
+            failures = self._failures.get(update_id, 0) + 1
+            self._failures[update_id] = failures
+            self._retry_at[update_id] = time.monotonic() + min(8.0, 0.25 * 2 ** (failures - 1))
+
+    def _pushed(
+        self,
+        task: asyncio.Task[None],
+        key: Any,
+        busy: set[Any],
+        in_flight: dict[int, asyncio.Task[None]],
+    ) -> None:
+        busy.discard(key)
+        in_flight.pop(id(task), None)
+        asyncio.get_running_loop().create_task(self._notify())
+        if self._retry_at:  # wake up again when the earliest retry is due
+            delay = max(0.0, min(self._retry_at.values()) - time.monotonic())
+            asyncio.get_running_loop().call_later(
+                delay, lambda: asyncio.get_running_loop().create_task(self._notify())
+            )
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+
+def _queue_key(update: dict[str, Any]) -> Any:
+    """Like the Bot API server: one delivery queue per chat (or per user without a chat)."""
+    for payload in update.values():
+        if not isinstance(payload, dict):
+            continue
+        chat = payload.get("chat") or (payload.get("message") or {}).get("chat")
+        if isinstance(chat, dict) and "id" in chat:
+            return ("chat", chat["id"])
+        sender = payload.get("from") or payload.get("user")
+        if isinstance(sender, dict) and "id" in sender:
+            return ("user", sender["id"])
+    return ("update", update.get("update_id"))
 
 
 def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:

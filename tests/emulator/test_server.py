@@ -230,6 +230,60 @@ async def test_webhook_delivery_replaces_polling(emu: BotAPIEmulator, bot: Bot) 
         await runner.cleanup()
 
 
+async def test_webhook_pushes_chats_in_parallel_each_chat_in_order(
+    emu: BotAPIEmulator, bot: Bot
+) -> None:
+    """As the Bot API server: several requests at once (up to max_connections), but a chat's
+    next update only after its previous one was answered 2xx; a failure is retried."""
+    from aiohttp import web
+
+    running: dict[int, int] = {}
+    peak = {"all": 0, "chat": 0}
+    order: dict[int, list[str]] = {}
+    failed_once: set[str] = set()
+
+    async def hook(request: web.Request) -> web.Response:
+        update = await request.json()
+        chat, text = update["message"]["chat"]["id"], update["message"]["text"]
+        running[chat] = running.get(chat, 0) + 1
+        peak["all"] = max(peak["all"], sum(running.values()))
+        peak["chat"] = max(peak["chat"], running[chat])
+        try:
+            await asyncio.sleep(0.05)
+            if text == "2" and chat not in failed_once:
+                failed_once.add(chat)
+                return web.Response(status=502)  # the replica behind it was down
+            order.setdefault(chat, []).append(text)
+            return web.Response()
+        finally:
+            running[chat] -= 1
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        assert await bot.set_webhook(f"http://127.0.0.1:{port}/hook", max_connections=3)
+        users = [emu.add_user(20 + n, f"U{n}") for n in range(6)]
+        for text in ("1", "2", "3", "4"):
+            for user in users:
+                await emu.user_message(user, text)
+        for _ in range(400):
+            if all(len(order.get(u.id, [])) == 4 for u in users):
+                break
+            await asyncio.sleep(0.02)
+        assert all(order[u.id] == ["1", "2", "3", "4"] for u in users), order
+        assert peak["chat"] == 1  # never two of one chat at once
+        assert 1 < peak["all"] <= 3  # parallel across chats, within max_connections
+        assert (await bot.get_webhook_info()).pending_update_count == 0
+    finally:
+        await bot.delete_webhook()
+        await runner.cleanup()
+
+
 async def test_asking_again_during_a_flood_wait_does_not_lengthen_it(
     emu: BotAPIEmulator, bot: Bot
 ) -> None:
