@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     auto_migrate: bool | None = None
     poll_timeout: float = Field(default=10.0, ge=0, le=50)
     # Messages the bot starts itself, per second; Telegram allows about 30 in all, and the
-    # rest is headroom for replies to residents.
+    # rest is headroom for replies to residents. Replicas split it among themselves.
     delivery_rate: float = Field(default=25.0, gt=0, le=30)
     # Messages per second the bot allows itself in one private chat (Telegram: about 1/s,
     # short bursts tolerated).

@@ -206,6 +206,15 @@ class DeliveryAttempt(Base):
     error: Mapped[str | None] = mapped_column(String(256))
 
 
+class DeliveryWorker(Base):
+    """A sending process, alive while `seen_at` is recent: the overall rate is split among them."""
+
+    __tablename__ = "delivery_workers"
+
+    worker: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Lab(Base):
     """A RealLife Learning Lab or hub event, from a coordinator's draft to its feedback report."""
 

@@ -42,6 +42,7 @@ class DeliveryConfig:
     max_attempts: int = 6
     poll_seconds: float = 1.0
     send_timeout: float = 15.0
+    beat_seconds: float = 5.0  # how often a worker says it is alive (replicas share the rate)
 
     @property
     def start_margin(self) -> float:
@@ -76,6 +77,8 @@ class DeliveryEngine:
         self.config = config or DeliveryConfig()
         self.worker = worker or worker_name()
         self.pacer = Pacer(self.config.rate)
+        self.workers = 1
+        self._beaten_at = 0.0
         self.counts: dict[str, int] = {o.value: 0 for o in Outcome}
         self._wake = asyncio.Event()
         self._stopped = asyncio.Event()
@@ -117,7 +120,36 @@ class DeliveryEngine:
     # ---- the loop --------------------------------------------------------------------------
 
     async def _run(self) -> None:
+        try:
+            await self._loop()
+        finally:
+            with contextlib.suppress(Exception):
+                async with self.sessions.begin() as session:
+                    await repo.retire(session, self.worker)
+
+    async def _beat(self) -> None:
+        """Say we are alive and take our share of the overall rate: two replicas each
+        sending at the full rate would together break Telegram's limit."""
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._beaten_at < self.config.beat_seconds:
+            return
+        self._beaten_at = loop.time()
+        now = _now()
+        alive_since = now - timedelta(seconds=3 * self.config.beat_seconds)
+        try:
+            async with self.sessions.begin() as session:
+                workers = await repo.beat(session, self.worker, now, alive_since)
+        except Exception:
+            log.warning("could not record this delivery worker", exc_info=True)
+            return
+        if workers != self.workers:
+            log.info("%d delivery workers share %.1f messages/s", workers, self.config.rate)
+            self.workers = workers
+            self.pacer.set_rate(self.config.rate / workers)
+
+    async def _loop(self) -> None:
         while not self._stopping:
+            await self._beat()
             try:
                 claimed = await self._claim()
             except Exception:

@@ -11,6 +11,7 @@ class Pacer:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.interval = 1.0 / rate
+        self.rate = rate
         self._next = 0.0
         self._paused_until = 0.0
 
@@ -20,6 +21,12 @@ class Pacer:
         self._next = slot + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)
+
+    def set_rate(self, rate: float) -> None:
+        """A new share of the overall rate (replicas came or went)."""
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate, self.interval = rate, 1.0 / rate
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: no delivery send until `seconds` have passed (replies go on)."""

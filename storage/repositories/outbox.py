@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.models import DeliveryAttempt, OutboxMessage
+from storage.models import DeliveryAttempt, DeliveryWorker, OutboxMessage
 from storage.repositories.residents import _insert
 
 TERMINAL = ("sent", "blocked", "failed", "cancelled")
@@ -207,3 +207,26 @@ async def last_sent_at(session: AsyncSession, announcement_id: int) -> datetime 
             OutboxMessage.kind == "announcement",
         )
     )
+
+
+async def beat(session: AsyncSession, worker: str, now: datetime, alive_since: datetime) -> int:
+    """Record that `worker` is sending; return how many workers are sending now (itself
+    included), so each can take its share of the overall rate."""
+    insert = _insert(session)(DeliveryWorker).values(worker=worker, seen_at=now)
+    await session.execute(
+        insert.on_conflict_do_update(index_elements=["worker"], set_={"seen_at": now})
+    )
+    # Workers gone long ago (killed, never said goodbye) are tidied away.
+    await session.execute(delete(DeliveryWorker).where(DeliveryWorker.seen_at < alive_since))
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(DeliveryWorker)
+            .where(DeliveryWorker.seen_at >= alive_since)
+        )
+        or 1
+    )
+
+
+async def retire(session: AsyncSession, worker: str) -> None:
+    await session.execute(delete(DeliveryWorker).where(DeliveryWorker.worker == worker))

@@ -107,3 +107,35 @@ async def test_concurrent_claims_never_share_a_row(sessions) -> None:  # type: i
     everything = [row for taken in results for row in taken]
     assert len(everything) == 400 and len(set(everything)) == 400
     assert sum(1 for taken in results if taken) > 1  # the work was really shared
+
+
+async def test_delivery_workers_share_the_overall_rate(sessions) -> None:  # type: ignore[no-untyped-def]
+    """Two sending replicas each take half of the rate; when one goes, the other takes it all."""
+    from bot.delivery.engine import DeliveryConfig, DeliveryEngine
+    from bot.delivery.quiet import QuietHours
+
+    config = DeliveryConfig(rate=24.0, beat_seconds=0.1, poll_seconds=0.05)
+    quiet = QuietHours.parse("", "Europe/Ljubljana")
+    first = DeliveryEngine(None, sessions, quiet, config, worker="replica-a")  # type: ignore[arg-type]
+    second = DeliveryEngine(None, sessions, quiet, config, worker="replica-b")  # type: ignore[arg-type]
+    first.start()
+    second.start()
+    try:
+        for _ in range(100):
+            if first.workers == second.workers == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert first.pacer.rate == second.pacer.rate == 12.0
+        await second.stop()
+        for _ in range(100):
+            if first.workers == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert first.pacer.rate == 24.0
+    finally:
+        await first.stop()
+        await second.stop()
+    async with sessions() as session:
+        from storage.models import DeliveryWorker
+
+        assert not (await session.execute(select(DeliveryWorker))).all()  # both said goodbye
