@@ -147,6 +147,10 @@ def attach_delivery(services: Services, bot: ExtBot[None]) -> None:
         services.quiet,
         DeliveryConfig(rate=settings.delivery_rate, lease_seconds=settings.delivery_lease_seconds),
     )
+    limiter = bot.rate_limiter
+    if isinstance(limiter, RetryingRateLimiter):
+        # Replies too: each replica keeps to its share of Telegram's overall limit.
+        services.delivery.on_share = limiter.share
     services.scheduler = Scheduler(
         bot,
         services.i18n,

@@ -63,3 +63,7 @@ def setup_logging(level: str = "INFO", secrets: list[str] | None = None, fmt: st
     # httpx logs every request URL at INFO, and the URL holds the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # A line per scheduler tick or migration plug-in drowns what matters; their warnings stay.
+    if level != "DEBUG":
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -97,6 +97,10 @@ class RetryingRateLimiter(BaseRateLimiter[Retries]):
     async def shutdown(self) -> None:
         pass
 
+    def share(self, replicas: int) -> None:
+        """Several replicas send for one bot: each keeps to its share of the overall limit."""
+        self._global.count = max(1, self.limits.global_count // max(1, replicas))
+
     def _chat(self, chat_id: int) -> _Chat:
         self._calls += 1
         if self._calls % 1000 == 0:

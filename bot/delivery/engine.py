@@ -14,6 +14,7 @@ import os
 import random
 import socket
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -78,6 +79,7 @@ class DeliveryEngine:
         self.worker = worker or worker_name()
         self.pacer = Pacer(self.config.rate)
         self.workers = 1
+        self.on_share: Callable[[int], None] | None = None  # told when the replica count changes
         self._beaten_at = 0.0
         self.counts: dict[str, int] = {o.value: 0 for o in Outcome}
         self._wake = asyncio.Event()
@@ -146,6 +148,8 @@ class DeliveryEngine:
             log.info("%d delivery workers share %.1f messages/s", workers, self.config.rate)
             self.workers = workers
             self.pacer.set_rate(self.config.rate / workers)
+            if self.on_share is not None:
+                self.on_share(workers)
 
     async def _loop(self) -> None:
         while not self._stopping:

@@ -118,6 +118,11 @@ class BotAPIEmulator(BotAPIMethods):
         return f"http://{self.host}:{self.port}/bot"
 
     @property
+    def pending_updates(self) -> int:
+        """Updates not yet taken by the bot (fetched, or acknowledged by its webhook)."""
+        return len(self._updates)
+
+    @property
     def base_file_url(self) -> str:
         return f"http://{self.host}:{self.port}/file/bot"
 
@@ -218,7 +223,7 @@ class BotAPIEmulator(BotAPIMethods):
         """Until the bot has handled the update: by its own signal, or by falling quiet after it."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        if self.processing_hook:
+        if self.processing_hook or self.webhook is not None:
             await asyncio.wait_for(self._processed[update_id].wait(), timeout)
             return
         while update_id not in self._fetched:
@@ -461,6 +466,11 @@ class BotAPIEmulator(BotAPIMethods):
             log.debug("webhook delivery of %s failed: %s", update_id, exc)
             delivered = False
         if delivered:
+            # Our bot answers a webhook call only once the update is handled, so a 2xx is
+            # the sign that it is done (a bot that answers at once would look done too early).
+            processed = self._processed.get(update_id)
+            if processed is not None:
+                processed.set()
             self._retry_at.pop(update_id, None)
             self._failures.pop(update_id, None)
             with contextlib.suppress(ValueError):
