@@ -136,9 +136,10 @@ async def start_replica(
     database_url: str,
     webhook_url: str,
     port: int | None = None,
+    webhook: bool = True,
     **extra: str,
 ) -> Replica:
-    """`magnet-bot run --webhook` in its own process; its log goes to a file (a pipe nobody
+    """`magnet-bot run [--webhook]` in its own process; its log goes to a file (a pipe nobody
     reads would fill and block the bot)."""
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAGNET_")}
@@ -146,13 +147,13 @@ async def start_replica(
         MAGNET_BOT_TOKEN=token,
         MAGNET_BOT_API_URL=api_url,
         MAGNET_DATABASE_URL=database_url,
-        MAGNET_WEBHOOK_URL=webhook_url,
-        MAGNET_WEBHOOK_SECRET=WEBHOOK_SECRET,
         MAGNET_HTTP_PORT=str(port),
         MAGNET_QUIET_HOURS="",
         MAGNET_LOG_FORMAT="json",
         MAGNET_LOG_LEVEL="INFO",
     )
+    if webhook:
+        env.update(MAGNET_WEBHOOK_URL=webhook_url, MAGNET_WEBHOOK_SECRET=WEBHOOK_SECRET)
     env.update(extra)
     log_path = directory / f"replica-{name}.log"
     with log_path.open("wb") as log_file:
@@ -161,7 +162,7 @@ async def start_replica(
             "-m",
             "bot.cli",
             "run",
-            "--webhook",
+            *(["--webhook"] if webhook else []),
             env=env,
             cwd=str(directory),
             stdout=log_file,

@@ -35,6 +35,7 @@ class Faults:
 
     drop_after_send: float = 0.0  # delivered, but the connection is cut before the answer
     latency: float = 0.0  # seconds between delivering a message and answering the bot
+    network: float = 0.0  # round trip added to every Bot API call, as over the internet
     server_error: float = 0.0  # 500 before anything is delivered
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     dropped: int = 0
@@ -282,6 +283,8 @@ class BotAPIEmulator(BotAPIMethods):
         self.requests[method] = self.requests.get(method, 0) + 1
         if method != "getUpdates":
             self._last_bot_request = time.monotonic()
+        if self.faults.network:
+            await asyncio.sleep(self.faults.network / 2)  # the request on its way
         try:
             result = await handler(params, files)
         except BadRequest as exc:
@@ -300,6 +303,8 @@ class BotAPIEmulator(BotAPIMethods):
                 self._last_bot_request = time.monotonic()
         async with self._changed:
             self._changed.notify_all()
+        if self.faults.network:
+            await asyncio.sleep(self.faults.network / 2)  # the answer on its way back
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_file(self, request: web.Request) -> web.Response:

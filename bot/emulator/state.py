@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,11 +171,14 @@ class Event:
 class EventLog:
     def __init__(self) -> None:
         self.events: list[Event] = []
+        self.listeners: list[Callable[[Event], None]] = []  # told of each event (benchmarks)
         self._seq = itertools.count(1)
 
     def add(self, kind: str, chat_id: int, **fields: Any) -> Event:
         event = Event(next(self._seq), kind, chat_id, **fields)
         self.events.append(event)
+        for listener in self.listeners:
+            listener(event)
         return event
 
     def message_event(self, kind: str, message: Message) -> Event:
