@@ -30,6 +30,15 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--revision", default="head", help="target revision (default: head)")
     demo = sub.add_parser("demo", help="play residents against a local emulator; no token needed")
     demo.add_argument("--verbose", action="store_true", help="also print the bot's log")
+    emulator = sub.add_parser(
+        "emulator",
+        help="serve the Bot API emulator (a stand-in for Telegram, for staging checks)",
+    )
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8081)
+    emulator.add_argument(
+        "--token", help="the bot token it accepts (default: MAGNET_BOT_TOKEN, else a demo one)"
+    )
     hubs = sub.add_parser("hubs", help="list the hubs or set a hub's street address")
     hubs_sub = hubs.add_subparsers(dest="hubs_command", required=True)
     hubs_sub.add_parser("list")
@@ -81,6 +90,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _i18n(args.action)
     if args.command == "surveys":
         return _surveys(args)
+    if args.command == "emulator":
+        setup_logging("INFO")
+        return asyncio.run(_emulator(args))
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -109,6 +121,26 @@ async def _run(settings: Settings, webhook: bool = False) -> int:
 
     settings.token()  # fail early and clearly without a token
     await BotRuntime(settings, webhook=webhook).run_until_signalled()
+    return 0
+
+
+async def _emulator(args: argparse.Namespace) -> int:
+    import os
+    import signal
+
+    from bot.emulator import BotAPIEmulator
+
+    token = args.token or os.environ.get("MAGNET_BOT_TOKEN") or "123456:EMULATOR-TOKEN"
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    emulator = await BotAPIEmulator(token).start(args.host, args.port)
+    try:
+        print(f"Bot API emulator: MAGNET_BOT_API_URL={emulator.base_url}", flush=True)
+        await stop.wait()
+    finally:
+        await emulator.stop()
     return 0
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-from bot.emulator import markup
+from bot.emulator import markup, people
 from bot.emulator.markup import BadRequest, decode
 from bot.emulator.methods import BotAPIMethods, RetryAfter, _allowed
 from bot.emulator.ratelimit import FloodControl, RateLimits
@@ -92,6 +92,7 @@ class BotAPIEmulator(BotAPIMethods):
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        people.add_routes(app, self)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
