@@ -160,3 +160,37 @@ def test_demo_prints_a_transcript_and_exits_0(tmp_path: Path) -> None:
     assert "✅ Hvala! Vaši odgovori so shranjeni." in out and "Bi se pridružili?" in out
     assert "Traceback" not in result.stderr
     assert not list(tmp_path.glob("*.sqlite3"))  # the demo leaves nothing behind
+
+
+async def test_the_emulator_command_serves_the_bot_api(tmp_path: Path) -> None:
+    """`magnet-bot emulator`: a stand-in for Telegram that a bot in another process can use."""
+    from telegram import Bot
+
+    from tests.replicas import free_port
+
+    port = free_port()
+    out = tmp_path / "emulator.out"
+    with out.open("wb") as sink:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "emulator",
+            "--port",
+            str(port),
+            env=_env(MAGNET_BOT_TOKEN=TOKEN),
+            cwd=str(tmp_path),
+            stdout=sink,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    try:
+        for _ in range(200):
+            if "MAGNET_BOT_API_URL=" in out.read_text():
+                break
+            await asyncio.sleep(0.05)
+        assert f"MAGNET_BOT_API_URL=http://127.0.0.1:{port}/bot" in out.read_text()
+        async with Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot") as bot:
+            assert (await bot.get_me()).is_bot
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0

@@ -295,3 +295,34 @@ async def test_asking_again_during_a_flood_wait_does_not_lengthen_it(
         await asyncio.sleep(0.15)
     await asyncio.sleep(0.35)  # a second after the first refusal, it is over
     assert await bot.send_message(10, "finally")
+
+
+async def test_the_peoples_side_over_http(emu: BotAPIEmulator, bot: Bot) -> None:
+    """What `magnet-bot emulator` offers for a staging check with curl."""
+    import aiohttp
+
+    base = f"http://127.0.0.1:{emu.port}/_emulator"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{base}/users/42/messages", json={"text": "/start"}) as response:
+            assert response.status == 200 and (await response.json())["update_id"] >= 1
+        [update] = await bot.get_updates(timeout=0)
+        assert update.message.text == "/start" and update.effective_user.id == 42
+        await bot.send_message(
+            42,
+            "Izberite",
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Da", callback_data="y")]]),
+        )
+        async with http.post(f"{base}/users/42/press", json={"label": "Ne"}) as response:
+            assert response.status == 404
+        async with http.post(f"{base}/users/42/press", json={"label": "Da"}) as response:
+            assert response.status == 200
+        [update] = await bot.get_updates(offset=update.update_id + 1, timeout=0)
+        assert update.callback_query.data == "y"
+        async with http.get(f"{base}/chats/42") as response:
+            chat = await response.json()
+        assert [(m["from_bot"], m["text"]) for m in chat] == [(False, "/start"), (True, "Izberite")]
+        assert chat[1]["buttons"] == [["Da"]]
+        async with http.post(f"{base}/users/42/messages", data="not json") as response:
+            assert response.status == 400
+        async with http.get(f"{base}/chats/999") as response:
+            assert response.status == 404
