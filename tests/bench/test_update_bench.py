@@ -9,7 +9,8 @@ whether or not the bot keeps up), and sustained throughput (closed loop: a crowd
 each acting again as soon as answered). Every Bot API call takes a network round trip
 (MAGNET_BENCH_RTT seconds, default 0.03, about what a server in Europe sees to Telegram).
 
-    MAGNET_BENCH_UPDATES_SECONDS=30 .venv/bin/python -m pytest tests/bench/test_update_bench.py -s
+    MAGNET_BENCH_UPDATES_SECONDS=15 MAGNET_BENCH_UPDATES_RESIDENTS=300 \
+      MAGNET_BENCH_UPDATES_CROWD=100 .venv/bin/python -m pytest tests/bench/test_update_bench.py -s
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ from tests.labs_helpers import insert_lab
 from tests.replicas import free_port, start_replica
 
 TOKEN = "6666:UPDATE-BENCH-TOKEN"
-SECONDS = float(os.environ.get("MAGNET_BENCH_UPDATES_SECONDS", "1.5"))
+SECONDS = float(os.environ.get("MAGNET_BENCH_UPDATES_SECONDS", "1"))
 RATE = float(os.environ.get("MAGNET_BENCH_UPDATES_RATE", "100"))
 RTT = float(os.environ.get("MAGNET_BENCH_RTT", "0.03"))
-CROWD = int(os.environ.get("MAGNET_BENCH_UPDATES_CROWD", "100"))
-RESIDENTS = int(os.environ.get("MAGNET_BENCH_UPDATES_RESIDENTS", "120"))
+CROWD = int(os.environ.get("MAGNET_BENCH_UPDATES_CROWD", "40"))
+RESIDENTS = int(os.environ.get("MAGNET_BENCH_UPDATES_RESIDENTS", "60"))
 COORDINATOR = 9300
 # One resident's round, as people use the bot: mostly taps. The survey (answers edit its one
 # message in place), then the labs list and a tap or two there. Two of ten updates need a
@@ -225,7 +226,7 @@ async def _measure(name: str, emulator: BotAPIEmulator, residents: list[int]) ->
     primer.close()
     # Warm up (first queries, connection pools), then latency at the fixed rate...
     warm = Load(emulator, residents[:20])
-    await warm.closed_loop(1.0)
+    await warm.closed_loop(min(1.0, SECONDS))
     await warm.settle()
     warm.close()
     timed = Load(emulator, residents[20:])
