@@ -14,12 +14,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bot.emulator import BotAPIEmulator, RateLimits
 from bot.services.announcements import Compose
-from storage.models import OutboxMessage, Resident, utcnow
+from storage.models import OutboxMessage
 from tests.conftest import TOKEN, eventually, running_bot, seed_resident
+from tests.seeding import insert_residents
 
 RECIPIENTS = int(os.environ.get("MAGNET_BENCH_RECIPIENTS", "200"))
 RATE = 25.0
@@ -28,29 +29,12 @@ TEXT = "Benchmark: obvestilo za vse."
 
 
 async def _seed(bot, emulator: BotAPIEmulator, count: int) -> None:  # type: ignore[no-untyped-def]
-    now = utcnow()
-    rows = [
-        {
-            "telegram_id": 10_000 + i,
-            "locale": None,
-            "language_code": "sl" if i % 4 else "en",
-            "consent_version": 1,
-            "consented_at": now,
-            "municipality": "celje",
-            "age_band": "18_24",
-            "status": "student",
-            "onboarding_step": "done",
-            "is_active": True,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for i in range(count)
-    ]
-    async with bot.services.sessions.begin() as session:
-        for start in range(0, len(rows), 1000):
-            await session.execute(insert(Resident), rows[start : start + 1000])
-    for row in rows:
-        emulator.add_user(row["telegram_id"], "R", row["language_code"])
+    await insert_residents(
+        bot.services.sessions,
+        emulator,
+        range(10_000, 10_000 + count),
+        language=lambda i: "sl" if i % 4 else "en",
+    )
 
 
 def _percentile(values: list[float], share: float) -> float:

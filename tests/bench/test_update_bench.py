@@ -25,15 +25,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
 
 from bot.app import open_services
 from bot.config import load_settings
 from bot.emulator import BotAPIEmulator, RateLimits
 from bot.emulator.state import Event
-from storage.models import Resident, utcnow
 from tests.labs_helpers import insert_lab
 from tests.replicas import free_port, start_replica
+from tests.seeding import insert_residents
 
 TOKEN = "6666:UPDATE-BENCH-TOKEN"
 SECONDS = float(os.environ.get("MAGNET_BENCH_UPDATES_SECONDS", "1"))
@@ -160,27 +159,9 @@ async def _seed(url: str, emulator: BotAPIEmulator) -> list[int]:
     """Residents who finished onboarding, three upcoming labs and an open survey round."""
     services = await open_services(load_settings(database_url=url, auto_migrate=True))
     try:
-        now = utcnow()
-        ids = list(range(50_000, 50_000 + RESIDENTS))
-        rows = [
-            {
-                "telegram_id": i,
-                "locale": "sl",
-                "language_code": "sl",
-                "consent_version": 1,
-                "consented_at": now,
-                "municipality": "celje",
-                "age_band": "18_24",
-                "status": "student",
-                "onboarding_step": "done",
-                "is_active": True,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for i in ids
-        ]
-        async with services.sessions.begin() as session:
-            await session.execute(insert(Resident), rows)
+        ids = await insert_residents(
+            services.sessions, emulator, range(50_000, 50_000 + RESIDENTS), locale="sl"
+        )
         for day in (3, 5, 8):
             await insert_lab(
                 services.sessions, starts=datetime.now(UTC) + timedelta(days=day), capacity=500
@@ -189,8 +170,6 @@ async def _seed(url: str, emulator: BotAPIEmulator) -> list[int]:
         await services.surveys.open_round(COORDINATOR, next(iter(services.surveys.surveys)))
     finally:
         await services.engine.dispose()
-    for i in ids:
-        emulator.add_user(i, f"R{i}", "sl")
     return ids
 
 

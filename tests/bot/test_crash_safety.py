@@ -15,10 +15,11 @@ from telegram import Bot
 
 from bot.app import open_services
 from bot.config import load_settings
-from bot.domain import Role, Step
+from bot.domain import Role
 from bot.emulator import BotAPIEmulator, RateLimits
 from bot.services.announcements import Compose
 from storage.models import DeliveryAttempt, OutboxMessage
+from tests.seeding import onboard_through_services
 
 TOKEN = "4321:CRASH-TEST-TOKEN"
 AUTHOR = 9000
@@ -31,18 +32,9 @@ async def _seed(url: str, emulator: BotAPIEmulator, blocked: set[int]) -> int:
     settings = load_settings(database_url=url, auto_migrate=True)
     services = await open_services(settings)
     try:
-        residents = services.residents
-        for user_id in [AUTHOR, *range(1, RECIPIENTS + 1)]:
-            emulator.add_user(user_id, f"R{user_id}", "sl")
-            await residents.touch(user_id)
-            await residents.accept_consent(user_id, "sl" if user_id % 3 else "en")
-            for step, code in (
-                (Step.MUNICIPALITY, "celje"),
-                (Step.AGE_BAND, "18_24"),
-                (Step.STATUS, "other"),
-            ):
-                await residents.answer(user_id, step, code)
-            await residents.finish_topics(user_id)
+        await onboard_through_services(
+            services, emulator, [AUTHOR, *range(1, RECIPIENTS + 1)], status="other"
+        )
         for user_id in blocked:
             emulator.chat(user_id).blocked = True  # they blocked the bot; it does not know yet
         await services.roles.grant(0, AUTHOR, Role.COORDINATOR)

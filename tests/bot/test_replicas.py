@@ -15,13 +15,14 @@ from telegram import Bot
 
 from bot.app import open_services
 from bot.config import load_settings
-from bot.domain import Role, Step
+from bot.domain import Role
 from bot.emulator import BotAPIEmulator, EmulatedUser, RateLimits
 from bot.services.announcements import Compose
 from storage.models import DeliveryAttempt, Lab
 from tests.conftest import onboard
 from tests.labs_helpers import insert_lab
 from tests.replicas import Balancer, Replica, free_port, metric_total, start_replica
+from tests.seeding import onboard_through_services
 
 TOKEN = "5555:REPLICA-TEST-TOKEN"
 COORDINATOR = 9100
@@ -33,18 +34,7 @@ LEADER_LINE = "this replica now runs the scheduled work"
 async def _seed(url: str, emulator: BotAPIEmulator) -> None:
     services = await open_services(load_settings(database_url=url, auto_migrate=True))
     try:
-        residents = services.residents
-        for user_id in [COORDINATOR, *SEEDED]:
-            emulator.add_user(user_id, f"R{user_id}", "sl")
-            await residents.touch(user_id)
-            await residents.accept_consent(user_id, "sl" if user_id % 3 else "en")
-            for step, code in (
-                (Step.MUNICIPALITY, "celje"),
-                (Step.AGE_BAND, "18_24"),
-                (Step.STATUS, "employed"),
-            ):
-                await residents.answer(user_id, step, code)
-            await residents.finish_topics(user_id)
+        await onboard_through_services(services, emulator, [COORDINATOR, *SEEDED])
         await services.roles.grant(0, COORDINATOR, Role.COORDINATOR)
     finally:
         await services.engine.dispose()

@@ -194,6 +194,19 @@ async def test_command_menus_per_language_and_scope(emu: BotAPIEmulator, bot: Bo
         await bot.set_my_commands([BotCommand("x", "y")], scope=BotCommandScopeChat(55))
 
 
+async def _receiver(hook):  # type: ignore[no-untyped-def]
+    """A webhook endpoint on loopback: (its runner, its port)."""
+    from aiohttp import web
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, runner.addresses[0][1]
+
+
 async def test_webhook_delivery_replaces_polling(emu: BotAPIEmulator, bot: Bot) -> None:
     from aiohttp import web
 
@@ -205,13 +218,7 @@ async def test_webhook_delivery_replaces_polling(emu: BotAPIEmulator, bot: Bot) 
         )
         return web.Response()
 
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
+    runner, port = await _receiver(hook)
     try:
         assert await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
         with pytest.raises(Conflict, match=r"(?i)webhook is active"):
@@ -258,13 +265,7 @@ async def test_webhook_pushes_chats_in_parallel_each_chat_in_order(
         finally:
             running[chat] -= 1
 
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
+    runner, port = await _receiver(hook)
     try:
         assert await bot.set_webhook(f"http://127.0.0.1:{port}/hook", max_connections=3)
         users = [emu.add_user(20 + n, f"U{n}") for n in range(6)]
