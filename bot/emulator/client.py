@@ -8,15 +8,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from bot.emulator.server import BotAPIEmulator
-from bot.emulator.state import Event, Message
+from bot.emulator.state import Event, Message, find_button
 
 BOT_KINDS = frozenset(
     {"bot_message", "bot_edit", "bot_document", "bot_photo", "bot_delete", "callback_answer"}
 )
-
-
-class ButtonNotFound(AssertionError):
-    pass
 
 
 class EmulatedUser:
@@ -76,18 +72,8 @@ class EmulatedUser:
 
     def find_button(self, label: str, message: Message | None = None) -> tuple[Message, str]:
         """The newest message with a button labelled exactly `label` (or containing it, if unique)."""
-        candidates = [message] if message is not None else list(reversed(self.messages))
-        for candidate in candidates:
-            buttons = [b for row in candidate.buttons for b in row]
-            exact = [b for b in buttons if b["text"] == label]
-            loose = [b for b in buttons if label.casefold() in b["text"].casefold()]
-            found = exact or (loose if len(loose) == 1 else [])
-            if found:
-                if "callback_data" not in found[0]:
-                    raise ButtonNotFound(f"button {label!r} is a link, not a callback button")
-                return candidate, found[0]["callback_data"]
-        shown = [m.button_labels for m in candidates if m.buttons]
-        raise ButtonNotFound(f"no button {label!r} for {self.name}; buttons shown: {shown}")
+        candidates = [message] if message is not None else self.messages
+        return find_button(candidates, label, self.name)
 
     async def click(
         self, label: str, message: Message | None = None, *, data: str | None = None

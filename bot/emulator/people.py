@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.emulator.state import ButtonNotFound, find_button
+
 if TYPE_CHECKING:
     from bot.emulator.server import BotAPIEmulator
 
@@ -43,7 +45,7 @@ async def _message(request: web.Request) -> web.Response:
     if not isinstance(text, str) or not text:
         raise web.HTTPBadRequest(text="`text` is required")
     chat = emulator.chats.get(user_id)
-    user = chat.user if chat is not None and chat.user is not None else None
+    user = chat.user if chat is not None else None
     if user is None:
         user = emulator.add_user(
             user_id, str(body.get("first_name") or f"Resident {user_id}"), body.get("language_code")
@@ -60,17 +62,13 @@ async def _press(request: web.Request) -> web.Response:
     chat = emulator.chats.get(user_id)
     if chat is None or chat.user is None or not isinstance(label, str):
         raise web.HTTPBadRequest(text="an existing user and a `label` are required")
-    for message in reversed(list(chat.messages.values())):
-        if not message.from_bot:
-            continue
-        for row in message.buttons:
-            for button in row:
-                if button.get("text") == label and "callback_data" in button:
-                    update_id, query_id = await emulator.user_click(
-                        chat.user, message, button["callback_data"], label
-                    )
-                    return web.json_response({"update_id": update_id, "query_id": query_id})
-    raise web.HTTPNotFound(text=f"no button {label!r} in the chat")
+    bot_messages = [m for _, m in sorted(chat.messages.items()) if m.from_bot]
+    try:
+        message, data = find_button(bot_messages, label, chat.user.first_name)
+    except ButtonNotFound as exc:
+        raise web.HTTPNotFound(text=str(exc)) from None
+    update_id, query_id = await emulator.user_click(chat.user, message, data, label)
+    return web.json_response({"update_id": update_id, "query_id": query_id})
 
 
 async def _chat(request: web.Request) -> web.Response:

@@ -80,8 +80,7 @@ class BotAPIEmulator(BotAPIMethods):
         self._last_bot_request = 0.0
         self._runner: web.AppRunner | None = None
         self._pusher: asyncio.Task[None] | None = None
-        self._retry_at: dict[int, float] = {}
-        self._failures: dict[int, int] = {}
+        self._retries: dict[int, tuple[int, float]] = {}  # update id -> (failures, next try)
         self.pushed_updates = 0
         self.port = 0
         self.processing_hook = False
@@ -414,8 +413,8 @@ class BotAPIEmulator(BotAPIMethods):
         """Push updates as the Bot API server does: up to `max_connections` requests at once,
         but the updates of one chat strictly one after another, the next only after the
         previous was answered with 2xx. A failed delivery is retried with growing delays."""
-        in_flight: dict[int, asyncio.Task[None]] = {}  # queue key -> its delivery
-        busy: set[Any] = set()
+        in_flight: set[asyncio.Task[None]] = set()
+        busy: set[Any] = set()  # the queues (chats) with an update on its way
         async with ClientSession(timeout=ClientTimeout(total=60)) as session:
             try:
                 while self.webhook is not None:
@@ -431,15 +430,15 @@ class BotAPIEmulator(BotAPIMethods):
                         key = _queue_key(update)
                         busy.add(key)
                         task = asyncio.create_task(self._push_one(session, update))
-                        in_flight[id(task)] = task
+                        in_flight.add(task)
                         task.add_done_callback(lambda t, k=key: self._pushed(t, k, busy, in_flight))
             finally:
-                for task in in_flight.values():
+                for task in in_flight:
                     task.cancel()
 
     def _ready_for_push(self, busy: set[Any], in_flight: int) -> list[dict[str, Any]]:
         assert self.webhook is not None
-        limit = int(self.webhook.get("max_connections") or 40) - in_flight
+        limit = self.webhook["max_connections"] - in_flight
         ready: list[dict[str, Any]] = []
         keys = set(busy)
         now_ = time.monotonic()
@@ -452,7 +451,7 @@ class BotAPIEmulator(BotAPIMethods):
             if key in keys:
                 continue
             keys.add(key)  # later updates of this chat wait for this one
-            if self._retry_at.get(update["update_id"], 0.0) <= now_:
+            if self._retries.get(update["update_id"], (0, 0.0))[1] <= now_:
                 ready.append(update)
         return ready
 
@@ -477,28 +476,28 @@ class BotAPIEmulator(BotAPIMethods):
             processed = self._processed.get(update_id)
             if processed is not None:
                 processed.set()
-            self._retry_at.pop(update_id, None)
-            self._failures.pop(update_id, None)
+            self._retries.pop(update_id, None)
             with contextlib.suppress(ValueError):
                 self._updates.remove(update)
             self.pushed_updates += 1
         else:
-            failures = self._failures.get(update_id, 0) + 1
-            self._failures[update_id] = failures
-            self._retry_at[update_id] = time.monotonic() + min(8.0, 0.25 * 2 ** (failures - 1))
+            failures = self._retries.get(update_id, (0, 0.0))[0] + 1
+            delay = min(8.0, 0.25 * 2 ** (failures - 1))
+            self._retries[update_id] = (failures, time.monotonic() + delay)
 
     def _pushed(
         self,
         task: asyncio.Task[None],
         key: Any,
         busy: set[Any],
-        in_flight: dict[int, asyncio.Task[None]],
+        in_flight: set[asyncio.Task[None]],
     ) -> None:
         busy.discard(key)
-        in_flight.pop(id(task), None)
+        in_flight.discard(task)
         asyncio.get_running_loop().create_task(self._notify())
-        if self._retry_at:  # wake up again when the earliest retry is due
-            delay = max(0.0, min(self._retry_at.values()) - time.monotonic())
+        if self._retries:  # wake up again when the earliest retry is due
+            due = min(at for _, at in self._retries.values())
+            delay = max(0.0, due - time.monotonic())
             asyncio.get_running_loop().call_later(
                 delay, lambda: asyncio.get_running_loop().create_task(self._notify())
             )

@@ -205,3 +205,24 @@ def image_size(data: bytes) -> tuple[int, int]:
 
 def is_image(data: bytes) -> bool:
     return data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff"
+
+
+class ButtonNotFound(AssertionError):
+    pass
+
+
+def find_button(messages: list[Message], label: str, whose: str) -> tuple[Message, str]:
+    """Among the bot's `messages` (oldest first), the newest with a callback button labelled
+    exactly `label` (or containing it, if only one does): that message and the button's data."""
+    candidates = list(reversed(messages))
+    for candidate in candidates:
+        buttons = [b for row in candidate.buttons for b in row]
+        exact = [b for b in buttons if b["text"] == label]
+        loose = [b for b in buttons if label.casefold() in b["text"].casefold()]
+        found = exact or (loose if len(loose) == 1 else [])
+        if found:
+            if "callback_data" not in found[0]:
+                raise ButtonNotFound(f"button {label!r} is a link, not a callback button")
+            return candidate, found[0]["callback_data"]
+    shown = [m.button_labels for m in candidates if m.buttons]
+    raise ButtonNotFound(f"no button {label!r} for {whose}; buttons shown: {shown}")
