@@ -21,29 +21,29 @@ from bot.config import SUPPORTED_LOCALES, ConfigError, Settings
 from bot.context import BotData, MagnetContext, Services
 from bot.delivery.engine import DeliveryConfig, DeliveryEngine
 from bot.delivery.quiet import QuietHours
-from bot.digest_render import DigestSender
 from bot.i18n import I18n
 from bot.leader import Leadership
 from bot.metrics import Metrics
 from bot.processing import PerResidentProcessor
 from bot.ratelimit import Limits, RetryingRateLimiter
 from bot.scheduler import Scheduler
-from bot.services.announcements import AnnouncementService
-from bot.services.digests import DigestService
+from bot.services.announcements.service import AnnouncementService
 from bot.services.exports import ExportService
 from bot.services.hubs import HubService
-from bot.services.lab_admin import LabAdmin
-from bot.services.lab_jobs import LabJobs
-from bot.services.labs import LabConfig, LabService
+from bot.services.labs.compose import LabAdmin
+from bot.services.labs.jobs import LabJobs
+from bot.services.labs.seats import LabConfig, LabService
 from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService
 from bot.services.roles import RoleService
-from bot.services.surveys import SurveyService
+from bot.services.surveys.definition import shipped
+from bot.services.surveys.digest_render import DigestSender
+from bot.services.surveys.digests import DigestService
+from bot.services.surveys.responses import SurveyService
 from bot.services.tokens import TokenService
-from bot.surveys.definition import shipped
 from bot.web import WebhookRoute, WebServer, build_web_app
 from handlers import ALLOWED_UPDATES, register
-from handlers.lab_screens import Notices
+from handlers.labs.screens import Notices
 from handlers.menu import command_name, set_command_menus
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker

@@ -180,7 +180,7 @@ async def _labs(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.app import open_services
-    from bot.lab_files import ProgrammeFileError, read_programme
+    from bot.services.labs.programme import ProgrammeFileError, read_programme
 
     rows: list[dict[str, object]] = []
     if args.labs_command == "import":
@@ -265,7 +265,7 @@ async def _revision(settings: Settings, message: str) -> int:
 def _surveys(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.surveys.definition import CONTENT_DIR, load_file
+    from bot.services.surveys.definition import CONTENT_DIR, load_file
 
     if args.surveys_command == "list":
         for path in sorted(CONTENT_DIR.glob("*.yaml")):

@@ -11,21 +11,21 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Settings
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.quiet import QuietHours
-from bot.digest_render import DigestSender
 from bot.i18n import I18n, Translator
 from bot.leader import Leadership
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler
-from bot.services.announcements import AnnouncementService
+from bot.services.announcements.service import AnnouncementService
 from bot.services.exports import ExportService
 from bot.services.hubs import HubService
-from bot.services.lab_admin import LabAdmin
-from bot.services.lab_jobs import LabJobs
-from bot.services.labs import LabService
+from bot.services.labs.compose import LabAdmin
+from bot.services.labs.jobs import LabJobs
+from bot.services.labs.seats import LabService
 from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService, ResidentView
 from bot.services.roles import RoleService
-from bot.services.surveys import SurveyService
+from bot.services.surveys.digest_render import DigestSender
+from bot.services.surveys.responses import SurveyService
 from bot.services.tokens import TokenService
 
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ from telegram.ext import ExtBot
 
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.quiet import QuietHours
-from bot.delivery.report import render_progress, render_report
 from bot.i18n import I18n
-from bot.services.announcements import AnnouncementService, Progress
+from bot.services.announcements.report import render_progress, render_report
+from bot.services.announcements.service import AnnouncementService, Progress
 
 log = logging.getLogger(__name__)
 

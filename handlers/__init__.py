@@ -13,29 +13,29 @@ from telegram.ext import (
     filters,
 )
 
+from bot.codec import matcher
 from handlers import (
-    admin,
-    announce,
-    digest,
     export,
     fallback,
     help,
-    lab_admin,
-    lab_roster,
-    labs,
     language,
     membership,
     onboarding,
     privacy,
+    roles,
     routing,
     settings,
-    survey,
-    survey_admin,
 )
-from handlers.codec import matcher
+from handlers.announcements import compose as announce
 from handlers.errors import handle_error
 from handlers.gate import gate
+from handlers.labs import compose as lab_admin
+from handlers.labs import manage as lab_roster
+from handlers.labs import signup as labs
 from handlers.menu import names
+from handlers.surveys import answer as survey
+from handlers.surveys import digest
+from handlers.surveys import rounds as survey_admin
 
 GATE, FEATURES = -1, 0
 
@@ -55,9 +55,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             command("help", help.show_help),
             command("settings", settings.show_settings),
             command("language", language.choose_language),
-            command("grant", admin.grant_role),
-            command("revoke", admin.revoke_role),
-            command("roles", admin.list_roles),
+            command("grant", roles.grant_role),
+            command("revoke", roles.revoke_role),
+            command("roles", roles.list_roles),
             command("announce", announce.start_announcement),
             command("announcements", announce.list_announcements),
             command("mydata", privacy.send_my_data),

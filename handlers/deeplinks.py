@@ -24,11 +24,11 @@ async def act_on_payload(update: Update, context: MagnetContext, payload: str) -
     if kind == "hub":
         await show_hub(update, context, key)
     elif kind == "lab" and key.isdigit():
-        from handlers.labs import show_lab
+        from handlers.labs.signup import show_lab
 
         await show_lab(update, context, int(key))
     elif kind == "ci":
-        from handlers.lab_roster import check_in
+        from handlers.labs.manage import check_in
 
         await check_in(update, context, key)
     else:

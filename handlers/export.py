@@ -8,10 +8,10 @@ import logging
 
 from telegram import InputFile, Update
 
+from bot.codec import decode, encode
 from bot.context import MagnetContext
 from bot.domain import Role
 from bot.services.exports import ExportError
-from handlers.codec import decode, encode
 from handlers.common import answer, bold, escape, keyboard, requires_role, send
 from handlers.common import stale_button as _stale
 

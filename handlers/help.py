@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.codec import decode
 from bot.context import MagnetContext
 from bot.domain import Role
 from handlers import screens
-from handlers.codec import decode
 from handlers.common import answer, bold, escape, send, stale_button
 from handlers.language import choose_language
 from handlers.settings import show_settings

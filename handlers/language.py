@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.codec import decode
 from bot.context import MagnetContext
 from bot.services.residents import InvalidChoice
 from handlers import screens
-from handlers.codec import decode
 from handlers.common import answer, escape, show, stale_button
 from handlers.menu import set_chat_menu
 from handlers.onboarding import resume_onboarding

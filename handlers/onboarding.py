@@ -6,11 +6,11 @@ import logging
 
 from telegram import Update
 
+from bot.codec import Callback, decode
 from bot.context import MagnetContext
 from bot.domain import Step
 from bot.services.residents import InvalidChoice, ResidentView
 from handlers import screens
-from handlers.codec import Callback, decode
 from handlers.common import answer, escape, send, show, stale_button
 from handlers.deeplinks import act_on_payload, valid_payload
 from handlers.menu import set_chat_menu

@@ -8,9 +8,9 @@ import logging
 
 from telegram import InputFile, Update
 
+from bot.codec import decode, encode
 from bot.context import MagnetContext
 from handlers import screens
-from handlers.codec import decode, encode
 from handlers.common import answer, bold, escape, keyboard, send, show
 from handlers.common import stale_button as _stale
 

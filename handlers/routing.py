@@ -9,8 +9,12 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import MagnetContext
-from bot.services.lab_views import EDITABLE
-from handlers import announce, fallback, lab_admin, labs, survey
+from bot.services.labs.types import EDITABLE
+from handlers import fallback
+from handlers.announcements import compose as announce
+from handlers.labs import compose as lab_admin
+from handlers.labs import signup as labs
+from handlers.surveys import answer as survey
 
 
 async def _awaited(update: Update, context: MagnetContext) -> bool:

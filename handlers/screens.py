@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup
 
+from bot.codec import encode
 from bot.domain import (
     AGE_BANDS,
     LANGUAGES,
@@ -18,7 +19,6 @@ from bot.domain import (
 )
 from bot.i18n import Translator
 from bot.services.residents import PROFILE_FIELDS, ResidentView
-from handlers.codec import encode
 from handlers.common import Button, escape, in_rows, keyboard
 
 Screen = tuple[str, InlineKeyboardMarkup | None]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.codec import decode, encode
 from bot.context import MagnetContext
 from bot.domain import Step
 from bot.services.residents import PROFILE_FIELDS, InvalidChoice
 from handlers import screens
-from handlers.codec import decode, encode
 from handlers.common import (
     answer,
     escape,

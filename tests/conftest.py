@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import BotRuntime
-from bot.config import Settings, load_settings
-from bot.emulator import BotAPIEmulator, EmulatedUser, RateLimits
+from bot.config import Settings
+from bot.emulator import BotAPIEmulator, RateLimits
+from storage import migrate
+from storage.db import create_engine, create_sessionmaker
+from tests.support.harness import POSTGRES_ADMIN_DSN, TOKEN, Harness, running_bot
 
 # Tests must not pick up a developer's MAGNET_* configuration (but keep the test knobs).
 _TEST_KNOBS = ("MAGNET_TEST_", "MAGNET_BENCH_", "MAGNET_CRASH_")
@@ -23,12 +24,6 @@ for _name in [n for n in os.environ if n.startswith("MAGNET_") and not n.startsw
 
 # ...nor a developer's .env file in the working directory.
 Settings.model_config["env_file"] = None
-
-POSTGRES_ADMIN_DSN = os.environ.get(
-    "MAGNET_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
-)
-TOKEN = "123456:TEST-TOKEN-for-the-emulator"
-ADMIN_ID = 777
 
 
 async def _postgres_or_skip() -> asyncpg.Connection:
@@ -74,66 +69,6 @@ async def emulator() -> AsyncIterator[BotAPIEmulator]:
         yield emu
 
 
-def make_settings(emulator: BotAPIEmulator, database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "bot_token": TOKEN,
-        "bot_api_url": emulator.base_url,
-        "database_url": database_url,
-        "admin_ids": str(ADMIN_ID),
-        "auto_migrate": True,
-        "poll_timeout": 1,
-        "quiet_hours": "",  # tests that want quiet hours set them; the clock may be at night
-        "scheduler_seconds": 0.2,
-    }
-    values.update(overrides)
-    return load_settings(**values)
-
-
-@dataclass
-class Harness:
-    """The real Application on a real database, behind the emulator; restartable."""
-
-    emulator: BotAPIEmulator
-    settings: Settings
-    runtime: BotRuntime | None = None
-    users: dict[int, EmulatedUser] = field(default_factory=dict)
-
-    async def start(self) -> None:
-        self.runtime = BotRuntime(self.settings, on_update_done=self.emulator.mark_processed)
-        await self.runtime.start()
-
-    async def stop(self) -> None:
-        if self.runtime is not None:
-            await self.runtime.stop()
-            self.runtime = None
-
-    async def restart(self) -> None:
-        await self.stop()
-        await self.start()
-
-    @property
-    def services(self):  # type: ignore[no-untyped-def]
-        assert self.runtime is not None
-        return self.runtime.services
-
-    def user(self, user_id: int, name: str, language_code: str | None = "sl") -> EmulatedUser:
-        if user_id not in self.users:
-            self.users[user_id] = EmulatedUser(self.emulator, user_id, name, language_code)
-        return self.users[user_id]
-
-
-@contextlib.asynccontextmanager
-async def running_bot(
-    emulator: BotAPIEmulator, database_url: str, **overrides: object
-) -> AsyncIterator[Harness]:
-    harness = Harness(emulator, make_settings(emulator, database_url, **overrides))
-    await harness.start()
-    try:
-        yield harness
-    finally:
-        await harness.stop()
-
-
 @pytest.fixture
 async def bot(emulator: BotAPIEmulator, sqlite_url: str) -> AsyncIterator[Harness]:
     async with running_bot(emulator, sqlite_url) as harness:
@@ -147,62 +82,12 @@ async def bot_on(emulator: BotAPIEmulator, db_url: str) -> AsyncIterator[Harness
         yield harness
 
 
-async def onboard(
-    user: EmulatedUser,
-    *,
-    municipality: str = "Celje",
-    age: str = "18–24 let",
-    status: str = "Zaposlen/-a",
-    topics: tuple[str, ...] = ("Dostopna stanovanja",),
-) -> None:
-    """A Slovenian resident through onboarding (labels in Slovenian)."""
-    await user.send("/start")
-    await user.click("✅ Strinjam se")
-    await user.click(municipality)
-    await user.click(age)
-    await user.click(status)
-    for topic in topics:
-        await user.click(topic)
-    await user.click("Končano ✔")
-
-
-async def eventually(check, timeout: float = 20.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
-    """Wait until `check()` (sync or async) returns something truthy; return it."""
-    import asyncio
-    import inspect
-
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = check()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await asyncio.sleep(interval)
-
-
-async def seed_resident(
-    harness: Harness,
-    user_id: int,
-    name: str,
-    language_code: str = "sl",
-    *,
-    municipality: str = "celje",
-    topics: tuple[str, ...] = (),
-):  # type: ignore[no-untyped-def]
-    """An onboarded resident, straight through the services (onboarding has its own tests)."""
-    from bot.domain import Step
-
-    user = harness.user(user_id, name, language_code)
-    residents = harness.services.residents
-    await residents.touch(user_id)
-    await residents.accept_consent(user_id, language_code)
-    await residents.answer(user_id, Step.MUNICIPALITY, municipality)
-    await residents.answer(user_id, Step.AGE_BAND, "25_34")
-    await residents.answer(user_id, Step.STATUS, "employed")
-    for topic in topics:
-        await residents.toggle_topic(user_id, topic)
-    await residents.finish_topics(user_id)
-    return user
+@pytest.fixture
+async def sessions(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A migrated database on each backend, for service and storage tests."""
+    engine = create_engine(db_url)
+    await migrate.upgrade(engine)
+    try:
+        yield create_sessionmaker(engine)
+    finally:
+        await engine.dispose()

@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.surveys.definition import Kind, Survey
+from bot.services.surveys.definition import Kind, Survey
 from storage.models import SurveyAnswer, SurveyResponse, SurveyRound, SurveyVersion
 from storage.repositories import audit as audit_repo
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services.lab_views import LabError
-from bot.services.labs import LabService
+from bot.services.labs.seats import LabService
+from bot.services.labs.types import LabError
 from storage.models import (
     AuditEntry,
     LabRegistration,

@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.emulator import BotAPIEmulator, RateLimits
-from bot.services.announcements import Compose
+from bot.services.announcements.service import Compose
 from storage.models import OutboxMessage
-from tests.conftest import TOKEN, eventually, running_bot, seed_resident
-from tests.seeding import insert_residents
+from tests.support.harness import TOKEN, eventually, running_bot, seed_resident
+from tests.support.seeding import insert_residents
 
 RECIPIENTS = int(os.environ.get("MAGNET_BENCH_RECIPIENTS", "200"))
 RATE = 25.0

@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from bot.services.exports import ExportService
-from bot.services.surveys import SurveyService
+from bot.services.surveys.definition import Kind, shipped
+from bot.services.surveys.responses import SurveyService
 from bot.services.tokens import TokenService
-from bot.surveys.definition import Kind, shipped
 from bot.web import WebServer, build_web_app
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker

@@ -30,9 +30,9 @@ from bot.app import open_services
 from bot.config import load_settings
 from bot.emulator import BotAPIEmulator, RateLimits
 from bot.emulator.state import Event
-from tests.labs_helpers import insert_lab
-from tests.replicas import free_port, start_replica
-from tests.seeding import insert_residents
+from tests.support.labs import insert_lab
+from tests.support.replicas import free_port, start_replica
+from tests.support.seeding import insert_residents
 
 TOKEN = "6666:UPDATE-BENCH-TOKEN"
 SECONDS = float(os.environ.get("MAGNET_BENCH_UPDATES_SECONDS", "1"))

@@ -3,40 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
 from bot.emulator import BotAPIEmulator, EmulatedUser, RateLimits
 from storage.migrate import head_revision
+from tests.support.cli import cli_env, run_cli
 
 TOKEN = "5555:RUN-TOKEN-must-never-be-logged"
 
 
-def _env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAGNET_")}
-    env.update(values)
-    return env
-
-
-def _cli(
-    *args: str, env: dict[str, str], cwd: Path, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 async def test_run_serves_residents_of_any_bot_api_server(tmp_path: Path) -> None:
     async with BotAPIEmulator(TOKEN, limits=RateLimits()) as emulator:
-        env = _env(
+        env = cli_env(
             MAGNET_BOT_TOKEN=TOKEN,
             MAGNET_BOT_API_URL=emulator.base_url,
             MAGNET_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
@@ -85,14 +65,16 @@ async def test_run_serves_residents_of_any_bot_api_server(tmp_path: Path) -> Non
 
 
 def test_run_without_a_token_says_what_to_do(tmp_path: Path) -> None:
-    result = _cli("run", env=_env(), cwd=tmp_path)
+    result = run_cli("run", env=cli_env(), cwd=tmp_path)
     assert result.returncode == 2
     assert "MAGNET_BOT_TOKEN is not set" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_bad_configuration_is_reported_per_variable(tmp_path: Path) -> None:
-    result = _cli("run", env=_env(MAGNET_TIMEZONE="Mars/Base", MAGNET_ADMIN_IDS="x"), cwd=tmp_path)
+    result = run_cli(
+        "run", env=cli_env(MAGNET_TIMEZONE="Mars/Base", MAGNET_ADMIN_IDS="x"), cwd=tmp_path
+    )
     assert result.returncode == 2
     assert "MAGNET_TIMEZONE: unknown time zone 'Mars/Base'" in result.stderr
     assert "MAGNET_ADMIN_IDS:" in result.stderr
@@ -100,45 +82,45 @@ def test_bad_configuration_is_reported_per_variable(tmp_path: Path) -> None:
 
 def test_a_dotenv_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("MAGNET_TIMEZONE=Nowhere/Land\n")
-    result = _cli("migrate", env=_env(), cwd=tmp_path)
+    result = run_cli("migrate", env=cli_env(), cwd=tmp_path)
     assert result.returncode == 2 and "MAGNET_TIMEZONE" in result.stderr
 
 
 def test_migrate_on_sqlite_and_the_hubs_command(tmp_path: Path) -> None:
-    env = _env(MAGNET_DATABASE_URL=f"sqlite:///{tmp_path / 'm.sqlite3'}")
-    result = _cli("migrate", env=env, cwd=tmp_path)
+    env = cli_env(MAGNET_DATABASE_URL=f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    result = run_cli("migrate", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert f"database at revision {head_revision()} (was empty)" in result.stdout
-    result = _cli(
+    result = run_cli(
         "hubs", "set-address", "celje", "Ljubljanska cesta 1, 3000 Celje", env=env, cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
     assert "Ljubljanska cesta 1, 3000 Celje" in result.stdout
-    result = _cli("hubs", "set-address", "velenje", "x", env=env, cwd=tmp_path)
+    result = run_cli("hubs", "set-address", "velenje", "x", env=env, cwd=tmp_path)
     assert result.returncode == 1 and "no hub with code 'velenje'" in result.stderr
 
 
 async def test_postgres_must_be_migrated_before_run(postgres_url: str, tmp_path: Path) -> None:
     async with BotAPIEmulator(TOKEN) as emulator:
-        env = _env(
+        env = cli_env(
             MAGNET_BOT_TOKEN=TOKEN,
             MAGNET_BOT_API_URL=emulator.base_url,
             MAGNET_DATABASE_URL=postgres_url,
         )
-        result = await asyncio.to_thread(_cli, "run", env=env, cwd=tmp_path)
+        result = await asyncio.to_thread(run_cli, "run", env=env, cwd=tmp_path)
         assert result.returncode == 2
         assert "run `magnet-bot migrate` first" in result.stderr
-        result = await asyncio.to_thread(_cli, "migrate", env=env, cwd=tmp_path)
+        result = await asyncio.to_thread(run_cli, "migrate", env=env, cwd=tmp_path)
         assert result.returncode == 0 and f"revision {head_revision()}" in result.stdout
 
 
 def test_i18n_check_passes(tmp_path: Path) -> None:
-    result = _cli("i18n", "check", env=_env(), cwd=tmp_path)
+    result = run_cli("i18n", "check", env=cli_env(), cwd=tmp_path)
     assert result.returncode == 0, result.stdout
 
 
 def test_demo_prints_a_transcript_and_exits_0(tmp_path: Path) -> None:
-    result = _cli("demo", env=_env(), cwd=tmp_path, timeout=300)
+    result = run_cli("demo", env=cli_env(), cwd=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "── Ana (sl)" in out and "── Ben (en)" in out
@@ -166,7 +148,7 @@ async def test_the_emulator_command_serves_the_bot_api(tmp_path: Path) -> None:
     """`magnet-bot emulator`: a stand-in for Telegram that a bot in another process can use."""
     from telegram import Bot
 
-    from tests.replicas import free_port
+    from tests.support.replicas import free_port
 
     port = free_port()
     out = tmp_path / "emulator.out"
@@ -178,7 +160,7 @@ async def test_the_emulator_command_serves_the_bot_api(tmp_path: Path) -> None:
             "emulator",
             "--port",
             str(port),
-            env=_env(MAGNET_BOT_TOKEN=TOKEN),
+            env=cli_env(MAGNET_BOT_TOKEN=TOKEN),
             cwd=str(tmp_path),
             stdout=sink,
             stderr=asyncio.subprocess.STDOUT,

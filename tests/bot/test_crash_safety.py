@@ -17,9 +17,9 @@ from bot.app import open_services
 from bot.config import load_settings
 from bot.domain import Role
 from bot.emulator import BotAPIEmulator, RateLimits
-from bot.services.announcements import Compose
+from bot.services.announcements.service import Compose
 from storage.models import DeliveryAttempt, OutboxMessage
-from tests.seeding import onboard_through_services
+from tests.support.seeding import onboard_through_services
 
 TOKEN = "4321:CRASH-TEST-TOKEN"
 AUTHOR = 9000

@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime
 
 from bot.emulator import BotAPIEmulator
-from tests.conftest import Harness, make_settings
+from tests.support.harness import Harness, make_settings
 
 
 async def test_stop_waits_for_the_scheduler_tick_in_hand(

@@ -17,12 +17,12 @@ from bot.app import open_services
 from bot.config import load_settings
 from bot.domain import Role
 from bot.emulator import BotAPIEmulator, EmulatedUser, RateLimits
-from bot.services.announcements import Compose
+from bot.services.announcements.service import Compose
 from storage.models import DeliveryAttempt, Lab
-from tests.conftest import onboard
-from tests.labs_helpers import insert_lab
-from tests.replicas import Balancer, Replica, free_port, metric_total, start_replica
-from tests.seeding import onboard_through_services
+from tests.support.harness import onboard
+from tests.support.labs import insert_lab
+from tests.support.replicas import Balancer, Replica, free_port, metric_total, start_replica
+from tests.support.seeding import onboard_through_services
 
 TOKEN = "5555:REPLICA-TEST-TOKEN"
 COORDINATOR = 9100

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from bot.domain import Role
 from bot.emulator import BotAPIEmulator
 from storage.models import AuditEntry, SurveyAnswer
-from tests.conftest import ADMIN_ID, Harness, onboard, running_bot, seed_resident
-from tests.handlers.test_privacy import answer_survey
+from tests.support.harness import ADMIN_ID, Harness, onboard, running_bot, seed_resident
+from tests.support.surveys import answer_survey
 
 STAFF = 950
 

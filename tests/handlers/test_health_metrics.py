@@ -7,7 +7,7 @@ import asyncpg
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.emulator import BotAPIEmulator
-from tests.conftest import POSTGRES_ADMIN_DSN, running_bot, seed_resident
+from tests.support.harness import POSTGRES_ADMIN_DSN, running_bot, seed_resident
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

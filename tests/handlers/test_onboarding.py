@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import Role, Step
-from tests.conftest import Harness, onboard
+from tests.support.harness import Harness, onboard
 
 
 async def test_a_slovenian_resident_onboards(bot_on: Harness) -> None:
@@ -251,7 +251,7 @@ async def test_a_new_consent_version_asks_again(
 
 
 async def test_admins_from_the_environment_have_the_admin_role(bot: Harness) -> None:
-    from tests.conftest import ADMIN_ID
+    from tests.support.harness import ADMIN_ID
 
     admin = bot.user(ADMIN_ID, "Maja", "sl")
     await admin.send("/start")

@@ -16,34 +16,9 @@ from storage.models import (
     SurveyAnswer,
     SurveyResponse,
 )
-from tests.conftest import Harness, seed_resident
-from tests.labs_helpers import insert_lab
-
-
-async def answer_survey(bot: Harness, telegram_id: int, anonymous: bool) -> None:
-    """A quick response through the service (the survey flow has its own tests)."""
-    svc = bot.services.surveys
-    position = await svc.begin("stay_or_leave", telegram_id, anonymous=anonymous)
-    while position.question is not None:
-        q = position.question
-        ordinal = position.ordinal(q)
-        if q.type.value in ("single", "multi"):
-            position = await svc.choose(
-                "stay_or_leave", telegram_id, position.version_id, ordinal, 0
-            )
-            if q.type.value == "multi":
-                position = await svc.done(
-                    "stay_or_leave", telegram_id, position.version_id, ordinal
-                )
-        elif q.type.value == "scale":
-            position = await svc.choose(
-                "stay_or_leave", telegram_id, position.version_id, ordinal, 3
-            )
-        elif q.type.value == "number":
-            position = await svc.type_in("stay_or_leave", telegram_id, "7")
-        else:
-            position = await svc.type_in("stay_or_leave", telegram_id, "Več zelenja.")
-    await svc.submit("stay_or_leave", telegram_id, position.version_id)
+from tests.support.harness import Harness, seed_resident
+from tests.support.labs import insert_lab
+from tests.support.surveys import answer_survey
 
 
 async def aggregates(bot: Harness) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain import Role, Step
 from bot.services.audit import recent_entries
-from tests.conftest import ADMIN_ID, Harness, onboard
+from tests.support.harness import ADMIN_ID, Harness, onboard
 
 
 async def test_settings_change_each_field(bot: Harness) -> None:

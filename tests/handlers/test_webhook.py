@@ -11,7 +11,7 @@ import aiohttp
 
 from bot.app import BotRuntime
 from bot.emulator import BotAPIEmulator, EmulatedUser
-from tests.conftest import make_settings
+from tests.support.harness import make_settings
 
 SECRET = "s3cret_Token-for-tests"
 
@@ -117,7 +117,7 @@ async def test_json_log_lines_carry_the_update_and_a_pseudonym(
     import logging
 
     from bot.logs import JsonFormatter
-    from tests.conftest import running_bot, seed_resident
+    from tests.support.harness import running_bot, seed_resident
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -1,0 +1,1 @@
+"""Announcements: drafts, audiences, dispatch through the outbox and live reports."""

@@ -1,0 +1,1 @@
+"""Labs: browsing, sign-up with waitlist offers, composing, records and timed jobs."""

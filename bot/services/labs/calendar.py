@@ -1,0 +1,58 @@
+"""Calendar entries (.ics) and poster QR codes for labs, built with icalendar and segno."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import segno
+from icalendar import Calendar, Event, vUri
+
+from bot.services.labs.types import LabView
+
+PRODID = "-//MAGNET//magnet-bot//EN"
+
+
+def deep_link(bot_username: str, payload: str) -> str:
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
+def lab_link(bot_username: str, lab_id: int) -> str:
+    return deep_link(bot_username, f"lab_{lab_id}")
+
+
+def lab_ics(
+    lab: LabView, locale: str, tz: ZoneInfo, link: str, now: datetime | None = None
+) -> bytes:
+    """One VEVENT in the town's zone (with its VTIMEZONE), linking back to the bot."""
+    assert lab.starts_at is not None and lab.ends_at is not None
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"lab-{lab.id}@magnet-bot")
+    event.add("sequence", lab.version)
+    event.add("dtstamp", now or datetime.now(UTC))
+    event.add("dtstart", lab.starts_at.astimezone(tz))
+    event.add("dtend", lab.ends_at.astimezone(tz))
+    event.add("summary", lab.title(locale))
+    place = lab.hub_name(locale)
+    if lab.hub_address:
+        place = f"{place}, {lab.hub_address}"
+    event.add("location", place)
+    event.add("description", f"{lab.description(locale)}\n\n{link}")
+    event.add("url", vUri(link))
+    if lab.status == "cancelled":
+        event.add("status", "CANCELLED")
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def qr_png(data: str, scale: int = 10) -> bytes:
+    """A PNG QR code for a poster, quiet zone included."""
+    buffer = io.BytesIO()
+    segno.make(data, error="m").save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()

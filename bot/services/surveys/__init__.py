@@ -1,0 +1,1 @@
+"""The stay-or-leave survey: definitions, responses, rounds and digests."""

@@ -1,0 +1,313 @@
+"""Survey definitions: YAML files, each text in Slovenian and English, checked before use.
+
+A definition is a list of sections, each with questions. A question may be shown only if
+earlier answers match (`show_if`), so a survey is a path through its questions that depends
+on the answers given. Every problem in a file is reported on its own line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+LOCALES = ("sl", "en")
+CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content" / "surveys"
+
+
+class Kind(StrEnum):
+    SINGLE = "single"
+    MULTI = "multi"
+    SCALE = "scale"
+    NUMBER = "number"
+    TEXT = "text"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(_Model):
+    code: str
+    sl: str = ""
+    en: str = ""
+    # The lab theme this answer points to (for the lab suggestion after the survey).
+    topic: str | None = None
+
+    def label(self, locale: str) -> str:
+        return self.sl if locale == "sl" else self.en
+
+
+Text = dict[str, str]
+
+
+class Condition(_Model):
+    """Shown only if the earlier `question`'s answer is (or, for multiple choice, includes)
+    one of `in`, or none of `not_in`; or, with `answered: true`, if it was answered at all."""
+
+    question: str
+    in_: list[str] | None = Field(default=None, alias="in")
+    not_in: list[str] | None = None
+    answered: bool | None = None
+
+
+class Question(_Model):
+    code: str
+    type: Kind
+    text: Text
+    hint: Text | None = None
+    required: bool = True
+    options: list[Option] = Field(default_factory=list)
+    other: bool = False  # single choice: "other, please specify"
+    max: int | None = None  # multi: most choices; number: largest value; text: longest
+    min: int | None = None  # number: smallest value
+    low: Text | None = None  # scale: the label of 1
+    high: Text | None = None  # scale: the label of 5
+    show_if: list[Condition] = Field(default_factory=list)
+
+    @field_validator("show_if", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
+    def option(self, code: str) -> Option | None:
+        return next((o for o in self.options if o.code == code), None)
+
+    @property
+    def text_limit(self) -> int:
+        return self.max or 500
+
+
+class Section(_Model):
+    code: str
+    title: Text
+    intro: Text | None = None
+    questions: list[Question]
+
+
+class Survey(_Model):
+    code: str
+    title: Text
+    intro: Text
+    minutes: int = 5
+    sections: list[Section]
+
+    def questions(self) -> Iterator[tuple[Section, Question]]:
+        for section in self.sections:
+            for question in section.questions:
+                yield section, question
+
+    @property
+    def ordered(self) -> list[Question]:
+        return [q for _, q in self.questions()]
+
+    def question(self, code: str) -> Question | None:
+        return next((q for q in self.ordered if q.code == code), None)
+
+    def section_of(self, code: str) -> Section | None:
+        return next((s for s, q in self.questions() if q.code == code), None)
+
+    def checksum(self) -> str:
+        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def visible(self, question: Question, answers: dict[str, Any]) -> bool:
+        """Whether `question` is on the path, given the answers so far."""
+        for condition in question.show_if:
+            if condition.question not in answers:
+                return False
+            if condition.answered:
+                continue
+            given = answers[condition.question]
+            values = set(given) if isinstance(given, list) else {given}
+            if condition.in_ is not None and not values & set(condition.in_):
+                return False
+            if condition.not_in is not None and values & set(condition.not_in):
+                return False
+        return True
+
+    def path(self, answers: dict[str, Any]) -> list[Question]:
+        """The questions this resident is asked, in order. Only answers to questions on the
+        path count: an answer left behind by a changed branch opens no further questions."""
+        on_path: dict[str, Any] = {}
+        found = []
+        for question in self.ordered:
+            if self.visible(question, on_path):
+                found.append(question)
+                if question.code in answers:
+                    on_path[question.code] = answers[question.code]
+        return found
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+def parse(data: Any) -> tuple[Survey | None, list[Problem]]:
+    """A survey from loaded YAML, and every problem with it (structure, then meaning)."""
+    try:
+        survey = Survey.model_validate(data)
+    except ValidationError as exc:
+        return None, [
+            Problem(".".join(str(p) for p in error["loc"]) or "survey", error["msg"])
+            for error in exc.errors()
+        ]
+    return survey, check(survey)
+
+
+def load_file(path: Path) -> tuple[Survey | None, list[Problem]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(path.name, f"cannot read the file: {exc}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(path.name, f"not valid YAML: {exc}")]
+    return parse(data)
+
+
+def shipped() -> list[Survey]:
+    """The surveys shipped with the bot; a broken one is a programming error."""
+    surveys = []
+    for path in sorted(CONTENT_DIR.glob("*.yaml")):
+        survey, problems = load_file(path)
+        if survey is None or problems:
+            raise ValueError(f"{path.name}: " + "; ".join(map(str, problems)))
+        surveys.append(survey)
+    return surveys
+
+
+def check(survey: Survey) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(where: str, message: str) -> None:
+        problems.append(Problem(where, message))
+
+    def texts(where: str, text: Text | None, required: bool = True) -> None:
+        if text is None:
+            if required:
+                add(where, "missing text")
+            return
+        for locale in LOCALES:
+            if not (text.get(locale) or "").strip():
+                add(where, f"missing the {_language(locale)} translation")
+        for extra in sorted(set(text) - set(LOCALES)):
+            add(where, f"unknown language {extra!r} (use sl and en)")
+
+    if not CODE.match(survey.code):
+        add("survey", f"code {survey.code!r} must be lowercase letters, digits and _")
+    texts("survey title", survey.title)
+    texts("survey intro", survey.intro)
+    seen_sections: set[str] = set()
+    seen: dict[str, int] = {}
+    order = {q.code: i for i, q in enumerate(survey.ordered)}
+    for section in survey.sections:
+        where = f"section {section.code}"
+        if section.code in seen_sections:
+            add(where, "duplicate section code")
+        seen_sections.add(section.code)
+        texts(f"{where} title", section.title)
+        texts(f"{where} intro", section.intro, required=False)
+        if not section.questions:
+            add(where, "has no questions")
+    for index, question in enumerate(survey.ordered):
+        where = f"question {question.code}"
+        if not CODE.match(question.code):
+            add(where, "code must be lowercase letters, digits and _ (at most 32)")
+        if question.code in seen:
+            add(where, "duplicate question code")
+        seen.setdefault(question.code, index)
+        texts(f"{where} text", question.text)
+        texts(f"{where} hint", question.hint, required=False)
+        _check_kind(question, add, texts)
+        for condition in question.show_if:
+            _check_condition(survey, question, condition, order, index, add)
+    return problems
+
+
+def _language(locale: str) -> str:
+    return {"sl": "Slovenian", "en": "English"}[locale]
+
+
+def _check_kind(question: Question, add: Any, texts: Any) -> None:
+    where = f"question {question.code}"
+    choice = question.type in (Kind.SINGLE, Kind.MULTI)
+    if choice:
+        if len(question.options) < 2:
+            add(where, "a choice needs at least two options")
+        codes: set[str] = set()
+        for option in question.options:
+            if option.code in codes:
+                add(where, f"duplicate option code {option.code!r}")
+            codes.add(option.code)
+            texts(f"{where} option {option.code}", {"sl": option.sl, "en": option.en})
+        if (
+            question.type == Kind.MULTI
+            and question.max is not None
+            and not (1 <= question.max <= len(question.options))
+        ):
+            add(where, f"max {question.max} must be between 1 and the number of options")
+    elif question.options:
+        add(where, f"a {question.type.value} question has no options")
+    if question.other and question.type != Kind.SINGLE:
+        add(where, "'other' is only for single choice")
+    if question.type == Kind.SCALE:
+        texts(f"{where} low", question.low)
+        texts(f"{where} high", question.high)
+    if question.type == Kind.NUMBER:
+        if question.min is None or question.max is None:
+            add(where, "a number needs min and max")
+        elif question.min > question.max:
+            add(where, f"min {question.min} is above max {question.max}")
+    if question.type == Kind.TEXT and question.max is not None and not 1 <= question.max <= 2000:
+        add(where, "a text's max length must be between 1 and 2000")
+
+
+def _check_condition(
+    survey: Survey,
+    question: Question,
+    condition: Condition,
+    order: dict[str, int],
+    index: int,
+    add: Any,
+) -> None:
+    where = f"question {question.code}"
+    target = survey.question(condition.question)
+    if target is None:
+        add(where, f"show_if refers to unknown question {condition.question!r}")
+        return
+    if condition.question == question.code:
+        add(where, "show_if refers to the question itself (a cycle)")
+        return
+    if order[condition.question] > index:
+        add(
+            where,
+            f"show_if refers to {condition.question!r}, which comes later "
+            "(a question can only depend on earlier ones; this would be a cycle)",
+        )
+    if condition.answered:
+        if condition.in_ is not None or condition.not_in is not None:
+            add(where, "show_if: 'answered' goes alone, without 'in' or 'not_in'")
+        return
+    if condition.in_ is None and condition.not_in is None:
+        add(where, "show_if needs 'in', 'not_in' or 'answered: true'")
+    if target.type not in (Kind.SINGLE, Kind.MULTI):
+        add(where, f"show_if on {condition.question!r}: only choice questions can be conditions")
+        return
+    known = {o.code for o in target.options} | ({"other"} if target.other else set())
+    for value in (condition.in_ or []) + (condition.not_in or []):
+        if value not in known:
+            add(where, f"show_if: {condition.question!r} has no option {value!r}")

@@ -1,1 +1,0 @@
-"""The survey engine: definitions shipped as YAML, checked, versioned."""

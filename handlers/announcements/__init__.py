@@ -1,0 +1,1 @@
+"""Announcements in Telegram: composing, scheduling and following a broadcast."""

@@ -1,0 +1,1 @@
+"""Labs in Telegram: residents browse and sign up; coordinators compose and manage."""

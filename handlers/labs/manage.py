@@ -1,0 +1,294 @@
+"""Managing a published lab: its card for coordinators, the roster (/roster, /udelezenci)
+with its CSV, the poster QR code and check-in (/checkin, /prihod)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+
+from telegram import InputFile, Update
+
+from bot.codec import encode
+from bot.context import MagnetContext
+from bot.domain import AGE_BANDS, MUNICIPALITIES, Role, label_of
+from bot.services.labs.calendar import lab_link, qr_png
+from bot.services.labs.types import LabError, LabProblem, Roster
+from handlers import screens
+from handlers.common import (
+    Button,
+    bold,
+    escape,
+    keyboard,
+    requires_role,
+    send,
+    show,
+)
+from handlers.labs import screens as ls
+from handlers.labs.signup import problem_text
+
+log = logging.getLogger(__name__)
+
+
+async def manage_lab(
+    update: Update, context: MagnetContext, lab_id: int, fresh: bool = False
+) -> None:
+    tr, services = context.tr, context.services
+    lab = await services.labs.get(lab_id)
+    if lab is None:
+        raise LabError(LabProblem.NOT_FOUND, str(lab_id))
+    roster = await services.labs.roster(lab_id)
+    text = f"{ls.card_text(tr, lab, None, details=False)}\n\n{_counts(context, roster)}"
+    rows: list[list[Button]] = [
+        [
+            (tr.gettext("👥 Roster"), encode("lba", "roster", lab.id)),
+            (tr.gettext("📄 Roster CSV"), encode("lba", "csv", lab.id)),
+        ],
+        [(tr.gettext("🔳 Poster QR code"), encode("lba", "qr", lab.id))],
+    ]
+    if lab.status == "published":
+        rows.append(
+            [
+                (tr.gettext("✏️ Edit"), encode("lba", "editmenu", lab.id)),
+                (tr.gettext("❌ Cancel the lab"), encode("lba", "cancel", lab.id)),
+            ]
+        )
+    rows.append([(tr.gettext("« All labs"), encode("lab", "list", "all", "all"))])
+    if fresh:
+        await send(update, text, keyboard(rows))
+    else:
+        await show(update, text, keyboard(rows))
+
+
+def _counts(context: MagnetContext, roster: Roster) -> str:
+    tr = context.tr
+    lab = roster.lab
+    seats = (
+        tr.gettext("%(taken)d of %(capacity)d seats taken")
+        % {"taken": roster.confirmed_seats, "capacity": lab.capacity}
+        if lab.capacity is not None
+        else tr.ngettext("%(count)d seat taken", "%(count)d seats taken", roster.confirmed_seats)
+        % {"count": roster.confirmed_seats}
+    )
+    lines = [
+        seats,
+        tr.ngettext("%(count)d offer open", "%(count)d offers open", len(roster.offered))
+        % {"count": len(roster.offered)},
+        tr.ngettext(
+            "%(count)d on the waitlist", "%(count)d on the waitlist", len(roster.waitlisted)
+        )
+        % {"count": len(roster.waitlisted)},
+        tr.ngettext("%(count)d checked in", "%(count)d checked in", roster.checked_in)
+        % {"count": roster.checked_in},
+    ]
+    return "\n".join(escape(line) for line in lines)
+
+
+async def confirm_cancel(update: Update, context: MagnetContext, lab_id: int) -> None:
+    tr = context.tr
+    lab = await context.services.labs.get(lab_id)
+    if lab is None or lab.status != "published":
+        raise LabError(LabProblem.NOT_FOUND)
+    text = tr.gettext("Cancel %(title)s? Everyone signed up will be told.") % {
+        "title": lab.title(tr.locale)
+    }
+    await show(
+        update,
+        escape(text),
+        keyboard(
+            [
+                [
+                    (tr.gettext("Yes, cancel the lab"), encode("lba", "cancely", lab_id)),
+                    (tr.gettext("No"), encode("lba", "manage", lab_id)),
+                ]
+            ]
+        ),
+    )
+
+
+# ---- roster, QR code and check-in --------------------------------------------------------
+
+
+async def show_roster(update: Update, context: MagnetContext, lab_id: int) -> None:
+    tr = context.tr
+    roster = await context.services.labs.roster(lab_id)
+    lab = roster.lab
+    lines = [bold(lab.title(tr.locale)), _counts(context, roster), ""]
+    lines.append(bold(tr.gettext("Confirmed")))
+    unnamed = tr.gettext("(name not shared)")
+    for entry in roster.confirmed:
+        reg = entry.registration
+        mark = "✓ " if reg.checked_in_at else ""
+        guest = " +1" if reg.seats > 1 else ""
+        lines.append(escape(f"{mark}#{reg.id} {entry.name or unnamed}{guest}"))
+    if roster.waitlisted:
+        lines += ["", bold(tr.gettext("Waitlist"))]
+        for entry in roster.waitlisted:
+            reg = entry.registration
+            lines.append(escape(f"{reg.position}. #{reg.id} {entry.name or unnamed}"))
+    lines += [
+        "",
+        ls.feedback_text(tr, lab, roster.feedback, context.services.settings.min_group_size),
+    ]
+    text = "\n".join(lines)
+    if len(text) > 4000:
+        text = text[:3900].rsplit("\n", 1)[0] + "\n…"
+    rows = [
+        [(tr.gettext("📄 Roster CSV"), encode("lba", "csv", lab.id))],
+        [(tr.gettext("« Back"), encode("lba", "manage", lab.id))],
+    ]
+    await show(update, text, keyboard(rows))
+
+
+def roster_csv(context: MagnetContext, roster: Roster) -> bytes:
+    """The whole roster; names only of those who agreed to be listed, no Telegram ids."""
+    tr = context.tr
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            tr.gettext("registration"),
+            tr.gettext("status"),
+            tr.gettext("waitlist position"),
+            tr.gettext("seats"),
+            tr.gettext("name"),
+            tr.gettext("municipality"),
+            tr.gettext("age group"),
+            tr.gettext("checked in"),
+        ]
+    )
+
+    def label(choices, code):  # type: ignore[no-untyped-def]
+        found = label_of(choices, code)
+        return tr.gettext(found) if found else ""
+
+    statuses = {
+        "confirmed": tr.gettext("confirmed"),
+        "offered": tr.gettext("offered"),
+        "waitlisted": tr.gettext("waitlisted"),
+    }
+    for group in (roster.confirmed, roster.offered, roster.waitlisted):
+        for entry in group:
+            reg = entry.registration
+            writer.writerow(
+                [
+                    reg.id,
+                    statuses[reg.status],
+                    reg.position or "",
+                    reg.seats,
+                    _cell(entry.name or ""),
+                    label(MUNICIPALITIES, entry.municipality),
+                    label(AGE_BANDS, entry.age_band),
+                    reg.checked_in_at.astimezone(context.services.settings.tz).strftime(
+                        "%Y-%m-%d %H:%M"
+                    )
+                    if reg.checked_in_at
+                    else "",
+                ]
+            )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _cell(value: str) -> str:
+    """A name a spreadsheet would run as a formula is kept as text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+async def send_roster_csv(update: Update, context: MagnetContext, lab_id: int) -> None:
+    resident = context.resident
+    assert resident is not None
+    roster = await context.services.labs.roster_export(lab_id, resident.telegram_id)
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_document(
+        InputFile(roster_csv(context, roster), filename=f"lab-{lab_id}-roster.csv"),
+        caption=escape(roster.lab.title(context.tr.locale)),
+    )
+
+
+async def send_qr(update: Update, context: MagnetContext, lab_id: int) -> None:
+    tr = context.tr
+    lab = await context.services.labs.get(lab_id)
+    if lab is None:
+        raise LabError(LabProblem.NOT_FOUND)
+    link = lab_link(context.bot.username, lab.id)
+    chat = update.effective_chat
+    assert chat is not None
+    caption = tr.gettext("QR code for the poster of %(title)s. It opens: %(link)s") % {
+        "title": lab.title(tr.locale),
+        "link": link,
+    }
+    await chat.send_document(
+        InputFile(qr_png(link), filename=f"lab-{lab.id}-qr.png"),
+        caption=escape(caption),
+    )
+
+
+@requires_role(Role.COORDINATOR)
+async def roster_command(update: Update, context: MagnetContext) -> None:
+    tr = context.tr
+    args = context.args or []
+    if args and args[0].isdigit():
+        try:
+            await show_roster(update, context, int(args[0]))
+        except LabError as exc:
+            await send(update, escape(problem_text(context, exc.problem)))
+        return
+    labs = await context.services.labs.upcoming(limit=20)
+    if not labs:
+        await send(
+            update,
+            escape(tr.gettext("No labs are planned at the moment. Announcements will tell you.")),
+        )
+        return
+    rows = [[(lab.title(tr.locale)[:60], encode("lba", "roster", lab.id))] for lab in labs]
+    await send(update, bold(tr.gettext("Whose roster?")), keyboard(rows))
+
+
+@requires_role(Role.COORDINATOR)
+async def checkin_command(update: Update, context: MagnetContext) -> None:
+    tr = context.tr
+    args = context.args or []
+    if not args:
+        text = tr.gettext("Write the resident's code after the command, like %(example)s.") % {
+            "example": screens.command(tr, "checkin") + " K7M2QX"
+        }
+        await send(update, escape(text))
+        return
+    await check_in(update, context, args[0])
+
+
+async def check_in(update: Update, context: MagnetContext, code: str) -> None:
+    tr = context.tr
+    resident = context.resident
+    assert resident is not None
+    if not resident.has_role(Role.COORDINATOR):
+        log.warning(
+            "user %s opened a check-in link without the coordinator role", resident.telegram_id
+        )
+        await send(update, escape(tr.gettext("Please show this code to a coordinator at the lab.")))
+        return
+    try:
+        lab, reg, already = await context.services.labs.check_in(code, resident.telegram_id)
+    except LabError as exc:
+        texts = {
+            LabProblem.UNKNOWN_CODE: tr.gettext("No registration has the code %(code)s.")
+            % {"code": code.upper()},
+            LabProblem.NOT_CONFIRMED: tr.gettext(
+                "This registration is not confirmed (waitlist or cancelled)."
+            ),
+            LabProblem.NOT_NOW: tr.gettext("Check-in is open only around the time of the lab."),
+        }
+        await send(update, escape(texts.get(exc.problem, problem_text(context, exc.problem))))
+        return
+    roster = await context.services.labs.roster(lab.id)
+    if already:
+        text = tr.gettext("Already checked in: %(code)s at %(title)s.")
+    else:
+        text = tr.gettext("✅ Checked in: %(code)s at %(title)s.")
+    text = text % {"code": reg.checkin_code, "title": lab.title(tr.locale)}
+    guest = tr.gettext(" (with a guest)") if reg.seats > 1 else ""
+    count = tr.ngettext("%(count)d checked in", "%(count)d checked in", roster.checked_in) % {
+        "count": roster.checked_in
+    }
+    await send(update, escape(text + guest) + "\n" + escape(count))

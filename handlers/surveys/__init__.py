@@ -1,0 +1,1 @@
+"""The survey in Telegram: answering, rounds and digests."""

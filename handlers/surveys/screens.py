@@ -1,0 +1,181 @@
+"""How the survey looks: the intro, a question with its buttons, the summary, a suggestion."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+
+from bot.codec import encode
+from bot.i18n import Translator
+from bot.services.labs.types import LabView
+from bot.services.surveys.definition import Kind, Question, Survey
+from bot.services.surveys.responses import Position
+from handlers.common import Button, bold, escape, in_rows, keyboard
+from handlers.labs.screens import time_range
+
+Screen = tuple[str, InlineKeyboardMarkup | None]
+
+
+def _t(tr: Translator, text: dict[str, str] | None) -> str:
+    return (text or {}).get(tr.locale) or (text or {}).get("sl") or ""
+
+
+def intro(tr: Translator, survey: Survey) -> Screen:
+    privacy = tr.gettext(
+        "You choose how your answers are kept:\n"
+        "• Anonymously: stored under a random number with no link to you. Only your "
+        "municipality, age group and status are copied onto them, for the statistics.\n"
+        "• With your profile: linked to you, so you can see or delete them later.\n"
+        "Results are only ever shown for groups of five people or more."
+    )
+    minutes = tr.ngettext("About %(count)d minute.", "About %(count)d minutes.", survey.minutes)
+    text = "\n\n".join(
+        [
+            bold(_t(tr, survey.title)),
+            escape(_t(tr, survey.intro)),
+            escape(minutes % {"count": survey.minutes}),
+            escape(privacy),
+        ]
+    )
+    return text, keyboard(
+        [
+            [(tr.gettext("🕶 Answer anonymously"), encode("srv", "go", 1))],
+            [(tr.gettext("👤 Answer with my profile"), encode("srv", "go", 0))],
+        ]
+    )
+
+
+def hint(tr: Translator, question: Question) -> str:
+    if question.hint:
+        return _t(tr, question.hint)
+    if question.type == Kind.MULTI:
+        if question.max:
+            return tr.ngettext(
+                "Choose up to %(count)d, then press Done.",
+                "Choose up to %(count)d, then press Done.",
+                question.max,
+            ) % {"count": question.max}
+        return tr.gettext("Choose all that apply, then press Done.")
+    if question.type == Kind.SCALE:
+        return tr.gettext("1 = %(low)s, 5 = %(high)s") % {
+            "low": _t(tr, question.low),
+            "high": _t(tr, question.high),
+        }
+    if question.type == Kind.NUMBER:
+        return tr.gettext("Write a number from %(min)d to %(max)d.") % {
+            "min": question.min or 0,
+            "max": question.max or 0,
+        }
+    if question.type == Kind.TEXT:
+        return tr.gettext("Write your answer (at most %(max)d characters).") % {
+            "max": question.text_limit
+        }
+    return ""
+
+
+def question(tr: Translator, position: Position) -> Screen:
+    q = position.question
+    assert q is not None
+    survey = position.survey
+    section = survey.section_of(q.code)
+    lines = []
+    if section is not None:
+        lines.append(f"<i>{escape(_t(tr, section.title))}</i>")
+        first = next(x for x in position.path if survey.section_of(x.code) == section)
+        if first.code == q.code and section.intro:
+            lines.append(escape(_t(tr, section.intro)))
+    lines.append(f"{bold(f'{position.index}/{position.total}')} · {bold(_t(tr, q.text))}")
+    shown_hint = hint(tr, q)
+    if shown_hint:
+        lines.append(f"<i>{escape(shown_hint)}</i>")
+    current = position.answers.get(q.code)
+    if q.type in (Kind.NUMBER, Kind.TEXT) and current is not None:
+        lines.append(escape(tr.gettext("Your answer: %(answer)s") % {"answer": current}))
+    return "\n".join(lines), keyboard(_buttons(tr, position, q, current))
+
+
+def _buttons(
+    tr: Translator, position: Position, q: Question, current: object
+) -> list[list[Button]]:
+    version, ordinal = position.version_id, position.ordinal(q)
+    rows: list[list[Button]] = []
+    if q.type == Kind.SINGLE:
+        for i, option in enumerate(q.options):
+            mark = "• " if current == option.code else ""
+            rows.append([(mark + option.label(tr.locale), encode("srv", "c", version, ordinal, i))])
+        if q.other:
+            mark = "• " if current == "other" else ""
+            rows.append([(mark + tr.gettext("Other…"), encode("srv", "o", version, ordinal))])
+    elif q.type == Kind.MULTI:
+        chosen = set(current) if isinstance(current, list) else set()
+        for i, option in enumerate(q.options):
+            mark = "✅ " if option.code in chosen else "▫️ "
+            rows.append([(mark + option.label(tr.locale), encode("srv", "c", version, ordinal, i))])
+        rows.append([(tr.gettext("Done ✔"), encode("srv", "d", version, ordinal))])
+    elif q.type == Kind.SCALE:
+        rows.append(
+            [
+                (f"• {n}" if current == n else str(n), encode("srv", "c", version, ordinal, n))
+                for n in range(1, 6)
+            ]
+        )
+    nav: list[Button] = []
+    if position.index > 1:
+        nav.append((tr.gettext("« Back"), encode("srv", "b", version, ordinal)))
+    if not q.required:
+        nav.append((tr.gettext("Skip »"), encode("srv", "s", version, ordinal)))
+    if nav:
+        rows.append(nav)
+    return rows
+
+
+def answer_text(tr: Translator, position: Position, q: Question) -> str:
+    if q.code in position.skipped or q.code not in position.answers:
+        return tr.gettext("(skipped)")
+    value = position.answers[q.code]
+    if q.type in (Kind.SINGLE, Kind.MULTI):
+        values = value if isinstance(value, list) else [value]
+        labels = []
+        for code in values:
+            option = q.option(code)
+            if option is not None:
+                labels.append(option.label(tr.locale))
+            elif code == "other":
+                labels.append(position.other_texts.get(q.code) or tr.gettext("Other…"))
+        return ", ".join(labels)
+    return str(value)
+
+
+def summary(tr: Translator, position: Position) -> Screen:
+    lines = [
+        bold(tr.gettext("Your answers")),
+        escape(tr.gettext("Check them; tap a number to change an answer, then submit.")),
+        "",
+    ]
+    buttons: list[Button] = []
+    for number, q in enumerate(position.path, start=1):
+        lines.append(
+            f"{number}. {escape(_t(tr, q.text))}\n    <i>{escape(answer_text(tr, position, q))}</i>"
+        )
+        buttons.append(
+            (f"✏️ {number}", encode("srv", "e", position.version_id, position.ordinal(q)))
+        )
+    text = "\n".join(lines)
+    if len(text) > 4000:
+        text = text[:3990].rsplit("\n", 1)[0] + "\n…"
+    rows = in_rows(buttons, 5)
+    rows.append([(tr.gettext("« Back"), encode("srv", "b", position.version_id, -1))])
+    rows.append([(tr.gettext("✅ Submit"), encode("srv", "sub", position.version_id, -1))])
+    return text, keyboard(rows)
+
+
+def suggestion(tr: Translator, lab: LabView) -> Screen:
+    text = tr.gettext(
+        "You mentioned things a RealLife Learning Lab is working on. The next one is "
+        "%(title)s, %(when)s at %(hub)s. Would you like to join?"
+    ) % {"title": lab.title(tr.locale), "when": time_range(tr, lab), "hub": lab.hub_name(tr.locale)}
+    return escape(text), keyboard(
+        [
+            [(tr.gettext("✍️ Sign up"), encode("lab", "join", lab.id, lab.version, 0))],
+            [(tr.gettext("Open the lab"), encode("lab", "card", lab.id))],
+        ]
+    )

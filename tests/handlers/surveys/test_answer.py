@@ -1,0 +1,166 @@
+"""The survey end to end through the emulator, in Slovenian and English: branching, Back,
+Skip, edits from the summary, the lab suggestion, a second attempt, a restart midway."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.domain import Role
+from bot.emulator import EmulatedUser
+from storage.models import SurveyAnswer, SurveyResponse
+from tests.support.harness import ADMIN_ID, Harness, onboard, seed_resident
+from tests.support.labs import insert_lab
+
+COORDINATOR = 700
+
+
+def alerts(user: EmulatedUser) -> list[str]:
+    return [e.text for e in user.events() if e.kind == "callback_answer"]
+
+
+async def open_round(bot: Harness) -> EmulatedUser:
+    await bot.services.roles.grant(ADMIN_ID, COORDINATOR, Role.COORDINATOR)
+    coord = bot.user(COORDINATOR, "Katja", "sl")
+    await onboard(coord, topics=())
+    await coord.send("/ankete")
+    assert "Še brez kroga." in coord.last.text
+    await coord.click("▶️ Odpri nov krog")
+    assert "1. krog: odprt" in coord.last.text
+    return coord
+
+
+async def test_a_slovenian_resident_answers_with_back_skip_edit_and_a_lab(bot: Harness) -> None:
+    await open_round(bot)
+    lab_id = await insert_lab(
+        bot.services.sessions, starts=datetime.now(UTC) + timedelta(days=5), capacity=10
+    )
+    ana = await seed_resident(bot, 801, "Ana", "sl")
+    await ana.send("/anketa")
+    assert "Ostati ali oditi?" in ana.last.text and "Približno 4 minute." in ana.last.text
+    await ana.click("🕶 Odgovarjam anonimno")
+    assert "1/" in ana.last.text and "Kje živite zdaj?" in ana.last.text
+    await ana.click("V Celju")
+    await ana.click("Študiram")
+    await ana.click("V Ljubljani")
+    assert "Kako običajno pridete tja?" in ana.last.text
+    await ana.click("« Nazaj")  # back to where she studies, her answer marked
+    assert "Kje študirate ali delate?" in ana.last.text
+    assert "• V Ljubljani" in ana.last.button_labels
+    await ana.click("• V Ljubljani")
+    await ana.click("Z avtobusom ali vlakom")
+    assert "Koliko let že živite" in ana.last.text
+    await ana.click("Preskoči »")  # optional
+    await ana.click("Morda bom odšel/odšla")
+    await ana.click("Družina")
+    await ana.click("Končano ✔")
+    await ana.click("Dostopno stanovanje")
+    await ana.click("Plača")
+    await ana.click("Končano ✔")
+    await ana.click("Cenejša stanovanja")
+    await ana.click("Končano ✔")
+    for rating in ("4", "3", "2", "2"):
+        await ana.click(rating)
+    await ana.click("Preskoči »")  # culture, optional
+    await ana.click("Da")
+    await ana.send("Več cenovno dostopnih stanovanj za mlade v centru.")
+    assert "posredujemo koordinatorjem" in ana.last.text  # asked only after an idea
+    await ana.click("Da")
+    summary = ana.last.text
+    assert "Vaši odgovori" in summary and "(preskočeno)" in summary and "V Ljubljani" in summary
+    # Change an answer from the summary, then come back to it.
+    await ana.click("✏️ 1")
+    await ana.click("• V Celju")
+    assert "Vaši odgovori" in ana.last.text
+    await ana.click("✅ Oddaj")
+    assert "Hvala! Vaši odgovori so shranjeni." in ana.messages[-2].text
+    suggestion = ana.last.text
+    assert "Dostopna stanovanja" in suggestion and "Bi se pridružili?" in suggestion
+    await ana.click("✍️ Prijava")
+    assert (await bot.services.labs.registration(lab_id, ana.id)).status == "confirmed"
+    # A second attempt in the same round is refused politely.
+    await ana.send("/anketa")
+    assert "že odgovorili" in ana.last.text
+    async with bot.services.sessions() as session:
+        response = (await session.execute(select(SurveyResponse))).scalar_one()
+        codes = set((await session.execute(select(SurveyAnswer.question_code))).scalars())
+    assert response.status == "completed" and response.resident_id is None
+    assert {"lives", "commute", "reasons_leave", "idea"} <= codes and "origin" not in codes
+
+
+async def test_an_english_resident_who_left_bad_input_and_a_restart(bot: Harness) -> None:
+    await open_round(bot)
+    ben = await seed_resident(bot, 802, "Ben", "en")
+    await ben.send("/survey")
+    await ben.click("👤 Answer with my profile")
+    await ben.send("Abroad")  # typed where a button is expected
+    assert "Please answer with the buttons below." in ben.messages[-2].text
+    assert "Where do you live now?" in ben.last.text
+    await ben.click("Abroad")
+    await ben.click("Yes, in Prebold")
+    await ben.click("Other…")
+    await ben.send("I sail boats")
+    assert "Where do you study or work?" not in ben.last.text  # "other" has no work place
+    assert "How likely are you to come back" in ben.last.text
+    _, stale_data = ben.find_button("Likely")
+    await ben.click("Maybe")
+    # The bot restarts in the middle; Ben comes back later and continues.
+    await bot.restart()
+    await ben.send("/survey")
+    assert "Welcome back!" in ben.messages[-2].text and "Why did you leave?" in ben.last.text
+    # A button from an earlier question: refused politely, and the current one is shown.
+    await ben.click("Likely", ben.last, data=stale_data)
+    assert "earlier question" in alerts(ben)[-1]
+    assert "Why did you leave?" in ben.last.text
+    for reason in ("Pay", "Career opportunities", "Affordable housing"):
+        await ben.click(reason)
+    await ben.click("Social life and friends")  # a fourth: refused
+    assert "at most 3" in alerts(ben)[-1]
+    await ben.click("Done ✔")
+    await ben.click("Higher pay")
+    await ben.click("Done ✔")
+    for rating in ("5", "4", "1", "3", "5"):
+        await ben.click(rating)
+    await ben.click("Maybe")
+    await ben.send("x" * 600)  # too long
+    assert "500 characters at most" in ben.messages[-2].text
+    await ben.click("Skip »")
+    assert "Your answers" in ben.last.text and "I sail boats" in ben.last.text
+    await ben.click("✅ Submit")
+    assert "Thank you! Your answers are saved." in ben.last.text
+    async with bot.services.sessions() as session:
+        response = (await session.execute(select(SurveyResponse))).scalar_one()
+        answers = {
+            a.question_code: a.value
+            for a in (await session.execute(select(SurveyAnswer))).scalars()
+        }
+    resident = await bot.services.residents.get(ben.id)
+    assert response.resident_id == resident.id and not response.anonymous
+    # Stored in the definition's order, whatever order they were tapped in.
+    assert answers["origin"] == "prebold"
+    assert answers["reasons_left"] == ["housing", "pay", "career"]
+    assert answers["return"] == "maybe" and "intention" not in answers
+
+
+async def test_rounds_invitations_and_roles(bot: Harness) -> None:
+    ana = await seed_resident(bot, 811, "Ana", "sl")
+    await ana.send("/anketa")
+    assert "Trenutno ni odprte ankete" in ana.last.text
+    await ana.send("/ankete")
+    assert "le koordinatorji" in ana.last.text
+    coord = await open_round(bot)
+    await coord.click("📣 Povabi prebivalce")
+    invite = await ana.wait_for_message("Odprt je nov krog ankete")
+    assert invite.buttons == (("📝 Začni anketo",),)
+    await ana.click("📝 Začni anketo")
+    assert "Odgovarjam anonimno" in str(ana.last.button_labels)
+    await coord.send("/ankete")
+    assert "📣 Povabi prebivalce" not in str(coord.last.button_labels)  # once per round
+    await ana.click("🕶 Odgovarjam anonimno")
+    await ana.click("V Preboldu")
+    await coord.send("/ankete")
+    assert "0 izpolnjenih odgovorov · 1 nedokončan" in coord.last.text
+    await coord.click("⏹ Zapri krog")
+    await ana.click("Študiram")  # the round closed under her: told politely
+    assert "Trenutno ni odprte ankete" in ana.last.text
