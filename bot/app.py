@@ -17,6 +17,7 @@ from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
+from bot.commands import command_name
 from bot.config import SUPPORTED_LOCALES, ConfigError, Settings
 from bot.context import BotData, MagnetContext, Services
 from bot.delivery.engine import DeliveryConfig, DeliveryEngine
@@ -44,9 +45,9 @@ from bot.services.tokens import TokenService
 from bot.web import WebhookRoute, WebServer, build_web_app
 from handlers import ALLOWED_UPDATES, register
 from handlers.labs.screens import Notices
-from handlers.menu import command_name, set_command_menus
+from handlers.menu import set_command_menus
 from storage import migrate
-from storage.db import create_engine, create_sessionmaker
+from storage.db import create_engine, create_sessionmaker, on_outbox_commit
 
 # Opt in to timedelta-valued durations now (RetryAfter.retry_after) rather than warnings.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -147,6 +148,7 @@ def attach_delivery(services: Services, bot: ExtBot[None]) -> None:
         services.quiet,
         DeliveryConfig(rate=settings.delivery_rate, lease_seconds=settings.delivery_lease_seconds),
     )
+    on_outbox_commit(services.sessions, services.delivery.wake)
     limiter = bot.rate_limiter
     if isinstance(limiter, RetryingRateLimiter):
         # Replies too: each replica keeps to its share of Telegram's overall limit.

@@ -86,6 +86,13 @@ class MagnetContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         return services
 
     @property
+    def me(self) -> ResidentView:
+        """The resident behind this update, for handlers that run after the gate found one."""
+        if self.resident is None:
+            raise LookupError("no resident for this update: the gate did not run or found none")
+        return self.resident
+
+    @property
     def tr(self) -> Translator:
         """The resident's translator (set by the gate; the town's default before that)."""
         return self._tr if self._tr is not None else self.services.i18n.get(None)

@@ -178,7 +178,6 @@ async def _lab(
 
     _note(emulator, "The demo skips ahead to two hours before the lab starts.")
     await runtime.services.lab_jobs.send_reminders(starts.astimezone(UTC) - timedelta(hours=2))
-    runtime.services.delivery_engine.wake()
     for user in (ben, dora):
         await user.wait_for_message("Reminder", timeout=30)
     return {"Cene": cene, "Dora": dora}

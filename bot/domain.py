@@ -94,3 +94,64 @@ ONBOARDING_ORDER = (Step.CONSENT, Step.MUNICIPALITY, Step.AGE_BAND, Step.STATUS,
 
 # Bump when the consent text changes in substance: residents are asked again at their next visit.
 CONSENT_VERSION = 1
+
+
+class LabStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class RegistrationStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    OFFERED = "offered"  # a freed seat offered to the head of the waitlist, until it lapses
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+# Registrations that hold seats, and those still in play (holding or waiting).
+HOLDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED)
+ACTIVE = (*HOLDING, RegistrationStatus.WAITLISTED)
+
+
+class AnnouncementStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+TERMINAL = (OutboxStatus.SENT, OutboxStatus.BLOCKED, OutboxStatus.FAILED, OutboxStatus.CANCELLED)
+
+
+class RoundStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ResponseStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    """A text written in Slovenian and English; either may be missing."""
+
+    sl: str | None
+    en: str | None
+
+    def get(self, locale: str) -> str:
+        """Slovenian for "sl", English for any other locale; else the other one, else empty."""
+        first, second = (self.sl, self.en) if locale == "sl" else (self.en, self.sl)
+        return first or second or ""

@@ -96,18 +96,12 @@ class Scheduler:
         self._aps.shutdown(wait=False)
 
     async def run_jobs(self) -> None:
-        """Timed work of other features (lab reminders, offers, feedback); new rows, then wake."""
-        queued = False
+        """Timed work of other features (lab reminders, offers, feedback, digests)."""
         for job in self.jobs:
             try:
-                result = await job()
+                await job()
             except Exception:
                 log.exception("scheduled job %s failed", getattr(job, "__qualname__", job))
-                continue
-            if isinstance(result, dict) and any(result.values()):
-                queued = True
-        if queued:
-            self.engine.wake()
 
     async def release_due(self) -> None:
         """Scheduled announcements whose time has come go to the outbox."""
@@ -123,7 +117,6 @@ class Scheduler:
             }
             if await self.announcements.release(announcement.id, notice):
                 log.info("scheduled announcement %s released", announcement.id)
-                self.engine.wake()
 
     async def report(self) -> None:
         """Edit each running broadcast's report; close the ones with nothing left to send."""

@@ -10,7 +10,10 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.codec import Callback, decode, matcher
+from bot.commands import names
 from bot.context import MagnetContext
 from bot.domain import Role
 
@@ -18,6 +21,9 @@ log = logging.getLogger(__name__)
 
 Button = tuple[str, str]  # label, callback data
 Handler = Callable[[Update, MagnetContext], Awaitable[Any]]
+ButtonHandler = Callable[[Update, MagnetContext, Callback], Awaitable[Any]]
+
+PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 escape = html.escape
 
@@ -132,3 +138,21 @@ def requires_onboarding(handler: Handler) -> Handler:
         return await handler(update, context)
 
     return wrapper
+
+
+def command(name: str, callback: Handler) -> CommandHandler:  # type: ignore[type-arg]
+    """A command of `bot.commands.COMMANDS`, in private chats, under both of its spellings."""
+    return CommandHandler(names(name), callback, filters=PRIVATE_MESSAGES)
+
+
+def button(ns: str, action: str, callback: ButtonHandler) -> CallbackQueryHandler:  # type: ignore[type-arg]
+    """One action of a namespace: the handler gets the decoded callback."""
+
+    async def decoded(update: Update, context: MagnetContext) -> Any:
+        query = update.callback_query
+        callback_data = decode(query.data if query else None)
+        assert callback_data is not None  # the pattern matched
+        return await callback(update, context, callback_data)
+
+    functools.update_wrapper(decoded, callback)
+    return CallbackQueryHandler(decoded, pattern=matcher(ns, action))

@@ -7,12 +7,13 @@ import asyncio
 import logging
 
 from telegram import InputFile, Update
+from telegram.ext import CallbackQueryHandler
 
-from bot.codec import decode, encode
+from bot.codec import NS, decode, encode, matcher
 from bot.context import MagnetContext
 from bot.domain import Role
 from bot.services.exports import ExportError
-from handlers.common import answer, bold, escape, keyboard, requires_role, send
+from handlers.common import answer, bold, command, escape, keyboard, requires_role, send
 from handlers.common import stale_button as _stale
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ async def choose_export(update: Update, context: MagnetContext) -> None:
         title = state.title.get(tr.locale) or state.code
         for number in range(state.number or 0, 0, -1):
             label = tr.gettext("%(survey)s, round %(number)d") % {"survey": title, "number": number}
-            rows.append([(label, encode("exp", "get", state.code, number))])
+            rows.append([(label, encode(NS.EXPORT, "get", state.code, number))])
     if not rows:
         await send(update, escape(tr.gettext("There is nothing to export yet: no survey round.")))
         return
@@ -72,3 +73,9 @@ async def export_button(update: Update, context: MagnetContext) -> None:
     )
     for fmt in ("csv", "xlsx"):
         await services.exports.record(plan, fmt, "telegram", actor=resident.telegram_id)
+
+
+HANDLERS = [
+    command("export", choose_export),
+    CallbackQueryHandler(export_button, pattern=matcher(NS.EXPORT)),
+]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.ext import CallbackQueryHandler
 
-from bot.codec import decode
+from bot.codec import NS, decode, matcher
 from bot.context import MagnetContext
 from bot.services.residents import InvalidChoice
 from handlers import screens
-from handlers.common import answer, escape, show, stale_button
+from handlers.common import answer, command, escape, show, stale_button
 from handlers.menu import set_chat_menu
 from handlers.onboarding import resume_onboarding
 
@@ -45,3 +46,9 @@ async def set_language(update: Update, context: MagnetContext) -> None:
         resident.roles,
     )
     await resume_onboarding(update, context)
+
+
+HANDLERS = [
+    command("language", choose_language),
+    CallbackQueryHandler(set_language, pattern=matcher(NS.LANGUAGE)),
+]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.ext import CallbackQueryHandler
 
-from bot.codec import Callback, decode
+from bot.codec import NS, Callback, decode, matcher
 from bot.context import MagnetContext
 from bot.domain import Step
 from bot.services.residents import InvalidChoice, ResidentView
 from handlers import screens
-from handlers.common import answer, escape, send, show, stale_button
+from handlers.common import answer, command, escape, send, show, stale_button
 from handlers.deeplinks import act_on_payload, valid_payload
 from handlers.menu import set_chat_menu
 
@@ -237,3 +238,9 @@ async def onboarding_text(update: Update, context: MagnetContext) -> None:
         return
     await send(update, escape(context.tr.gettext("Please choose one of the options below.")))
     await resume_onboarding(update, context)
+
+
+HANDLERS = [
+    command("start", start),
+    CallbackQueryHandler(onboarding_button, pattern=matcher(NS.ONBOARDING)),
+]

@@ -7,11 +7,12 @@ import json
 import logging
 
 from telegram import InputFile, Update
+from telegram.ext import CallbackQueryHandler
 
-from bot.codec import decode, encode
+from bot.codec import NS, decode, encode, matcher
 from bot.context import MagnetContext
 from handlers import screens
-from handlers.common import answer, bold, escape, keyboard, send, show
+from handlers.common import answer, bold, command, escape, keyboard, send, show
 from handlers.common import stale_button as _stale
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,8 @@ async def ask_forget(update: Update, context: MagnetContext) -> None:
         f"{title}\n\n{escape(text)}",
         keyboard(
             [
-                [(tr.gettext("🗑 Yes, erase everything"), encode("priv", "forget"))],
-                [(tr.gettext("No, keep it"), encode("priv", "keep"))],
+                [(tr.gettext("🗑 Yes, erase everything"), encode(NS.PRIVACY, "forget"))],
+                [(tr.gettext("No, keep it"), encode(NS.PRIVACY, "keep"))],
             ]
         ),
     )
@@ -66,8 +67,14 @@ async def privacy_button(update: Update, context: MagnetContext) -> None:
         await show(update, escape(tr.gettext("Nothing was erased.")))
         return
     await context.services.privacy.forget(resident.telegram_id)
-    context.services.delivery_engine.wake()  # seats freed for the waitlist
     text = tr.gettext(
         "Done: everything about you is erased. If you ever want to come back, send %(start)s."
     ) % {"start": "/start"}
     await show(update, escape(text))
+
+
+HANDLERS = [
+    command("mydata", send_my_data),
+    command("forget", ask_forget),
+    CallbackQueryHandler(privacy_button, pattern=matcher(NS.PRIVACY)),
+]

@@ -9,7 +9,7 @@ from bot.domain import Role
 from bot.i18n import Translator
 from bot.services.roles import RoleChange, parse_role
 from handlers import screens
-from handlers.common import escape, requires_role, send
+from handlers.common import command, escape, requires_role, send
 
 
 def role_name(tr: Translator, role: Role) -> str:
@@ -96,3 +96,10 @@ async def list_roles(update: Update, context: MagnetContext) -> None:
     }
     lines += ["", escape(admin_line)]
     await send(update, "\n".join(lines))
+
+
+HANDLERS = [
+    command("grant", grant_role),
+    command("revoke", revoke_role),
+    command("roles", list_roles),
+]

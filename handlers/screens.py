@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup
 
-from bot.codec import encode
+from bot.codec import NS, encode
+from bot.commands import slash
 from bot.domain import (
     AGE_BANDS,
     LANGUAGES,
@@ -38,9 +39,7 @@ def question(tr: Translator, step: Step) -> str:
 
 def command(tr: Translator, name: str) -> str:
     """The command as the resident's menu shows it (Slovenian aliases for Slovenian residents)."""
-    from handlers.menu import command_name
-
-    return "/" + command_name(name, tr.locale)
+    return slash(name, tr.locale)
 
 
 def consent_text(tr: Translator, updated: bool = False) -> str:
@@ -72,10 +71,10 @@ def consent_screen(tr: Translator, resident: ResidentView, payload: str | None) 
     return consent_text(tr, updated), keyboard(
         [
             [
-                (tr.gettext("✅ I agree"), encode("ob", "consent", "yes", *tail)),
-                (tr.gettext("No, thanks"), encode("ob", "consent", "no")),
+                (tr.gettext("✅ I agree"), encode(NS.ONBOARDING, "consent", "yes", *tail)),
+                (tr.gettext("No, thanks"), encode(NS.ONBOARDING, "consent", "no")),
             ],
-            [(f"🌐 {other_label}", encode("ob", "lang", other, *tail))],
+            [(f"🌐 {other_label}", encode(NS.ONBOARDING, "lang", other, *tail))],
         ]
     )
 
@@ -88,7 +87,7 @@ def _progress(tr: Translator, step: Step) -> str:
 
 
 def choice_buttons(
-    tr: Translator, ns: str, step: Step, choices: Sequence[Choice], current: str | None
+    tr: Translator, ns: NS, step: Step, choices: Sequence[Choice], current: str | None
 ) -> list[Button]:
     return [
         (
@@ -103,7 +102,7 @@ def _per_row(step: Step) -> int:
     return 2 if step == Step.AGE_BAND else 1
 
 
-def topic_buttons(tr: Translator, ns: str, chosen: frozenset[str]) -> list[list[Button]]:
+def topic_buttons(tr: Translator, ns: NS, chosen: frozenset[str]) -> list[list[Button]]:
     return [
         [(("✅ " if t.code in chosen else "▫️ ") + tr.gettext(t.label), encode(ns, "topic", t.code))]
         for t in TOPICS
@@ -115,12 +114,12 @@ def onboarding_question(tr: Translator, resident: ResidentView) -> Screen:
     header = f"<i>{escape(_progress(tr, step))}</i>\n<b>{escape(question(tr, step))}</b>"
     if step == Step.TOPICS:
         hint = tr.gettext("Tap the topics you care about, then press Done.")
-        rows = topic_buttons(tr, "ob", resident.topics)
-        rows.append([(tr.gettext("Done ✔"), encode("ob", "done"))])
+        rows = topic_buttons(tr, NS.ONBOARDING, resident.topics)
+        rows.append([(tr.gettext("Done ✔"), encode(NS.ONBOARDING, "done"))])
         return f"{header}\n{escape(hint)}", keyboard(rows)
     column, choices = PROFILE_FIELDS[step]
     current = getattr(resident, column)
-    buttons = choice_buttons(tr, "ob", step, choices, current)
+    buttons = choice_buttons(tr, NS.ONBOARDING, step, choices, current)
     return header, keyboard(in_rows(buttons, _per_row(step)))
 
 
@@ -143,16 +142,16 @@ def topics_summary(tr: Translator, topics: frozenset[str]) -> str:
 def main_menu(tr: Translator) -> InlineKeyboardMarkup:
     return keyboard(
         [
-            [(tr.gettext("📝 Survey: stay or leave?"), encode("srv", "intro"))],
+            [(tr.gettext("📝 Survey: stay or leave?"), encode(NS.SURVEY, "intro"))],
             [
-                (tr.gettext("🗓 Labs and events"), encode("lab", "list", "all", "all")),
-                (tr.gettext("📋 My labs"), encode("lab", "mine")),
+                (tr.gettext("🗓 Labs and events"), encode(NS.LAB, "list", "all", "all")),
+                (tr.gettext("📋 My labs"), encode(NS.LAB, "mine")),
             ],
             [
-                (tr.gettext("⚙️ Settings"), encode("menu", "settings")),
-                (tr.gettext("🌐 Language"), encode("menu", "language")),
+                (tr.gettext("⚙️ Settings"), encode(NS.MENU, "settings")),
+                (tr.gettext("🌐 Language"), encode(NS.MENU, "language")),
             ],
-            [(tr.gettext("❓ Help"), encode("menu", "help"))],
+            [(tr.gettext("❓ Help"), encode(NS.MENU, "help"))],
         ]
     )
 
@@ -164,7 +163,7 @@ def menu_screen(tr: Translator, greeting: str | None = None) -> Screen:
 
 
 def language_screen(tr: Translator) -> Screen:
-    buttons = [(c.label, encode("lang", "set", c.code)) for c in LANGUAGES]
+    buttons = [(c.label, encode(NS.LANGUAGE, "set", c.code)) for c in LANGUAGES]
     return escape(tr.gettext("Choose your language:")), keyboard([buttons])
 
 

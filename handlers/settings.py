@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.ext import CallbackQueryHandler
 
-from bot.codec import decode, encode
+from bot.codec import NS, decode, encode, matcher
 from bot.context import MagnetContext
 from bot.domain import Step
 from bot.services.residents import PROFILE_FIELDS, InvalidChoice
 from handlers import screens
 from handlers.common import (
     answer,
+    command,
     escape,
     in_rows,
     keyboard,
@@ -30,16 +32,19 @@ def settings_screen(context: MagnetContext) -> screens.Screen:
     return text, keyboard(
         [
             [
-                (tr.gettext("📍 Municipality"), encode("set", "field", Step.MUNICIPALITY.value)),
-                (tr.gettext("🎂 Age"), encode("set", "field", Step.AGE_BAND.value)),
+                (
+                    tr.gettext("📍 Municipality"),
+                    encode(NS.SETTINGS, "field", Step.MUNICIPALITY.value),
+                ),
+                (tr.gettext("🎂 Age"), encode(NS.SETTINGS, "field", Step.AGE_BAND.value)),
             ],
             [
-                (tr.gettext("💼 Status"), encode("set", "field", Step.STATUS.value)),
-                (tr.gettext("🏷 Topics"), encode("set", "topics")),
+                (tr.gettext("💼 Status"), encode(NS.SETTINGS, "field", Step.STATUS.value)),
+                (tr.gettext("🏷 Topics"), encode(NS.SETTINGS, "topics")),
             ],
-            [(tr.gettext("🌐 Language"), encode("menu", "language"))],
-            [(tr.gettext("Withdraw consent"), encode("set", "withdraw"))],
-            [(tr.gettext("✖ Close"), encode("set", "close"))],
+            [(tr.gettext("🌐 Language"), encode(NS.MENU, "language"))],
+            [(tr.gettext("Withdraw consent"), encode(NS.SETTINGS, "withdraw"))],
+            [(tr.gettext("✖ Close"), encode(NS.SETTINGS, "close"))],
         ]
     )
 
@@ -59,7 +64,7 @@ async def settings_button(update: Update, context: MagnetContext) -> None:
         await stale_button(update, context, "undecodable settings button")
         return
     residents = context.services.residents
-    back = (tr.gettext("« Back"), encode("set", "open"))
+    back = (tr.gettext("« Back"), encode(NS.SETTINGS, "open"))
     action = callback.action
     try:
         if action == "open":
@@ -68,7 +73,9 @@ async def settings_button(update: Update, context: MagnetContext) -> None:
         elif action == "field" and callback.arg(0) in FIELDS:
             step = FIELDS[callback.arg(0) or ""]
             column, choices = PROFILE_FIELDS[step]
-            buttons = screens.choice_buttons(tr, "set", step, choices, getattr(resident, column))
+            buttons = screens.choice_buttons(
+                tr, NS.SETTINGS, step, choices, getattr(resident, column)
+            )
             rows = [*in_rows(buttons, 2 if step == Step.AGE_BAND else 1), [back]]
             await answer(update)
             await show(update, f"<b>{escape(screens.question(tr, step))}</b>", keyboard(rows))
@@ -83,7 +90,7 @@ async def settings_button(update: Update, context: MagnetContext) -> None:
                 context.resident = resident = await residents.toggle_topic(
                     resident.telegram_id, callback.arg(0) or ""
                 )
-            rows = [*screens.topic_buttons(tr, "set", resident.topics), [back]]
+            rows = [*screens.topic_buttons(tr, NS.SETTINGS, resident.topics), [back]]
             await answer(update)
             text = f"<b>{escape(screens.question(tr, Step.TOPICS))}</b>\n" + escape(
                 screens.topics_summary(tr, resident.topics)
@@ -95,7 +102,7 @@ async def settings_button(update: Update, context: MagnetContext) -> None:
                 "topics, your lab sign-ups and the link to your survey answers, and stop sending "
                 "you news. Do you want to continue?"
             )
-            rows = [[(tr.gettext("Yes, withdraw"), encode("set", "withdraw_yes"))], [back]]
+            rows = [[(tr.gettext("Yes, withdraw"), encode(NS.SETTINGS, "withdraw_yes"))], [back]]
             await answer(update)
             await show(update, escape(confirm), keyboard(rows))
         elif action == "withdraw_yes":
@@ -114,3 +121,9 @@ async def settings_button(update: Update, context: MagnetContext) -> None:
             await stale_button(update, context, f"settings action {callback.action}")
     except InvalidChoice as exc:
         await stale_button(update, context, f"invalid settings value {exc}")
+
+
+HANDLERS = [
+    command("settings", show_settings),
+    CallbackQueryHandler(settings_button, pattern=matcher(NS.SETTINGS)),
+]

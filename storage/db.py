@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -40,5 +47,33 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)
+OUTBOX_ADDED = "magnet.outbox_added"
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # A Session class of its own, so that commit hooks belong to this sessionmaker alone
+    # (tests run several bots, each with its own database, in one process).
+    session_class = type("MagnetSession", (Session,), {})
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
+
+
+def mark_outbox_added(session: AsyncSession) -> None:
+    """Called by the outbox repository: this transaction queued messages."""
+    session.info[OUTBOX_ADDED] = True
+
+
+def on_outbox_commit(
+    sessions: async_sessionmaker[AsyncSession], callback: Callable[[], None]
+) -> None:
+    """Call `callback` after each commit that queued outbox messages (the engine's wake-up),
+    so that no caller has to remember to wake the delivery engine."""
+    session_class = sessions.kw["sync_session_class"]
+
+    @event.listens_for(session_class, "after_commit")
+    def _after_commit(session: Session) -> None:
+        if session.info.pop(OUTBOX_ADDED, False):
+            callback()
+
+    @event.listens_for(session_class, "after_rollback")
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(OUTBOX_ADDED, None)

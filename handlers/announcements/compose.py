@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from telegram import Update
 
-from bot.codec import decode, encode
+from bot.codec import NS, decode, encode
 from bot.context import MagnetContext
 from bot.domain import Role
 from bot.services.announcements.report import render_progress, render_report
@@ -266,7 +266,6 @@ async def _send_now(update: Update, context: MagnetContext, draft: AnnouncementV
     assert query is not None and query.message is not None and context.resident is not None
     chat_id, message_id = query.message.chat.id, query.message.message_id
     count = await service.dispatch(context.resident.telegram_id, draft.id, chat_id, message_id)
-    context.services.delivery_engine.wake()
     progress = await service.progress(draft.id)
     assert progress is not None
     text = render_report(tr, progress) if count == 0 else render_progress(tr, progress, None)
@@ -308,7 +307,7 @@ async def list_announcements(update: Update, context: MagnetContext) -> None:
         lines.append(escape(f"#{item.id} · {state} · {audience_label(tr, item)}"))
         lines.append(f"<i>{escape(_shorten(plain_text(preview), 80))}</i>")
         label = tr.gettext("✖ Cancel #%(id)d") % {"id": item.id}
-        rows.append([(label, encode("ann", "cancel", item.id))])
+        rows.append([(label, encode(NS.ANNOUNCE, "cancel", item.id))])
     await show(update, "\n".join(lines), keyboard(rows))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.codec import encode
+from bot.codec import NS, encode
 from bot.context import MagnetContext
 from bot.domain import LANGUAGES, MUNICIPALITIES, TOPICS, label_of
 from bot.i18n import Translator
@@ -50,33 +50,33 @@ async def prompt(update: Update, context: MagnetContext, draft: AnnouncementView
     """Ask for whatever the draft needs next."""
     tr, aid = context.tr, draft.id
     step = draft.step
-    discard = (tr.gettext("✖ Discard"), encode("ann", "discard", aid))
+    discard = (tr.gettext("✖ Discard"), encode(NS.ANNOUNCE, "discard", aid))
     if step == Compose.TEXT_SL:
         text = tr.gettext("📝 New announcement. Send me its text in Slovenian.")
         await send(update, escape(text), keyboard([[discard]]))
     elif step == Compose.TEXT_EN:
         text = tr.gettext("Now the text in English, or press the button if it is the same.")
-        same = (tr.gettext("Same text for both languages"), encode("ann", "same", aid))
+        same = (tr.gettext("Same text for both languages"), encode(NS.ANNOUNCE, "same", aid))
         await send(update, escape(text), keyboard([[same], [discard]]))
     elif step == Compose.PHOTO:
         text = tr.gettext("Add a photo? Send it now, or skip.")
-        skip = (tr.gettext("Skip the photo"), encode("ann", "nophoto", aid))
+        skip = (tr.gettext("Skip the photo"), encode(NS.ANNOUNCE, "nophoto", aid))
         await send(update, escape(text), keyboard([[skip], [discard]]))
     elif step == Compose.AUDIENCE:
         rows = [
-            [(tr.gettext("Everyone"), encode("ann", "aud", aid, Audience.ALL.value))],
+            [(tr.gettext("Everyone"), encode(NS.ANNOUNCE, "aud", aid, Audience.ALL.value))],
             [
                 (
                     tr.gettext("By municipality"),
-                    encode("ann", "aud", aid, Audience.MUNICIPALITY.value),
+                    encode(NS.ANNOUNCE, "aud", aid, Audience.MUNICIPALITY.value),
                 )
             ],
-            [(tr.gettext("By topic"), encode("ann", "aud", aid, Audience.TOPIC.value))],
-            [(tr.gettext("By language"), encode("ann", "aud", aid, Audience.LANGUAGE.value))],
+            [(tr.gettext("By topic"), encode(NS.ANNOUNCE, "aud", aid, Audience.TOPIC.value))],
+            [(tr.gettext("By language"), encode(NS.ANNOUNCE, "aud", aid, Audience.LANGUAGE.value))],
             [
                 (
                     tr.gettext("Participants of a lab"),
-                    encode("ann", "aud", aid, Audience.LAB.value),
+                    encode(NS.ANNOUNCE, "aud", aid, Audience.LAB.value),
                 )
             ],
             [discard],
@@ -87,19 +87,19 @@ async def prompt(update: Update, context: MagnetContext, draft: AnnouncementView
         choices = await _value_choices(context, draft.audience)
         if not choices:
             empty = tr.gettext("There are no labs to choose from. Choose another audience.")
-            back = (tr.gettext("« Back"), encode("ann", "audback", aid))
+            back = (tr.gettext("« Back"), encode(NS.ANNOUNCE, "audback", aid))
             await show(update, escape(empty), keyboard([[back], [discard]]))
             return
         rows = [
             [
                 (
                     ("✅ " if code in chosen else "▫️ ") + label,
-                    encode("ann", "val", aid, code),
+                    encode(NS.ANNOUNCE, "val", aid, code),
                 )
             ]
             for code, label in choices
         ]
-        rows += [[(tr.gettext("Done ✔"), encode("ann", "vals", aid))], [discard]]
+        rows += [[(tr.gettext("Done ✔"), encode(NS.ANNOUNCE, "vals", aid))], [discard]]
         text = tr.gettext("Choose who should receive it, then press Done.")
         await show(update, escape(text), keyboard(rows))
     elif step == Compose.URGENCY:
@@ -108,8 +108,8 @@ async def prompt(update: Update, context: MagnetContext, draft: AnnouncementView
             "hours": quiet
         }
         rows = [
-            [(tr.gettext("No, wait for the morning"), encode("ann", "urgent", aid, 0))],
-            [(tr.gettext("Yes, it is urgent"), encode("ann", "urgent", aid, 1))],
+            [(tr.gettext("No, wait for the morning"), encode(NS.ANNOUNCE, "urgent", aid, 0))],
+            [(tr.gettext("Yes, it is urgent"), encode(NS.ANNOUNCE, "urgent", aid, 1))],
             [discard],
         ]
         await show(update, escape(text), keyboard(rows))
@@ -156,8 +156,8 @@ async def _preview(update: Update, context: MagnetContext, draft: AnnouncementVi
             )
         )
     rows = [
-        [(tr.gettext("📣 Send now"), encode("ann", "send", draft.id))],
-        [(tr.gettext("🕒 Schedule"), encode("ann", "later", draft.id))],
-        [(tr.gettext("✖ Discard"), encode("ann", "discard", draft.id))],
+        [(tr.gettext("📣 Send now"), encode(NS.ANNOUNCE, "send", draft.id))],
+        [(tr.gettext("🕒 Schedule"), encode(NS.ANNOUNCE, "later", draft.id))],
+        [(tr.gettext("✖ Discard"), encode(NS.ANNOUNCE, "discard", draft.id))],
     ]
     await send(update, "\n".join(lines), keyboard(rows))

@@ -6,11 +6,12 @@ import logging
 
 from telegram import Update
 
-from bot.codec import Callback, decode, encode
+from bot.codec import NS, Callback, decode, encode
 from bot.context import MagnetContext
 from bot.domain import TOPICS, Role
 from bot.services.labs.input import InputError
 from bot.services.labs.types import EDITABLE, LabError, LabProblem, LabStep, LabView
+from handlers import screens
 from handlers.common import (
     Button,
     answer,
@@ -77,11 +78,16 @@ def _step_buttons(  # type: ignore[no-untyped-def]
     rows: list[list[Button]] = []
 
     def b(label: str, value: str) -> Button:
-        return label, encode("lba", "set", lab.id, step.value, value)
+        return label, encode(NS.LAB_ADMIN, "set", lab.id, step.value, value)
 
     if step in (LabStep.TITLE_EN, LabStep.DESCRIPTION_EN):
         rows.append(
-            [(tr.gettext("Same text as in Slovenian"), encode("lba", "same", lab.id, step.value))]
+            [
+                (
+                    tr.gettext("Same text as in Slovenian"),
+                    encode(NS.LAB_ADMIN, "same", lab.id, step.value),
+                )
+            ]
         )
     elif step == LabStep.HUB:
         rows.append([b(sl if tr.locale == "sl" else en, code) for code, sl, en in hubs])
@@ -100,9 +106,9 @@ def _step_buttons(  # type: ignore[no-untyped-def]
     elif step == LabStep.GUESTS:
         rows.append([b(tr.gettext("No guests"), "0"), b(tr.gettext("+1 guest allowed"), "1")])
     if edit:
-        rows.append([(tr.gettext("« Back"), encode("lba", "manage", lab.id))])
+        rows.append([(tr.gettext("« Back"), encode(NS.LAB_ADMIN, "manage", lab.id))])
     elif lab.status == "draft":
-        rows.append([(tr.gettext("🗑 Discard"), encode("lba", "discard", lab.id))])
+        rows.append([(tr.gettext("🗑 Discard"), encode(NS.LAB_ADMIN, "discard", lab.id))])
     return keyboard(rows) if rows else None
 
 
@@ -111,7 +117,7 @@ async def _preview(update: Update, context: MagnetContext, lab: LabView) -> None
     head = bold(tr.gettext("Preview: this is how residents will see the lab"))
     card = ls.card_text(tr, lab, None)
     note = tr.gettext("Check everything, then publish. Residents see it in %(labs)s at once.") % {
-        "labs": "/" + _cmd(context, "labs")
+        "labs": screens.command(context.tr, "labs")
     }
     text = f"{head}\n\n{card}\n\n{summary(context, lab)}\n\n{escape(note)}"
     await show(
@@ -119,18 +125,12 @@ async def _preview(update: Update, context: MagnetContext, lab: LabView) -> None
         text,
         keyboard(
             [
-                [(tr.gettext("✅ Publish"), encode("lba", "publish", lab.id))],
-                [(tr.gettext("✏️ Change something"), encode("lba", "editmenu", lab.id))],
-                [(tr.gettext("🗑 Discard"), encode("lba", "discard", lab.id))],
+                [(tr.gettext("✅ Publish"), encode(NS.LAB_ADMIN, "publish", lab.id))],
+                [(tr.gettext("✏️ Change something"), encode(NS.LAB_ADMIN, "editmenu", lab.id))],
+                [(tr.gettext("🗑 Discard"), encode(NS.LAB_ADMIN, "discard", lab.id))],
             ]
         ),
     )
-
-
-def _cmd(context: MagnetContext, name: str) -> str:
-    from handlers.menu import command_name
-
-    return command_name(name, context.tr.locale)
 
 
 async def compose_text(update: Update, context: MagnetContext) -> bool:
@@ -184,10 +184,8 @@ async def _set(
         await send(update, escape(exc.render(context.tr.gettext)))
         return None
     if told:
-        context.services.delivery_engine.wake()
         await send(update, escape(context.tr.gettext("Saved. Everyone signed up is being told.")))
     elif updated.status == "published":
-        context.services.delivery_engine.wake()
         await send(update, escape(context.tr.gettext("Saved.")))
     return updated
 
@@ -227,8 +225,6 @@ async def _dispatch(
             lab = await admin.same_text(actor, lab_id, step)
         else:
             lab, told = await admin.set_field(actor, lab_id, step, value)
-            if lab.status == "published":
-                context.services.delivery_engine.wake()
         await answer(update)
         if lab.status == "draft":
             await prompt(update, context, lab)
@@ -263,7 +259,6 @@ async def _dispatch(
         await confirm_cancel(update, context, lab_id)
     elif action == "cancely":
         told = await admin.cancel(actor, lab_id)
-        context.services.delivery_engine.wake()
         await answer(update, tr.gettext("Cancelled."))
         text = tr.ngettext(
             "The lab is cancelled; %(count)d person signed up is being told.",
@@ -301,11 +296,13 @@ async def _edit_menu(update: Update, context: MagnetContext, lab_id: int) -> Non
     lab = await _lab_any(context, lab_id)
     if lab.status == "cancelled":
         raise LabError(LabProblem.CANCELLED)
-    buttons = [(field_name(context, s), encode("lba", "edit", lab.id, s.value)) for s in EDITABLE]
+    buttons = [
+        (field_name(context, s), encode(NS.LAB_ADMIN, "edit", lab.id, s.value)) for s in EDITABLE
+    ]
     back = (
-        encode("lba", "manage", lab.id)
+        encode(NS.LAB_ADMIN, "manage", lab.id)
         if lab.status == "published"
-        else encode("lba", "preview", lab.id)
+        else encode(NS.LAB_ADMIN, "preview", lab.id)
     )
     rows = [*in_rows(buttons, 2), [(tr.gettext("« Back"), back)]]
     await show(update, bold(tr.gettext("What would you like to change?")), keyboard(rows))

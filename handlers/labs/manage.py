@@ -9,7 +9,7 @@ import logging
 
 from telegram import InputFile, Update
 
-from bot.codec import encode
+from bot.codec import NS, encode
 from bot.context import MagnetContext
 from bot.domain import AGE_BANDS, MUNICIPALITIES, Role, label_of
 from bot.services.labs.calendar import lab_link, qr_png
@@ -41,19 +41,19 @@ async def manage_lab(
     text = f"{ls.card_text(tr, lab, None, details=False)}\n\n{_counts(context, roster)}"
     rows: list[list[Button]] = [
         [
-            (tr.gettext("👥 Roster"), encode("lba", "roster", lab.id)),
-            (tr.gettext("📄 Roster CSV"), encode("lba", "csv", lab.id)),
+            (tr.gettext("👥 Roster"), encode(NS.LAB_ADMIN, "roster", lab.id)),
+            (tr.gettext("📄 Roster CSV"), encode(NS.LAB_ADMIN, "csv", lab.id)),
         ],
-        [(tr.gettext("🔳 Poster QR code"), encode("lba", "qr", lab.id))],
+        [(tr.gettext("🔳 Poster QR code"), encode(NS.LAB_ADMIN, "qr", lab.id))],
     ]
     if lab.status == "published":
         rows.append(
             [
-                (tr.gettext("✏️ Edit"), encode("lba", "editmenu", lab.id)),
-                (tr.gettext("❌ Cancel the lab"), encode("lba", "cancel", lab.id)),
+                (tr.gettext("✏️ Edit"), encode(NS.LAB_ADMIN, "editmenu", lab.id)),
+                (tr.gettext("❌ Cancel the lab"), encode(NS.LAB_ADMIN, "cancel", lab.id)),
             ]
         )
-    rows.append([(tr.gettext("« All labs"), encode("lab", "list", "all", "all"))])
+    rows.append([(tr.gettext("« All labs"), encode(NS.LAB, "list", "all", "all"))])
     if fresh:
         await send(update, text, keyboard(rows))
     else:
@@ -98,8 +98,8 @@ async def confirm_cancel(update: Update, context: MagnetContext, lab_id: int) ->
         keyboard(
             [
                 [
-                    (tr.gettext("Yes, cancel the lab"), encode("lba", "cancely", lab_id)),
-                    (tr.gettext("No"), encode("lba", "manage", lab_id)),
+                    (tr.gettext("Yes, cancel the lab"), encode(NS.LAB_ADMIN, "cancely", lab_id)),
+                    (tr.gettext("No"), encode(NS.LAB_ADMIN, "manage", lab_id)),
                 ]
             ]
         ),
@@ -134,8 +134,8 @@ async def show_roster(update: Update, context: MagnetContext, lab_id: int) -> No
     if len(text) > 4000:
         text = text[:3900].rsplit("\n", 1)[0] + "\n…"
     rows = [
-        [(tr.gettext("📄 Roster CSV"), encode("lba", "csv", lab.id))],
-        [(tr.gettext("« Back"), encode("lba", "manage", lab.id))],
+        [(tr.gettext("📄 Roster CSV"), encode(NS.LAB_ADMIN, "csv", lab.id))],
+        [(tr.gettext("« Back"), encode(NS.LAB_ADMIN, "manage", lab.id))],
     ]
     await show(update, text, keyboard(rows))
 
@@ -241,7 +241,7 @@ async def roster_command(update: Update, context: MagnetContext) -> None:
             escape(tr.gettext("No labs are planned at the moment. Announcements will tell you.")),
         )
         return
-    rows = [[(lab.title(tr.locale)[:60], encode("lba", "roster", lab.id))] for lab in labs]
+    rows = [[(lab.title(tr.locale)[:60], encode(NS.LAB_ADMIN, "roster", lab.id))] for lab in labs]
     await send(update, bold(tr.gettext("Whose roster?")), keyboard(rows))
 
 

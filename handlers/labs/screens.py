@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup
 
-from bot.codec import encode
+from bot.codec import NS, encode
 from bot.domain import TOPICS, label_of
 from bot.i18n import Translator
 from bot.services.labs.types import (
@@ -116,8 +116,8 @@ def card_buttons(
         if status == "confirmed":
             rows.append(
                 [
-                    (tr.gettext("📅 Add to calendar"), encode("lab", "ics", lab.id)),
-                    (tr.gettext("🎫 Check-in QR"), encode("lab", "ticket", lab.id)),
+                    (tr.gettext("📅 Add to calendar"), encode(NS.LAB, "ics", lab.id)),
+                    (tr.gettext("🎫 Check-in QR"), encode(NS.LAB, "ticket", lab.id)),
                 ]
             )
             name_label = (
@@ -126,33 +126,33 @@ def card_buttons(
                 else tr.gettext("🙋 Show my name to the organisers")
             )
             rows.append(
-                [(name_label, encode("lab", "name", lab.id, 0 if reg and reg.show_name else 1))]
+                [(name_label, encode(NS.LAB, "name", lab.id, 0 if reg and reg.show_name else 1))]
             )
-            rows.append([(tr.gettext("✖ Cancel my sign-up"), encode("lab", "leave", lab.id))])
+            rows.append([(tr.gettext("✖ Cancel my sign-up"), encode(NS.LAB, "leave", lab.id))])
         elif status == "waitlisted":
-            rows.append([(tr.gettext("✖ Leave the waitlist"), encode("lab", "leave", lab.id))])
+            rows.append([(tr.gettext("✖ Leave the waitlist"), encode(NS.LAB, "leave", lab.id))])
         elif status == "offered" and reg is not None:
             rows.append(
                 [
-                    (tr.gettext("✅ Take the seat"), encode("lab", "offer", reg.id, 1)),
-                    (tr.gettext("Decline"), encode("lab", "offer", reg.id, 0)),
+                    (tr.gettext("✅ Take the seat"), encode(NS.LAB, "offer", reg.id, 1)),
+                    (tr.gettext("Decline"), encode(NS.LAB, "offer", reg.id, 0)),
                 ]
             )
         elif open_now:
             full = lab.seats_left == 0
             join = tr.gettext("⏳ Join the waitlist") if full else tr.gettext("✍️ Sign up")
-            row = [(join, encode("lab", "join", lab.id, lab.version, 0))]
+            row = [(join, encode(NS.LAB, "join", lab.id, lab.version, 0))]
             if lab.guests:
                 row.append(
                     (
                         tr.gettext("Sign up with a guest"),
-                        encode("lab", "join", lab.id, lab.version, 1),
+                        encode(NS.LAB, "join", lab.id, lab.version, 1),
                     )
                 )
             rows.append(row)
     if coordinator:
-        rows.append([(tr.gettext("⚙️ Manage"), encode("lba", "manage", lab.id))])
-    rows.append([(tr.gettext("« All labs"), encode("lab", "list", "all", "all"))])
+        rows.append([(tr.gettext("⚙️ Manage"), encode(NS.LAB_ADMIN, "manage", lab.id))])
+    rows.append([(tr.gettext("« All labs"), encode(NS.LAB, "list", "all", "all"))])
     return keyboard(rows)
 
 
@@ -183,7 +183,7 @@ def list_buttons(
     topic: str | None,
 ) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = [
-        [(f"{i + 1}. {lab.title(tr.locale)}"[:60], encode("lab", "card", lab.id))]
+        [(f"{i + 1}. {lab.title(tr.locale)}"[:60], encode(NS.LAB, "card", lab.id))]
         for i, lab in enumerate(labs)
     ]
     h, t = hub or "all", topic or "all"
@@ -192,15 +192,15 @@ def list_buttons(
         return f"• {label}" if active else label
 
     rows.append(
-        [(mark(hub is None, tr.gettext("All hubs")), encode("lab", "list", "all", t))]
+        [(mark(hub is None, tr.gettext("All hubs")), encode(NS.LAB, "list", "all", t))]
         + [
-            (mark(hub == code, sl if tr.locale == "sl" else en), encode("lab", "list", code, t))
+            (mark(hub == code, sl if tr.locale == "sl" else en), encode(NS.LAB, "list", code, t))
             for code, sl, en in hubs
         ]
     )
-    topic_row = [(mark(topic is None, tr.gettext("All themes")), encode("lab", "list", h, "all"))]
+    topic_row = [(mark(topic is None, tr.gettext("All themes")), encode(NS.LAB, "list", h, "all"))]
     topic_row += [
-        (mark(topic == c.code, tr.gettext(c.label)), encode("lab", "list", h, c.code))
+        (mark(topic == c.code, tr.gettext(c.label)), encode(NS.LAB, "list", h, c.code))
         for c in TOPICS
     ]
     rows += [topic_row[:3], topic_row[3:]]
@@ -223,8 +223,8 @@ class Notices:
         markup = keyboard(
             [
                 [
-                    (tr.gettext("✅ Take the seat"), encode("lab", "offer", reg.id, 1)),
-                    (tr.gettext("Decline"), encode("lab", "offer", reg.id, 0)),
+                    (tr.gettext("✅ Take the seat"), encode(NS.LAB, "offer", reg.id, 1)),
+                    (tr.gettext("Decline"), encode(NS.LAB, "offer", reg.id, 0)),
                 ]
             ]
         )
@@ -293,16 +293,16 @@ class Notices:
 
     @staticmethod
     def _card_button(tr: Translator, lab: LabView) -> dict[str, object]:
-        return keyboard([[(tr.gettext("Open the lab"), encode("lab", "card", lab.id))]]).to_dict()
+        return keyboard([[(tr.gettext("Open the lab"), encode(NS.LAB, "card", lab.id))]]).to_dict()
 
 
 def useful_buttons(tr: Translator, reg_id: int) -> InlineKeyboardMarkup:
     return keyboard(
         [
             [
-                (tr.gettext("👍 Very"), encode("lab", "fb", reg_id, "useful", 3)),
-                (tr.gettext("🙂 Somewhat"), encode("lab", "fb", reg_id, "useful", 2)),
-                (tr.gettext("👎 Not really"), encode("lab", "fb", reg_id, "useful", 1)),
+                (tr.gettext("👍 Very"), encode(NS.LAB, "fb", reg_id, "useful", 3)),
+                (tr.gettext("🙂 Somewhat"), encode(NS.LAB, "fb", reg_id, "useful", 2)),
+                (tr.gettext("👎 Not really"), encode(NS.LAB, "fb", reg_id, "useful", 1)),
             ]
         ]
     )
@@ -312,9 +312,9 @@ def again_buttons(tr: Translator, reg_id: int) -> InlineKeyboardMarkup:
     return keyboard(
         [
             [
-                (tr.gettext("Yes"), encode("lab", "fb", reg_id, "again", 3)),
-                (tr.gettext("Maybe"), encode("lab", "fb", reg_id, "again", 2)),
-                (tr.gettext("No"), encode("lab", "fb", reg_id, "again", 1)),
+                (tr.gettext("Yes"), encode(NS.LAB, "fb", reg_id, "again", 3)),
+                (tr.gettext("Maybe"), encode(NS.LAB, "fb", reg_id, "again", 2)),
+                (tr.gettext("No"), encode(NS.LAB, "fb", reg_id, "again", 1)),
             ]
         ]
     )

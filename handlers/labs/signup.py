@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from telegram import InputFile, Update
 
-from bot.codec import Callback, decode, encode
+from bot.codec import NS, Callback, decode, encode
 from bot.context import MagnetContext
 from bot.domain import TOPICS, Role
 from bot.services.labs.calendar import deep_link, lab_ics, lab_link, qr_png
@@ -162,7 +162,6 @@ async def _join(
             await show_lab(update, context, lab_id, answered=True)
             return
         raise
-    services.delivery_engine.wake()
     reg = outcome.registration
     assert reg is not None
     if reg.status == "confirmed":
@@ -192,8 +191,8 @@ async def _confirm_leave(update: Update, context: MagnetContext, lab_id: int) ->
         keyboard(
             [
                 [
-                    (tr.gettext("Yes, cancel"), encode("lab", "leavey", lab_id)),
-                    (tr.gettext("No, keep it"), encode("lab", "card", lab_id)),
+                    (tr.gettext("Yes, cancel"), encode(NS.LAB, "leavey", lab_id)),
+                    (tr.gettext("No, keep it"), encode(NS.LAB, "card", lab_id)),
                 ]
             ]
         ),
@@ -204,8 +203,6 @@ async def _leave(update: Update, context: MagnetContext, lab_id: int) -> None:
     tr, services = context.tr, context.services
     assert context.resident is not None
     outcome = await services.labs.cancel(lab_id, context.resident.telegram_id)
-    if outcome.promoted:
-        services.delivery_engine.wake()
     await answer(update, tr.gettext("Cancelled."))
     done = tr.gettext("Your place at %(title)s is cancelled. Thank you for letting us know!") % {
         "title": outcome.lab.title(tr.locale)
@@ -213,7 +210,7 @@ async def _leave(update: Update, context: MagnetContext, lab_id: int) -> None:
     await show(
         update,
         escape(done),
-        keyboard([[(tr.gettext("« All labs"), encode("lab", "list", "all", "all"))]]),
+        keyboard([[(tr.gettext("« All labs"), encode(NS.LAB, "list", "all", "all"))]]),
     )
 
 
@@ -221,8 +218,6 @@ async def _answer_offer(update: Update, context: MagnetContext, reg_id: int, acc
     tr, services = context.tr, context.services
     assert context.resident is not None
     outcome = await services.labs.answer_offer(reg_id, context.resident.telegram_id, accept)
-    if outcome.promoted:
-        services.delivery_engine.wake()
     if accept:
         await answer(update, tr.gettext("You're in!"))
         await show(update, *_card(context, outcome.lab, outcome.registration))
@@ -325,7 +320,7 @@ async def _feedback(update: Update, context: MagnetContext, callback: Callback) 
     await show(
         update,
         escape(text),
-        keyboard([[(tr.gettext("Skip"), encode("lab", "fb", reg_id, "skip", 0))]]),
+        keyboard([[(tr.gettext("Skip"), encode(NS.LAB, "fb", reg_id, "skip", 0))]]),
     )
 
 
@@ -382,12 +377,12 @@ async def show_my_labs(update: Update, context: MagnetContext) -> None:
         assert lab.starts_at is not None
         state = ls.registration_line(tr, reg) or ""
         lines += ["", f"{bold(lab.title(tr.locale))}\n{escape(tr.when(lab.starts_at))}\n{state}"]
-        rows.append([(lab.title(tr.locale)[:60], encode("lab", "card", lab.id))])
+        rows.append([(lab.title(tr.locale)[:60], encode(NS.LAB, "card", lab.id))])
     if past:
         lines += ["", bold(tr.gettext("Past labs"))]
         for lab, reg in past[-10:]:
             assert lab.starts_at is not None
             mark = " ✓" if reg.checked_in_at else ""
             lines.append(escape(f"• {lab.title(tr.locale)} ({tr.date(lab.starts_at)}){mark}"))
-    rows.append([(tr.gettext("« All labs"), encode("lab", "list", "all", "all"))])
+    rows.append([(tr.gettext("« All labs"), encode(NS.LAB, "list", "all", "all"))])
     await show(update, "\n".join(lines), keyboard(rows))

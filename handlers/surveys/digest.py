@@ -17,7 +17,6 @@ async def send_digest(update: Update, context: MagnetContext) -> None:
     code = services.surveys.default_code()
     if sender.chat_id is not None:
         if await sender.send(code, "manual"):
-            services.delivery_engine.wake()
             await send(
                 update, escape(tr.gettext("The digest is on its way to the coordinators' channel."))
             )

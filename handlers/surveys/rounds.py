@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.codec import decode, encode
+from bot.codec import NS, decode, encode
 from bot.config import SUPPORTED_LOCALES
 from bot.context import MagnetContext
 from bot.domain import Role
@@ -52,12 +52,19 @@ async def list_surveys(update: Update, context: MagnetContext) -> None:
                 )
             )
         if state.status == "open":
-            row = [(tr.gettext("⏹ Close the round"), encode("sva", "close", state.code))]
+            row = [(tr.gettext("⏹ Close the round"), encode(NS.SURVEY_ROUNDS, "close", state.code))]
             if not state.invited:
-                row.append((tr.gettext("📣 Invite residents"), encode("sva", "invite", state.code)))
+                row.append(
+                    (
+                        tr.gettext("📣 Invite residents"),
+                        encode(NS.SURVEY_ROUNDS, "invite", state.code),
+                    )
+                )
             rows.append(row)
         else:
-            rows.append([(tr.gettext("▶️ Open a new round"), encode("sva", "open", state.code))])
+            rows.append(
+                [(tr.gettext("▶️ Open a new round"), encode(NS.SURVEY_ROUNDS, "open", state.code))]
+            )
     await show(update, "\n".join(lines), keyboard(rows))
 
 
@@ -69,7 +76,7 @@ def invitation(context: MagnetContext) -> dict[str, Notice]:
             "📝 A new round of the survey “Stay or leave?” is open. Tell Celje and Prebold "
             "what keeps you here or makes you leave: about 4 minutes, anonymous if you wish."
         )
-        markup = keyboard([[(tr.gettext("📝 Start the survey"), encode("srv", "intro"))]])
+        markup = keyboard([[(tr.gettext("📝 Start the survey"), encode(NS.SURVEY, "intro"))]])
         notices[locale] = Notice(escape(text), markup.to_dict())
     return notices
 
@@ -100,7 +107,6 @@ async def survey_admin_button(update: Update, context: MagnetContext) -> None:
                 invitation(context),
                 context.services.settings.default_locale,
             )
-            context.services.delivery_engine.wake()
             await answer(
                 update,
                 tr.ngettext("Inviting %(count)d resident.", "Inviting %(count)d residents.", count)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot.codec import encode
+from bot.codec import NS, encode
 from bot.i18n import Translator
 from bot.services.labs.types import LabView
 from bot.services.surveys.definition import Kind, Question, Survey
@@ -38,8 +38,8 @@ def intro(tr: Translator, survey: Survey) -> Screen:
     )
     return text, keyboard(
         [
-            [(tr.gettext("🕶 Answer anonymously"), encode("srv", "go", 1))],
-            [(tr.gettext("👤 Answer with my profile"), encode("srv", "go", 0))],
+            [(tr.gettext("🕶 Answer anonymously"), encode(NS.SURVEY, "go", 1))],
+            [(tr.gettext("👤 Answer with my profile"), encode(NS.SURVEY, "go", 0))],
         ]
     )
 
@@ -101,28 +101,32 @@ def _buttons(
     if q.type == Kind.SINGLE:
         for i, option in enumerate(q.options):
             mark = "• " if current == option.code else ""
-            rows.append([(mark + option.label(tr.locale), encode("srv", "c", version, ordinal, i))])
+            rows.append(
+                [(mark + option.label(tr.locale), encode(NS.SURVEY, "c", version, ordinal, i))]
+            )
         if q.other:
             mark = "• " if current == "other" else ""
-            rows.append([(mark + tr.gettext("Other…"), encode("srv", "o", version, ordinal))])
+            rows.append([(mark + tr.gettext("Other…"), encode(NS.SURVEY, "o", version, ordinal))])
     elif q.type == Kind.MULTI:
         chosen = set(current) if isinstance(current, list) else set()
         for i, option in enumerate(q.options):
             mark = "✅ " if option.code in chosen else "▫️ "
-            rows.append([(mark + option.label(tr.locale), encode("srv", "c", version, ordinal, i))])
-        rows.append([(tr.gettext("Done ✔"), encode("srv", "d", version, ordinal))])
+            rows.append(
+                [(mark + option.label(tr.locale), encode(NS.SURVEY, "c", version, ordinal, i))]
+            )
+        rows.append([(tr.gettext("Done ✔"), encode(NS.SURVEY, "d", version, ordinal))])
     elif q.type == Kind.SCALE:
         rows.append(
             [
-                (f"• {n}" if current == n else str(n), encode("srv", "c", version, ordinal, n))
+                (f"• {n}" if current == n else str(n), encode(NS.SURVEY, "c", version, ordinal, n))
                 for n in range(1, 6)
             ]
         )
     nav: list[Button] = []
     if position.index > 1:
-        nav.append((tr.gettext("« Back"), encode("srv", "b", version, ordinal)))
+        nav.append((tr.gettext("« Back"), encode(NS.SURVEY, "b", version, ordinal)))
     if not q.required:
-        nav.append((tr.gettext("Skip »"), encode("srv", "s", version, ordinal)))
+        nav.append((tr.gettext("Skip »"), encode(NS.SURVEY, "s", version, ordinal)))
     if nav:
         rows.append(nav)
     return rows
@@ -157,14 +161,14 @@ def summary(tr: Translator, position: Position) -> Screen:
             f"{number}. {escape(_t(tr, q.text))}\n    <i>{escape(answer_text(tr, position, q))}</i>"
         )
         buttons.append(
-            (f"✏️ {number}", encode("srv", "e", position.version_id, position.ordinal(q)))
+            (f"✏️ {number}", encode(NS.SURVEY, "e", position.version_id, position.ordinal(q)))
         )
     text = "\n".join(lines)
     if len(text) > 4000:
         text = text[:3990].rsplit("\n", 1)[0] + "\n…"
     rows = in_rows(buttons, 5)
-    rows.append([(tr.gettext("« Back"), encode("srv", "b", position.version_id, -1))])
-    rows.append([(tr.gettext("✅ Submit"), encode("srv", "sub", position.version_id, -1))])
+    rows.append([(tr.gettext("« Back"), encode(NS.SURVEY, "b", position.version_id, -1))])
+    rows.append([(tr.gettext("✅ Submit"), encode(NS.SURVEY, "sub", position.version_id, -1))])
     return text, keyboard(rows)
 
 
@@ -175,7 +179,7 @@ def suggestion(tr: Translator, lab: LabView) -> Screen:
     ) % {"title": lab.title(tr.locale), "when": time_range(tr, lab), "hub": lab.hub_name(tr.locale)}
     return escape(text), keyboard(
         [
-            [(tr.gettext("✍️ Sign up"), encode("lab", "join", lab.id, lab.version, 0))],
-            [(tr.gettext("Open the lab"), encode("lab", "card", lab.id))],
+            [(tr.gettext("✍️ Sign up"), encode(NS.LAB, "join", lab.id, lab.version, 0))],
+            [(tr.gettext("Open the lab"), encode(NS.LAB, "card", lab.id))],
         ]
     )

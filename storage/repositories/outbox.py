@@ -8,6 +8,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from storage.db import mark_outbox_added
 from storage.models import DeliveryAttempt, DeliveryWorker, OutboxMessage
 from storage.repositories.residents import _insert
 
@@ -67,6 +68,8 @@ async def add_outbox_messages(session: AsyncSession, rows: Sequence[dict[str, An
         )
         result = await session.execute(stmt)
         inserted += result.rowcount or 0
+    if inserted:
+        mark_outbox_added(session)
     return inserted
 
 

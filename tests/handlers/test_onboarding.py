@@ -126,13 +126,13 @@ async def test_typing_at_each_step_re_asks_politely(
 @pytest.mark.parametrize(
     "forged",
     [
-        "ob:v1:ans:municipality:ljubljana",  # not an option
-        "ob:v1:ans:status:student",  # a later step
-        "ob:v1:topic:football",
-        "ob:v1:consent:maybe",
+        "onboard:v1:ans:municipality:ljubljana",  # not an option
+        "onboard:v1:ans:status:student",  # a later step
+        "onboard:v1:topic:football",
+        "onboard:v1:consent:maybe",
         "ob:v2:consent:yes",  # another version
-        "ob:v1:lang:de",
-        "ob:v1:nonsense",
+        "onboard:v1:lang:de",
+        "onboard:v1:nonsense",
         "admin:v1:grant:1",
         "x" * 64,
         "",
@@ -156,7 +156,7 @@ async def test_a_stale_button_from_an_earlier_step(bot: Harness) -> None:
     question = user.last
     await user.click("Celje")
     # The same message now shows the age question; press the old municipality button's data.
-    replies = await user.click("18–24 let", question, data="ob:v1:ans:municipality:prebold")
+    replies = await user.click("18–24 let", question, data="onboard:v1:ans:municipality:prebold")
     assert any(e.kind == "callback_answer" and "ni več veljaven" in e.text for e in replies)
     assert "Koliko ste stari?" in user.last.text
     stored = await bot.services.residents.get(108)
@@ -168,7 +168,7 @@ async def test_pressing_agree_twice(bot: Harness) -> None:
     await user.send("/start")
     consent = user.last
     await user.click("✅ Strinjam se")
-    replies = await user.click("✅ Strinjam se", consent, data="ob:v1:consent:yes")
+    replies = await user.click("✅ Strinjam se", consent, data="onboard:v1:consent:yes")
     assert any(e.kind == "callback_answer" and e.text == "Soglasje ste že dali." for e in replies)
 
 

@@ -202,9 +202,9 @@ async def test_fallbacks_answer_everything(bot: Harness) -> None:
     assert "Razumem le besedilo" in replies[0].text
     replies = await user.click("⚙️ Nastavitve", data="lab:v1:join:42")  # a feature not built yet
     assert [e.text for e in replies if e.kind == "callback_answer"] == ["Ta gumb ni več veljaven."]
-    replies = await user.click("⚙️ Nastavitve", data="set:v1:teleport")
+    replies = await user.click("⚙️ Nastavitve", data="settings:v1:teleport")
     assert [e.text for e in replies if e.kind == "callback_answer"] == ["Ta gumb ni več veljaven."]
-    replies = await user.click("⚙️ Nastavitve", data="set:v1:ans:municipality:mars")
+    replies = await user.click("⚙️ Nastavitve", data="settings:v1:ans:municipality:mars")
     assert [e.text for e in replies if e.kind == "callback_answer"] == ["Ta gumb ni več veljaven."]
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from storage import migrate
+from storage.db import create_engine, create_sessionmaker, on_outbox_commit
 from storage.models import OutboxMessage
 from storage.repositories import outbox as repo
 
@@ -139,3 +142,34 @@ async def test_delivery_workers_share_the_overall_rate(sessions) -> None:  # typ
         from storage.models import DeliveryWorker
 
         assert not (await session.execute(select(DeliveryWorker))).all()  # both said goodbye
+
+
+async def test_a_commit_that_queued_messages_wakes_the_engine(db_url: str) -> None:
+    """The engine is woken by the commit itself, so no caller has to remember to wake it."""
+    engine = create_engine(db_url)
+    await migrate.upgrade(engine)
+    sessions, other = create_sessionmaker(engine), create_sessionmaker(engine)
+    woken: list[str] = []
+    on_outbox_commit(sessions, lambda: woken.append("wake"))
+    now = datetime.now(UTC)
+    try:
+        async with sessions.begin() as session:
+            await repo.add_outbox_messages(session, rows(2, now))
+        assert woken == ["wake"]
+        async with sessions.begin() as session:  # nothing new (same keys): nothing to wake for
+            await repo.add_outbox_messages(session, rows(2, now))
+        async with sessions.begin() as session:  # a commit without the outbox
+            await session.execute(select(func.count()).select_from(OutboxMessage))
+        assert woken == ["wake"]
+        with contextlib.suppress(RuntimeError):
+            async with sessions.begin() as session:
+                await repo.add_outbox_messages(session, rows(1, now, start=10))
+                raise RuntimeError("rolled back")
+        async with sessions.begin() as session:  # the rolled-back mark does not linger
+            await session.execute(select(func.count()).select_from(OutboxMessage))
+        assert woken == ["wake"]
+        async with other.begin() as session:  # another sessionmaker: another listener
+            await repo.add_outbox_messages(session, rows(1, now, start=20))
+        assert woken == ["wake"]
+    finally:
+        await engine.dispose()

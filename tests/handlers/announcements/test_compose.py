@@ -196,7 +196,7 @@ async def test_schedule_list_cancel_and_release(
     [entry] = await recent_entries(bot.services.sessions, "announcement.cancel")
     assert entry.subject == str(first.id)
     # A second press of the old button: politely refused.
-    replies = await coord.click("✖", coord.last, data=f"ann:v1:cancel:{first.id}")
+    replies = await coord.click("✖", coord.last, data=f"announce:v1:cancel:{first.id}")
     assert any("ni več mogoče preklicati" in e.text for e in replies if e.kind == "callback_answer")
 
 
@@ -310,7 +310,7 @@ async def test_bad_input_while_composing(bot: Harness, town: dict[str, EmulatedU
     await resident.send("/start")
     replies = await resident.send("/obvesti")
     assert replies[0].text == "Oprostite, to lahko storijo le koordinatorji."
-    replies = await resident.click("⚙️ Nastavitve", data="ann:v1:send:1")
+    replies = await resident.click("⚙️ Nastavitve", data="announce:v1:send:1")
     assert any(e.text == "Oprostite, to lahko storijo le koordinatorji." for e in replies)
     coord = await coordinator(bot)
     await coord.send("/obvesti")
@@ -326,9 +326,11 @@ async def test_bad_input_while_composing(bot: Harness, town: dict[str, EmulatedU
     assert any(
         e.kind == "callback_answer" and e.text == "Izberite vsaj eno možnost." for e in replies
     )
-    replies = await coord.click("Končano ✔", data="ann:v1:val:999:housing")  # another draft's id
+    replies = await coord.click(
+        "Končano ✔", data="announce:v1:val:999:housing"
+    )  # another draft's id
     assert any(e.text == "Ta gumb ni več veljaven." for e in replies if e.kind == "callback_answer")
-    replies = await coord.click("Končano ✔", data="ann:v1:later:1")  # a later step
+    replies = await coord.click("Končano ✔", data="announce:v1:later:1")  # a later step
     assert any(e.text == "Ta gumb ni več veljaven." for e in replies if e.kind == "callback_answer")
     await coord.click("✖ Zavrzi")
     assert coord.last.text == "Obvestilo je zavrženo."

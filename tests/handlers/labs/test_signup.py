@@ -269,7 +269,7 @@ async def test_bad_input_stale_and_forged_buttons_and_roles(labbot: Harness) -> 
     await ana.click("x", listing, data="lab:v1:join:99999:1:0")
     assert alerts(ana)[-1].startswith("Te delavnice ne najdem")
     await ana.click("x", listing, data="lab:v1:join:abc")
-    await ana.click("x", listing, data="lba:v1:publish:1")  # a coordinator's button
+    await ana.click("x", listing, data="labadmin:v1:publish:1")  # a coordinator's button
     assert "le koordinatorji" in ana.last.text
 
     # Stale: the card is shown, then the coordinator edits the lab; the old button is refused

@@ -1,0 +1,154 @@
+"""Every command in one table: its Slovenian alias, who sees it, its menu line and its help line.
+
+The menus (`handlers/menu.py`), /help, the registration of handlers and the notices that name a
+command all read this table, so a new command is added here once and given a callback in its
+feature's HANDLERS (`handlers.common.command`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain import N_, Role
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # English, as Telegram shows it to English clients
+    alias: str  # Slovenian
+    menu: str  # msgid of the short line in Telegram's command menu
+    help: str  # msgid of the longer line in /help
+    role: Role | None = None  # None: every resident
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "start",
+        "start",
+        N_("Start or return to the main menu"),
+        N_("start, or come back to the main menu"),
+    ),
+    Command(
+        "survey",
+        "anketa",
+        N_("Stay or leave? The residents' survey"),
+        N_("the survey on why people stay, leave or come back"),
+    ),
+    Command(
+        "labs",
+        "delavnice",
+        N_("Upcoming labs and events"),
+        N_("upcoming labs and events: sign up, join the waitlist"),
+    ),
+    Command(
+        "mylabs",
+        "moje_delavnice",
+        N_("Your sign-ups"),
+        N_("your sign-ups, waitlist places and past labs"),
+    ),
+    Command(
+        "settings",
+        "nastavitve",
+        N_("Your profile, topics and consent"),
+        N_("change where you live, your age group, status and topics, or withdraw consent"),
+    ),
+    Command(
+        "mydata",
+        "moji_podatki",
+        N_("Everything stored about you"),
+        N_("everything the bot stores about you, as a file"),
+    ),
+    Command(
+        "forget",
+        "pozabi",
+        N_("Erase everything about you"),
+        N_("erase everything the bot stores about you"),
+    ),
+    Command(
+        "language",
+        "jezik",
+        N_("Slovenščina / English"),
+        N_("switch between Slovenian and English"),
+    ),
+    Command("help", "pomoc", N_("What this bot can do"), N_("this message")),
+    Command(
+        "announce",
+        "obvesti",
+        N_("Compose an announcement"),
+        N_("compose an announcement, preview it, send it or schedule it"),
+        Role.COORDINATOR,
+    ),
+    Command(
+        "announcements",
+        "obvestila",
+        N_("Scheduled and running announcements"),
+        N_("see scheduled and running announcements, cancel them"),
+        Role.COORDINATOR,
+    ),
+    Command(
+        "surveys",
+        "ankete",
+        N_("Survey rounds and responses"),
+        N_("survey rounds: open, close, invite residents, responses"),
+        Role.COORDINATOR,
+    ),
+    Command(
+        "digest",
+        "povzetek",
+        N_("The survey digest, now"),
+        N_("the survey digest now, in the coordinators' channel"),
+        Role.COORDINATOR,
+    ),
+    Command(
+        "newlab",
+        "nova_delavnica",
+        N_("Create a lab or hub event"),
+        N_("create a lab or hub event step by step, then publish it"),
+        Role.COORDINATOR,
+    ),
+    Command(
+        "roster",
+        "udelezenci",
+        N_("Who is coming to a lab"),
+        N_("who is coming to a lab, with a CSV of the roster"),
+        Role.COORDINATOR,
+    ),
+    Command(
+        "checkin",
+        "prihod",
+        N_("Check a resident in at a lab"),
+        N_("check a resident in with their code"),
+        Role.COORDINATOR,
+    ),
+    Command(
+        "export",
+        "izvoz",
+        N_("Export survey answers (CSV, XLSX, codebook)"),
+        N_("survey answers of a round as CSV and XLSX, with a codebook"),
+        Role.STAFF,
+    ),
+    Command(
+        "grant",
+        "dodeli",
+        N_("Give someone a role"),
+        N_("give someone the coordinator or staff role"),
+        Role.ADMIN,
+    ),
+    Command("revoke", "odvzemi", N_("Take a role away"), N_("take a role away"), Role.ADMIN),
+    Command("roles", "vloge", N_("Who has which role"), N_("list who has which role"), Role.ADMIN),
+)
+BY_NAME = {c.name: c for c in COMMANDS}
+
+
+def command_name(name: str, locale: str) -> str:
+    """The spelling a resident of this locale sees (and may type)."""
+    return BY_NAME[name].alias if locale == "sl" else name
+
+
+def slash(name: str, locale: str) -> str:
+    return "/" + command_name(name, locale)
+
+
+def names(name: str) -> list[str]:
+    """Both spellings, for CommandHandler."""
+    return sorted({name, BY_NAME[name].alias})
