@@ -78,6 +78,7 @@ async def open_services(settings: Settings) -> Services:
         raise
     sessions = create_sessionmaker(engine)
     i18n = I18n(settings.tz, settings.default_locale)
+    residents = ResidentService(sessions, settings.admin_ids)
     labs = LabService(
         sessions,
         i18n,
@@ -97,7 +98,7 @@ async def open_services(settings: Settings) -> Services:
         engine=engine,
         sessions=sessions,
         i18n=i18n,
-        residents=ResidentService(sessions, settings.admin_ids),
+        residents=residents,
         roles=RoleService(sessions),
         hubs=HubService(sessions),
         announcements=AnnouncementService(sessions, i18n, announcement_footers(i18n)),
@@ -106,7 +107,7 @@ async def open_services(settings: Settings) -> Services:
         lab_admin=LabAdmin(sessions, labs, settings.tz),
         lab_jobs=LabJobs(sessions, labs, timedelta(days=settings.lab_retention_days)),
         surveys=surveys,
-        privacy=PrivacyService(sessions, labs),
+        privacy=PrivacyService(sessions, residents, labs),
         leadership=Leadership(engine),
         exports=ExportService(sessions),
         digests=DigestSender(

@@ -20,7 +20,7 @@ from bot.domain import Role
 log = logging.getLogger(__name__)
 
 Button = tuple[str, str]  # label, callback data
-Handler = Callable[[Update, MagnetContext], Awaitable[Any]]
+Handler = Callable[..., Awaitable[Any]]  # (update, context), and a decoded Callback for buttons
 ButtonHandler = Callable[[Update, MagnetContext, Callback], Awaitable[Any]]
 
 PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -94,7 +94,7 @@ async def stale_button(update: Update, context: MagnetContext, reason: str) -> N
 def requires_role(role: Role) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
-        async def wrapper(update: Update, context: MagnetContext) -> Any:
+        async def wrapper(update: Update, context: MagnetContext, *args: Any) -> Any:
             resident = context.resident
             if resident is None or not resident.has_role(role):
                 user = update.effective_user
@@ -113,7 +113,7 @@ def requires_role(role: Role) -> Callable[[Handler], Handler]:
                 await answer(update)
                 await send(update, messages.get(role, tr.gettext("Sorry, you can't do that.")))
                 return None
-            return await handler(update, context)
+            return await handler(update, context, *args)
 
         return wrapper
 
@@ -124,7 +124,7 @@ def requires_onboarding(handler: Handler) -> Handler:
     """Features that need a profile wait until onboarding (and current consent) is done."""
 
     @functools.wraps(handler)
-    async def wrapper(update: Update, context: MagnetContext) -> Any:
+    async def wrapper(update: Update, context: MagnetContext, *args: Any) -> Any:
         resident = context.resident
         if resident is None:
             return None
@@ -135,7 +135,7 @@ def requires_onboarding(handler: Handler) -> Handler:
             await send(update, context.tr.gettext("Let's finish setting you up first."))
             await resume_onboarding(update, context)
             return None
-        return await handler(update, context)
+        return await handler(update, context, *args)
 
     return wrapper
 
@@ -151,7 +151,14 @@ def button(ns: str, action: str, callback: ButtonHandler) -> CallbackQueryHandle
     async def decoded(update: Update, context: MagnetContext) -> Any:
         query = update.callback_query
         callback_data = decode(query.data if query else None)
-        assert callback_data is not None  # the pattern matched
+        if callback_data is None:  # PTB lets a press without data through every pattern
+            await stale_button(update, context, "a button without callback data")
+            return None
+        if context.resident is None:  # a press in a group: the gate knows no resident there
+            log.info("button %s:%s pressed outside a private chat", ns, action)
+            text = context.tr.gettext("Please use this button in your private chat with me.")
+            await answer(update, text)
+            return None
         return await callback(update, context, callback_data)
 
     functools.update_wrapper(decoded, callback)

@@ -7,13 +7,12 @@ import asyncio
 import logging
 
 from telegram import InputFile, Update
-from telegram.ext import CallbackQueryHandler
 
-from bot.codec import NS, decode, encode, matcher
+from bot.codec import NS, Callback, encode
 from bot.context import MagnetContext
 from bot.domain import Role
 from bot.services.exports import ExportError
-from handlers.common import answer, bold, command, escape, keyboard, requires_role, send
+from handlers.common import answer, bold, button, command, escape, keyboard, requires_role, send
 from handlers.common import stale_button as _stale
 
 log = logging.getLogger(__name__)
@@ -37,13 +36,11 @@ async def choose_export(update: Update, context: MagnetContext) -> None:
 
 
 @requires_role(Role.STAFF)
-async def export_button(update: Update, context: MagnetContext) -> None:
-    callback = decode(update.callback_query.data if update.callback_query else None)
-    resident = context.resident
-    assert resident is not None
+async def export_round(update: Update, context: MagnetContext, callback: Callback) -> None:
+    resident = context.me
     tr, services = context.tr, context.services
-    code, number = (callback.arg(0), callback.arg(1)) if callback else (None, None)
-    if callback is None or code not in services.surveys.surveys or not (number or "").isdigit():
+    code, number = callback.arg(0), callback.arg(1)
+    if code not in services.surveys.surveys or not (number or "").isdigit():
         await _stale(update, context, "export button")
         return
     try:
@@ -77,5 +74,5 @@ async def export_button(update: Update, context: MagnetContext) -> None:
 
 HANDLERS = [
     command("export", choose_export),
-    CallbackQueryHandler(export_button, pattern=matcher(NS.EXPORT)),
+    button(NS.EXPORT, "get", export_round),
 ]

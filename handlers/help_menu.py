@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
-from bot.codec import NS, decode, matcher
+from bot.codec import NS, Callback
 from bot.commands import COMMANDS
 from bot.context import MagnetContext
 from bot.domain import N_, Role
 from handlers import screens
-from handlers.common import answer, bold, command, escape, send, stale_button
+from handlers.common import ButtonHandler, Handler, answer, bold, button, command, escape, send
 from handlers.language import choose_language
 from handlers.settings import show_settings
 
@@ -49,20 +48,18 @@ async def show_help(update: Update, context: MagnetContext) -> None:
     await send(update, help_text(context), screens.main_menu(context.tr))
 
 
-async def menu_button(update: Update, context: MagnetContext) -> None:
-    callback = decode(update.callback_query.data if update.callback_query else None)
-    action = callback.action if callback else None
-    if action == "settings":
-        await show_settings(update, context)
-    elif action == "language":
-        await choose_language(update, context)
-    elif action == "help":
-        await show_help(update, context)
-    else:
-        await stale_button(update, context, f"menu action {action}")
+def _shows(screen: Handler) -> ButtonHandler:
+    """A main-menu button that opens what its command opens."""
+
+    async def pressed(update: Update, context: MagnetContext, callback: Callback) -> None:
+        await screen(update, context)
+
+    return pressed
 
 
 HANDLERS = [
     command("help", show_help),
-    CallbackQueryHandler(menu_button, pattern=matcher(NS.MENU)),
+    button(NS.MENU, "settings", _shows(show_settings)),
+    button(NS.MENU, "language", _shows(choose_language)),
+    button(NS.MENU, "help", _shows(show_help)),
 ]

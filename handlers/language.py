@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
-from bot.codec import NS, decode, matcher
+from bot.codec import NS, Callback
 from bot.context import MagnetContext
 from bot.services.residents import InvalidChoice
 from handlers import screens
-from handlers.common import answer, command, escape, show, stale_button
+from handlers.common import answer, button, command, escape, show, stale_button
 from handlers.menu import set_chat_menu
 from handlers.onboarding import resume_onboarding
 
@@ -19,14 +18,8 @@ async def choose_language(update: Update, context: MagnetContext) -> None:
     await show(update, *screens.language_screen(context.tr))
 
 
-async def set_language(update: Update, context: MagnetContext) -> None:
-    callback = decode(update.callback_query.data if update.callback_query else None)
-    resident = context.resident
-    if resident is None:
-        return
-    if callback is None:
-        await stale_button(update, context, "undecodable language button")
-        return
+async def set_language(update: Update, context: MagnetContext, callback: Callback) -> None:
+    resident = context.me
     locale = callback.arg(0) or ""
     try:
         context.resident = resident = await context.services.residents.set_locale(
@@ -50,5 +43,5 @@ async def set_language(update: Update, context: MagnetContext) -> None:
 
 HANDLERS = [
     command("language", choose_language),
-    CallbackQueryHandler(set_language, pattern=matcher(NS.LANGUAGE)),
+    button(NS.LANGUAGE, "set", set_language),
 ]

@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
-from bot.codec import NS, Callback, decode, matcher
+from bot.codec import NS, Callback
 from bot.context import MagnetContext
 from bot.domain import Step
 from bot.services.residents import InvalidChoice, ResidentView
 from handlers import screens
-from handlers.common import answer, command, escape, send, show, stale_button
+from handlers.common import answer, button, command, escape, send, show, stale_button
 from handlers.deeplinks import act_on_payload, valid_payload
 from handlers.menu import set_chat_menu
 
@@ -82,31 +81,8 @@ async def resume_onboarding(
         await send(update, *screen)
 
 
-async def onboarding_button(update: Update, context: MagnetContext) -> None:
-    callback = decode(update.callback_query.data if update.callback_query else None)
-    resident = context.resident
-    if resident is None:
-        return
-    if callback is None:
-        await stale_button(update, context, "undecodable onboarding button")
-        return
-    handlers = {
-        "consent": _consent,
-        "lang": _language,
-        "ans": _answer,
-        "topic": _toggle_topic,
-        "done": _done,
-    }
-    handler = handlers.get(callback.action)
-    if handler is None:
-        await stale_button(update, context, f"unknown onboarding action {callback.action}")
-        return
-    await handler(update, context, resident, callback)
-
-
-async def _consent(
-    update: Update, context: MagnetContext, resident: ResidentView, callback: Callback
-) -> None:
+async def _consent(update: Update, context: MagnetContext, callback: Callback) -> None:
+    resident = context.me
     residents = context.services.residents
     tr = context.tr
     if callback.arg(0) not in ("yes", "no"):
@@ -117,8 +93,7 @@ async def _consent(
         await resume_onboarding(update, context)
         return
     if callback.arg(0) == "no":
-        await context.services.privacy.withdraw(resident.telegram_id)
-        context.resident = await residents.decline_consent(resident.telegram_id)
+        context.resident = await context.services.privacy.withdraw(resident.telegram_id)
         await answer(update)
         text = tr.gettext(
             "Understood: I won't store anything about you. If you change your mind, send %(start)s."
@@ -143,9 +118,8 @@ async def _consent(
         await resume_onboarding(update, context)
 
 
-async def _language(
-    update: Update, context: MagnetContext, resident: ResidentView, callback: Callback
-) -> None:
+async def _language(update: Update, context: MagnetContext, callback: Callback) -> None:
+    resident = context.me
     locale = callback.arg(0) or ""
     try:
         context.resident = resident = await context.services.residents.set_locale(
@@ -163,13 +137,21 @@ async def _language(
         await resume_onboarding(update, context, edit=True)
 
 
-async def _answer(
-    update: Update, context: MagnetContext, resident: ResidentView, callback: Callback
-) -> None:
+async def _at_step(
+    update: Update, context: MagnetContext, resident: ResidentView, step: str | None
+) -> bool:
+    """A press for another step than the resident's (an old message): say so and re-ask."""
+    if step == resident.step.value and not resident.needs_consent:
+        return True
+    await stale_button(update, context, f"a press for {step} at step {resident.step}")
+    await resume_onboarding(update, context)
+    return False
+
+
+async def _answer(update: Update, context: MagnetContext, callback: Callback) -> None:
+    resident = context.me
     step_code, code = callback.arg(0), callback.arg(1) or ""
-    if step_code != resident.step.value or resident.needs_consent:
-        await stale_button(update, context, f"answer for {step_code} at step {resident.step}")
-        await resume_onboarding(update, context)
+    if not await _at_step(update, context, resident, step_code):
         return
     try:
         context.resident = await context.services.residents.answer(
@@ -182,12 +164,9 @@ async def _answer(
     await resume_onboarding(update, context, edit=True)
 
 
-async def _toggle_topic(
-    update: Update, context: MagnetContext, resident: ResidentView, callback: Callback
-) -> None:
-    if resident.step != Step.TOPICS or resident.needs_consent:
-        await stale_button(update, context, f"topic toggle at step {resident.step}")
-        await resume_onboarding(update, context)
+async def _toggle_topic(update: Update, context: MagnetContext, callback: Callback) -> None:
+    resident = context.me
+    if not await _at_step(update, context, resident, Step.TOPICS.value):
         return
     try:
         context.resident = await context.services.residents.toggle_topic(
@@ -200,12 +179,9 @@ async def _toggle_topic(
     await resume_onboarding(update, context, edit=True)
 
 
-async def _done(
-    update: Update, context: MagnetContext, resident: ResidentView, callback: Callback
-) -> None:
-    if resident.step != Step.TOPICS or resident.needs_consent:
-        await stale_button(update, context, f"topics done at step {resident.step}")
-        await resume_onboarding(update, context)
+async def _done(update: Update, context: MagnetContext, callback: Callback) -> None:
+    resident = context.me
+    if not await _at_step(update, context, resident, Step.TOPICS.value):
         return
     context.resident = resident = await context.services.residents.finish_topics(
         resident.telegram_id
@@ -242,5 +218,9 @@ async def onboarding_text(update: Update, context: MagnetContext) -> None:
 
 HANDLERS = [
     command("start", start),
-    CallbackQueryHandler(onboarding_button, pattern=matcher(NS.ONBOARDING)),
+    button(NS.ONBOARDING, "consent", _consent),
+    button(NS.ONBOARDING, "language", _language),
+    button(NS.ONBOARDING, "answer", _answer),
+    button(NS.ONBOARDING, "topic", _toggle_topic),
+    button(NS.ONBOARDING, "done", _done),
 ]

@@ -7,13 +7,11 @@ import json
 import logging
 
 from telegram import InputFile, Update
-from telegram.ext import CallbackQueryHandler
 
-from bot.codec import NS, decode, encode, matcher
+from bot.codec import NS, Callback, encode
 from bot.context import MagnetContext
 from handlers import screens
-from handlers.common import answer, bold, command, escape, keyboard, send, show
-from handlers.common import stale_button as _stale
+from handlers.common import answer, bold, button, command, escape, keyboard, send, show
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +52,15 @@ async def ask_forget(update: Update, context: MagnetContext) -> None:
     )
 
 
-async def privacy_button(update: Update, context: MagnetContext) -> None:
-    callback = decode(update.callback_query.data if update.callback_query else None)
-    resident = context.resident
-    assert resident is not None
-    tr = context.tr
-    if callback is None or callback.action not in ("forget", "keep"):
-        await _stale(update, context, "privacy button")
-        return
+async def keep_data(update: Update, context: MagnetContext, callback: Callback) -> None:
     await answer(update)
-    if callback.action == "keep":
-        await show(update, escape(tr.gettext("Nothing was erased.")))
-        return
-    await context.services.privacy.forget(resident.telegram_id)
+    await show(update, escape(context.tr.gettext("Nothing was erased.")))
+
+
+async def forget(update: Update, context: MagnetContext, callback: Callback) -> None:
+    tr = context.tr
+    await answer(update)
+    await context.services.privacy.forget(context.me.telegram_id)
     text = tr.gettext(
         "Done: everything about you is erased. If you ever want to come back, send %(start)s."
     ) % {"start": "/start"}
@@ -76,5 +70,6 @@ async def privacy_button(update: Update, context: MagnetContext) -> None:
 HANDLERS = [
     command("mydata", send_my_data),
     command("forget", ask_forget),
-    CallbackQueryHandler(privacy_button, pattern=matcher(NS.PRIVACY)),
+    button(NS.PRIVACY, "forget", forget),
+    button(NS.PRIVACY, "keep", keep_data),
 ]

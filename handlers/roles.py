@@ -10,6 +10,7 @@ from bot.i18n import Translator
 from bot.services.roles import RoleChange, parse_role
 from handlers import screens
 from handlers.common import command, escape, requires_role, send
+from handlers.menu import set_chat_menu
 
 
 def role_name(tr: Translator, role: Role) -> str:
@@ -41,40 +42,46 @@ async def _usage(update: Update, context: MagnetContext, command: str) -> None:
     await send(update, escape(text))
 
 
-@requires_role(Role.ADMIN)
-async def grant_role(update: Update, context: MagnetContext) -> None:
+async def _change(update: Update, context: MagnetContext, name: str) -> None:
+    """/grant and /revoke: change the role, tell the admin, and set the person's menu at once."""
     parsed = _parse(context)
     if parsed is None:
-        await _usage(update, context, "grant")
+        await _usage(update, context, name)
         return
     target, role = parsed
-    actor = context.resident.telegram_id if context.resident else 0
-    change = await context.services.roles.grant(actor, target, role)
-    tr = context.tr
+    tr, services = context.tr, context.services
     values = {"id": target, "role": role_name(tr, role)}
-    if change == RoleChange.GRANTED:
-        text = tr.gettext("Done: %(id)s is now %(role)s.") % values
+    if name == "grant":
+        changed = await services.roles.grant(context.me.telegram_id, target, role)
+        done = changed == RoleChange.GRANTED
+        text = (
+            tr.gettext("Done: %(id)s is now %(role)s.")
+            if done
+            else tr.gettext("%(id)s already has the %(role)s role.")
+        )
     else:
-        text = tr.gettext("%(id)s already has the %(role)s role.") % values
-    await send(update, escape(text))
+        changed = await services.roles.revoke(context.me.telegram_id, target, role)
+        done = changed == RoleChange.REVOKED
+        text = (
+            tr.gettext("Done: %(id)s is no longer %(role)s.")
+            if done
+            else tr.gettext("%(id)s does not have the %(role)s role.")
+        )
+    await send(update, escape(text % values))
+    person = await services.residents.get(target) if done else None
+    if person is not None:  # someone who never opened the chat gets their menu at /start
+        locale = services.i18n.resolve(person.locale, person.language_code).locale
+        await set_chat_menu(context.bot, services.i18n, target, locale, person.roles)
+
+
+@requires_role(Role.ADMIN)
+async def grant_role(update: Update, context: MagnetContext) -> None:
+    await _change(update, context, "grant")
 
 
 @requires_role(Role.ADMIN)
 async def revoke_role(update: Update, context: MagnetContext) -> None:
-    parsed = _parse(context)
-    if parsed is None:
-        await _usage(update, context, "revoke")
-        return
-    target, role = parsed
-    actor = context.resident.telegram_id if context.resident else 0
-    change = await context.services.roles.revoke(actor, target, role)
-    tr = context.tr
-    values = {"id": target, "role": role_name(tr, role)}
-    if change == RoleChange.REVOKED:
-        text = tr.gettext("Done: %(id)s is no longer %(role)s.") % values
-    else:
-        text = tr.gettext("%(id)s does not have the %(role)s role.") % values
-    await send(update, escape(text))
+    await _change(update, context, "revoke")
 
 
 @requires_role(Role.ADMIN)

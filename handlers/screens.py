@@ -74,7 +74,7 @@ def consent_screen(tr: Translator, resident: ResidentView, payload: str | None) 
                 (tr.gettext("✅ I agree"), encode(NS.ONBOARDING, "consent", "yes", *tail)),
                 (tr.gettext("No, thanks"), encode(NS.ONBOARDING, "consent", "no")),
             ],
-            [(f"🌐 {other_label}", encode(NS.ONBOARDING, "lang", other, *tail))],
+            [(f"🌐 {other_label}", encode(NS.ONBOARDING, "language", other, *tail))],
         ]
     )
 
@@ -92,7 +92,7 @@ def choice_buttons(
     return [
         (
             ("• " if c.code == current else "") + tr.gettext(c.label),
-            encode(ns, "ans", step.value, c.code),
+            encode(ns, "answer", step.value, c.code),
         )
         for c in choices
     ]

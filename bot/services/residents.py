@@ -176,27 +176,26 @@ class ResidentService:
     async def decline_consent(self, telegram_id: int) -> ResidentView:
         """No consent, no profile: whatever was stored beyond the id and language goes."""
         async with self._sessions.begin() as session:
-            resident = await repo.get_resident(session, telegram_id, lock=True)
-            assert resident is not None
-            had_consent = resident.consent_version is not None
-            await repo.delete_topics(session, resident.id)
-            await repo.update_resident(
-                session,
-                telegram_id,
-                consent_version=None,
-                consented_at=None,
-                municipality=None,
-                age_band=None,
-                status=None,
-                start_payload=None,
-                language_code=None,
-                onboarding_step=Step.DECLINED.value,
+            return await self.decline_in(session, telegram_id)
+
+    async def decline_in(self, session: AsyncSession, telegram_id: int) -> ResidentView:
+        """`decline_consent` inside the caller's transaction (withdrawal erases more with it)."""
+        resident = await repo.get_resident(session, telegram_id, lock=True)
+        assert resident is not None, "the gate creates the resident first"
+        had_consent = resident.consent_version is not None
+        await repo.clear_profile(
+            session,
+            resident,
+            consent_version=None,
+            consented_at=None,
+            awaiting=None,
+            onboarding_step=Step.DECLINED.value,
+        )
+        if had_consent:
+            await audit_repo.add_audit_entry(
+                session, "consent.withdraw", actor_telegram_id=telegram_id
             )
-            if had_consent:
-                await audit_repo.add_audit_entry(
-                    session, "consent.withdraw", actor_telegram_id=telegram_id
-                )
-            return await self._reload(session, telegram_id)
+        return await self._reload(session, telegram_id)
 
     async def answer(self, telegram_id: int, field_step: Step, code: str) -> ResidentView:
         """Store one profile answer; during onboarding, move on to the next question."""

@@ -74,3 +74,14 @@ async def delete_topic(session: AsyncSession, resident_id: int, topic: str) -> N
 
 async def delete_topics(session: AsyncSession, resident_id: int) -> None:
     await session.execute(delete(ResidentTopic).where(ResidentTopic.resident_id == resident_id))
+
+
+# What a resident told us about themselves; erased on withdrawal or /forget.
+PROFILE_COLUMNS = ("municipality", "age_band", "status", "start_payload", "language_code")
+
+
+async def clear_profile(session: AsyncSession, resident: Resident, **values: Any) -> None:
+    """Erase the profile and topics (and set `values`), leaving the bare row."""
+    await delete_topics(session, resident.id)
+    cleared: dict[str, Any] = dict.fromkeys(PROFILE_COLUMNS)
+    await update_resident(session, resident.telegram_id, **{**cleared, **values})

@@ -126,12 +126,12 @@ async def test_typing_at_each_step_re_asks_politely(
 @pytest.mark.parametrize(
     "forged",
     [
-        "onboard:v1:ans:municipality:ljubljana",  # not an option
-        "onboard:v1:ans:status:student",  # a later step
+        "onboard:v1:answer:municipality:ljubljana",  # not an option
+        "onboard:v1:answer:status:student",  # a later step
         "onboard:v1:topic:football",
         "onboard:v1:consent:maybe",
         "ob:v2:consent:yes",  # another version
-        "onboard:v1:lang:de",
+        "onboard:v1:language:de",
         "onboard:v1:nonsense",
         "admin:v1:grant:1",
         "x" * 64,
@@ -156,7 +156,7 @@ async def test_a_stale_button_from_an_earlier_step(bot: Harness) -> None:
     question = user.last
     await user.click("Celje")
     # The same message now shows the age question; press the old municipality button's data.
-    replies = await user.click("18–24 let", question, data="onboard:v1:ans:municipality:prebold")
+    replies = await user.click("18–24 let", question, data="onboard:v1:answer:municipality:prebold")
     assert any(e.kind == "callback_answer" and "ni več veljaven" in e.text for e in replies)
     assert "Koliko ste stari?" in user.last.text
     stored = await bot.services.residents.get(108)

@@ -204,7 +204,7 @@ async def test_fallbacks_answer_everything(bot: Harness) -> None:
     assert [e.text for e in replies if e.kind == "callback_answer"] == ["Ta gumb ni več veljaven."]
     replies = await user.click("⚙️ Nastavitve", data="settings:v1:teleport")
     assert [e.text for e in replies if e.kind == "callback_answer"] == ["Ta gumb ni več veljaven."]
-    replies = await user.click("⚙️ Nastavitve", data="settings:v1:ans:municipality:mars")
+    replies = await user.click("⚙️ Nastavitve", data="settings:v1:answer:municipality:mars")
     assert [e.text for e in replies if e.kind == "callback_answer"] == ["Ta gumb ni več veljaven."]
 
 
@@ -261,3 +261,25 @@ async def test_group_messages_do_not_make_residents(bot: Harness) -> None:
     await bot.emulator.wait_processed(update_id)
     assert await bot.services.residents.get(210) is None
     assert [m for m in group.messages.values() if m.from_bot] == []
+
+
+async def test_the_command_menu_follows_a_grant_and_a_revoke_at_once(bot: Harness) -> None:
+    ana = bot.user(303, "Ana", "sl")
+    await onboard(ana)
+    admin = bot.user(ADMIN_ID, "Maja", "sl")
+    scope = json.dumps({"chat_id": 303, "type": "chat"}, sort_keys=True)
+
+    def menu() -> list[str]:
+        return [c["command"] for c in bot.emulator.commands.get((scope, ""), [])]
+
+    await admin.send("/dodeli 303 koordinator")
+    assert {"obvesti", "nova_delavnica", "anketa"} <= set(menu())
+    await admin.send("/odvzemi 303 koordinator")
+    assert "obvesti" not in menu() and "anketa" in menu()
+    await admin.send("/dodeli 999999 osebje")  # never opened the chat: no menu to set yet
+    assert (
+        bot.emulator.commands.get(
+            (json.dumps({"chat_id": 999999, "type": "chat"}, sort_keys=True), "")
+        )
+        is None
+    )

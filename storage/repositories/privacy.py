@@ -1,0 +1,99 @@
+"""What one resident left behind, to show it (/mydata) or erase it (/forget): SQL only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import ACTIVE, ResponseStatus
+from storage.models import (
+    AuditEntry,
+    LabRegistration,
+    OutboxMessage,
+    RoleGrant,
+    SurveyAnswer,
+    SurveyResponse,
+    SurveyRound,
+)
+
+
+async def list_role_grants(session: AsyncSession, telegram_id: int) -> list[tuple[str, Any]]:
+    rows = await session.execute(
+        select(RoleGrant.role, RoleGrant.granted_at).where(RoleGrant.telegram_id == telegram_id)
+    )
+    return [(role, at) for role, at in rows.all()]
+
+
+async def list_messages(session: AsyncSession, resident_id: int) -> Sequence[OutboxMessage]:
+    rows = await session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.resident_id == resident_id)
+        .order_by(OutboxMessage.id)
+    )
+    return rows.scalars().all()
+
+
+async def list_audit_entries(session: AsyncSession, telegram_id: int) -> Sequence[AuditEntry]:
+    rows = await session.execute(
+        select(AuditEntry)
+        .where(AuditEntry.actor_telegram_id == telegram_id)
+        .order_by(AuditEntry.id)
+    )
+    return rows.scalars().all()
+
+
+async def list_responses(
+    session: AsyncSession, resident_id: int
+) -> list[tuple[SurveyResponse, SurveyRound]]:
+    rows = await session.execute(
+        select(SurveyResponse, SurveyRound)
+        .join(SurveyRound, SurveyRound.id == SurveyResponse.round_id)
+        .where(SurveyResponse.resident_id == resident_id)
+        .order_by(SurveyResponse.id)
+    )
+    return [(response, round_) for response, round_ in rows.all()]
+
+
+async def list_answers(
+    session: AsyncSession, response_id: int
+) -> list[tuple[str, Any, str | None]]:
+    rows = await session.execute(
+        select(SurveyAnswer.question_code, SurveyAnswer.value, SurveyAnswer.other_text)
+        .where(SurveyAnswer.response_id == response_id)
+        .order_by(SurveyAnswer.id)
+    )
+    return [(code, value, other) for code, value, other in rows.all()]
+
+
+async def list_active_lab_ids(session: AsyncSession, resident_id: int) -> list[int]:
+    rows = await session.execute(
+        select(LabRegistration.lab_id).where(
+            LabRegistration.resident_id == resident_id, LabRegistration.status.in_(ACTIVE)
+        )
+    )
+    return list(rows.scalars())
+
+
+async def delete_activity(session: AsyncSession, resident_id: int) -> None:
+    """Sign-ups, unfinished answers and messages go; finished answers stay, unlinked."""
+    await session.execute(delete(LabRegistration).where(LabRegistration.resident_id == resident_id))
+    unfinished = select(SurveyResponse.id).where(
+        SurveyResponse.resident_id == resident_id,
+        SurveyResponse.status != ResponseStatus.COMPLETED,
+    )
+    await session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(unfinished)))
+    await session.execute(
+        delete(SurveyResponse).where(
+            SurveyResponse.resident_id == resident_id,
+            SurveyResponse.status != ResponseStatus.COMPLETED,
+        )
+    )
+    await session.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.resident_id == resident_id)
+        .values(resident_id=None, anonymous=True)
+    )
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.resident_id == resident_id))
