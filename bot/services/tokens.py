@@ -7,11 +7,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import StaffToken
 from storage.repositories import audit as audit_repo
+from storage.repositories import tokens as repo
 
 PREFIX = "mgt_"
 
@@ -37,9 +36,7 @@ class TokenService:
         """A new token; the plain token is returned once and never stored."""
         token = PREFIX + secrets.token_urlsafe(32)
         async with self._sessions.begin() as session:
-            row = StaffToken(name=name[:64], token_hash=_digest(token))
-            session.add(row)
-            await session.flush()
+            row = await repo.add_token(session, name[:64], _digest(token))
             await audit_repo.add_audit_entry(
                 session,
                 "token.create",
@@ -51,24 +48,19 @@ class TokenService:
 
     async def list(self) -> list[TokenView]:
         async with self._sessions() as session:
-            rows = await session.execute(select(StaffToken).order_by(StaffToken.id))
             return [
                 TokenView(t.id, t.name, t.created_at, t.revoked_at, t.last_used_at)
-                for t in rows.scalars()
+                for t in await repo.list_tokens(session)
             ]
 
     async def revoke(self, token_id: int) -> bool:
         async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(StaffToken)
-                .where(StaffToken.id == token_id, StaffToken.revoked_at.is_(None))
-                .values(revoked_at=datetime.now(UTC))
-            )
-            if result.rowcount:
+            revoked = await repo.revoke_token(session, token_id, datetime.now(UTC))
+            if revoked:
                 await audit_repo.add_audit_entry(
                     session, "token.revoke", actor_telegram_id=None, subject=str(token_id)
                 )
-            return bool(result.rowcount)
+            return revoked
 
     async def verify(self, token: str | None) -> str | None:
         """The token's name if it is valid and not revoked. Only hashes are compared, so
@@ -77,9 +69,7 @@ class TokenService:
             return None
         digest = _digest(token)
         async with self._sessions.begin() as session:
-            row = (
-                await session.execute(select(StaffToken).where(StaffToken.token_hash == digest))
-            ).scalar_one_or_none()
+            row = await repo.get_token_by_hash(session, digest)
             if row is None or row.revoked_at is not None:
                 return None
             if not secrets.compare_digest(row.token_hash, digest):
