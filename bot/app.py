@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import html
 import logging
 import os
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
 from bot.commands import command_name
@@ -166,6 +168,27 @@ def attach_delivery(services: Services, bot: ExtBot[None]) -> None:
     )
 
 
+async def ask_to_slow_down(application: MagnetApplication, update: Update) -> None:
+    """Told once per flood, in the resident's language, when their queue is full."""
+    services, chat, user = (
+        application.bot_data.services,
+        update.effective_chat,
+        update.effective_user,
+    )
+    if services is None or chat is None or user is None or chat.type != "private":
+        return
+    resident = await services.residents.get(user.id)
+    tr = services.i18n.resolve(resident.locale if resident else None, user.language_code)
+    text = tr.gettext(
+        "You are sending messages faster than I can answer them. I am answering the ones "
+        "already sent; please wait a moment before sending more."
+    )
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
+    await application.bot.send_message(chat.id, html.escape(text))
+
+
 def build_application(
     settings: Settings, *, on_update_done: Callable[[int], None] | None = None
 ) -> MagnetApplication:
@@ -183,6 +206,12 @@ def build_application(
             application.bot_data.services = None
 
     metrics = Metrics()
+    processor = PerResidentProcessor(
+        64,
+        on_done=on_update_done,
+        observe=metrics.observe,
+        max_queued_per_resident=settings.max_queued_per_resident,
+    )
     application = (
         ApplicationBuilder()
         .token(settings.token())
@@ -196,14 +225,13 @@ def build_application(
                 tzinfo=settings.tz,
             )
         )
-        .concurrent_updates(
-            PerResidentProcessor(64, on_done=on_update_done, observe=metrics.observe)
-        )
+        .concurrent_updates(processor)
         .rate_limiter(RetryingRateLimiter(Limits(private_count=settings.chat_burst)))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
+    processor.on_flood = functools.partial(ask_to_slow_down, application)
     register(application)
     application.bot_data.metrics = metrics
     return application  # type: ignore[return-value]

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     # Messages per second the bot allows itself in one private chat (Telegram: about 1/s,
     # short bursts tolerated).
     chat_burst: int = Field(default=3, ge=1, le=10)
+    # Updates one resident may have waiting; past that a flood is dropped with one notice.
+    max_queued_per_resident: int = Field(default=20, ge=1, le=1000)
     quiet_hours: str = "21:00-08:00"
     delivery_lease_seconds: float = Field(default=60.0, ge=5)
     scheduler_seconds: float = Field(default=5.0, gt=0)
