@@ -9,6 +9,7 @@ import html
 import logging
 import os
 import signal
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -58,6 +59,8 @@ log = logging.getLogger(__name__)
 
 # How long a webhook request waits for its update to be handled before answering anyway.
 WEBHOOK_ANSWER_SECONDS = 50.0
+# Telegram repeats an update it got no answer for; remember this many handled ones.
+RECENT_UPDATES = 10_000
 
 MagnetApplication = Application[Any, MagnetContext, Any, Any, BotData, Any]
 
@@ -259,6 +262,7 @@ class BotRuntime:
         self.settings = settings
         self._on_update_done = on_update_done
         self._handled: dict[int, asyncio.Future[None]] = {}
+        self._recent: OrderedDict[int, None] = OrderedDict()  # handled update ids, newest last
         self.application = build_application(settings, on_update_done=self._update_done)
         self._started = False
         self.web: WebServer | None = None
@@ -312,6 +316,9 @@ class BotRuntime:
         waiter = self._handled.pop(update_id, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        self._recent[update_id] = None
+        if len(self._recent) > RECENT_UPDATES:
+            self._recent.popitem(last=False)
         if self._on_update_done is not None:
             self._on_update_done(update_id)
 
@@ -319,12 +326,26 @@ class BotRuntime:
         """Answer Telegram only once the update is handled. Telegram sends a chat's next
         update only after the previous one was answered, so a resident's updates stay in
         order even when a load balancer spreads them over several replicas; and an update
-        whose replica dies before answering is delivered again, to another one."""
+        whose replica dies before answering is delivered again, to another one.
+
+        An update that cannot be read is answered too (and logged): refusing it would make
+        Telegram send it again and again. One that is in hand or was just handled (Telegram
+        repeats an update it got no answer for) is not handled twice."""
         app = self.application
-        update = Update.de_json(data, app.bot)
-        waiter = asyncio.get_running_loop().create_future()
-        self._handled[update.update_id] = waiter
-        await app.update_queue.put(update)
+        update_id = data.get("update_id")
+        try:
+            update = Update.de_json(data, app.bot)
+        except Exception as exc:
+            log.warning("webhook update %s could not be read and is dropped: %s", update_id, exc)
+            return
+        if update.update_id in self._recent:
+            log.info("webhook update %s was handled already", update.update_id)
+            return
+        waiter = self._handled.get(update.update_id)
+        if waiter is None:
+            waiter = asyncio.get_running_loop().create_future()
+            self._handled[update.update_id] = waiter
+            await app.update_queue.put(update)
         try:
             await asyncio.wait_for(asyncio.shield(waiter), WEBHOOK_ANSWER_SECONDS)
         except TimeoutError:
@@ -332,7 +353,6 @@ class BotRuntime:
             log.warning(
                 "update %s still in hand after %s s", update.update_id, WEBHOOK_ANSWER_SECONDS
             )
-            self._handled.pop(update.update_id, None)
 
     def _webhook_route(self) -> WebhookRoute:
         settings = self.settings

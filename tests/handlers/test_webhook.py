@@ -136,3 +136,50 @@ async def test_json_log_lines_carry_the_update_and_a_pseudonym(
     assert refused and refused[0]["resident"] == resident.id
     assert isinstance(refused[0]["update_id"], int)
     assert "/nova_delavnica" not in stream.getvalue()  # no resident's text in the log
+
+
+async def test_webhook_answers_malformed_and_repeated_updates_at_once(
+    emulator: BotAPIEmulator, sqlite_url: str, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    """Telegram sends an update again until it gets a 2xx: a malformed one is answered (and
+    logged) instead of failing forever, and a repeated one is handled once and never waits."""
+    import asyncio
+    import logging
+    import time
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    settings = make_settings(
+        emulator, sqlite_url, http_port=port, webhook_url=url, webhook_secret=SECRET
+    )
+    runtime = BotRuntime(settings, on_update_done=emulator.mark_processed, webhook=True)
+    await runtime.start()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def post(data: object) -> tuple[int, float]:
+                began = time.perf_counter()
+                async with http.post(url, data=json.dumps(data), headers=headers) as response:
+                    return response.status, time.perf_counter() - began
+
+            with caplog.at_level(logging.WARNING):
+                status, _ = await post({"update_id": 910001, "message": {"chat": "nonsense"}})
+            assert status == 200
+            assert "910001 could not be read" in caplog.text
+            zoe = 1668
+            emulator.add_user(zoe, "Zoe", "en")
+            first, second = await asyncio.gather(
+                post(fake_update(910002, zoe)), post(fake_update(910002, zoe))
+            )
+            assert first[0] == second[0] == 200 and max(first[1], second[1]) < 20
+
+            def replies() -> list[str]:
+                return [m.text or "" for m in emulator.chat(zoe).messages.values() if m.from_bot]
+
+            assert len(replies()) == 2  # one /start: a greeting and the consent screen
+            status, seconds = await post(fake_update(910002, zoe))  # after it was handled
+            assert status == 200 and seconds < 5
+            assert len(replies()) == 2
+    finally:
+        await runtime.stop()
