@@ -20,6 +20,17 @@ from bot.services.announcements.service import AnnouncementService, Progress
 log = logging.getLogger(__name__)
 
 
+class _SkippedTick(logging.Filter):
+    """A tick still running when the next one is due is skipped by design (max_instances=1);
+    APScheduler warns about each skip, which would fill a newcomer's first screen."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+_SKIPPED_TICK = _SkippedTick()
+
+
 class Scheduler:
     def __init__(
         self,
@@ -47,6 +58,9 @@ class Scheduler:
         self._running: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
+        aps_log = logging.getLogger("apscheduler.scheduler")
+        if _SKIPPED_TICK not in aps_log.filters:
+            aps_log.addFilter(_SKIPPED_TICK)
         self._aps = AsyncIOScheduler(timezone=UTC)
         now = datetime.now(UTC)
         for job, seconds in (
