@@ -56,7 +56,11 @@ def read_catalog(locale: str) -> Catalog:
 def _write(catalog: Catalog, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=WIDTH, omit_header=False, sort_output=False)
+    # File names without line numbers: a translator still sees where a message is used, and
+    # an edit elsewhere in a file does not rewrite every location below it.
+    write_po(
+        buffer, catalog, width=WIDTH, omit_header=False, sort_output=False, include_lineno=False
+    )
     path.write_bytes(buffer.getvalue())
 
 
