@@ -82,12 +82,7 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
 
 async def stale_button(update: Update, context: MagnetContext, reason: str) -> None:
     """A button we no longer (or never) offered: say so and move on."""
-    user = update.effective_user
-    log.info(
-        "stale or forged button from user %s: %s",
-        user.id if user else "?",
-        reason,
-    )
+    log.info("stale or forged button: %s", reason)  # the log line carries the resident's id
     await answer(update, context.tr.gettext("This button is no longer valid."), alert=False)
 
 
@@ -97,13 +92,7 @@ def requires_role(role: Role) -> Callable[[Handler], Handler]:
         async def wrapper(update: Update, context: MagnetContext, *args: Any) -> Any:
             resident = context.resident
             if resident is None or not resident.has_role(role):
-                user = update.effective_user
-                log.warning(
-                    "user %s tried %s without the %s role",
-                    user.id if user else "?",
-                    handler.__name__,
-                    role.value,
-                )
+                log.warning("%s tried without the %s role", handler.__name__, role.value)
                 tr = context.tr
                 messages = {
                     Role.ADMIN: tr.gettext("Sorry, only administrators can do that."),

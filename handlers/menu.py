@@ -44,4 +44,4 @@ async def set_chat_menu(
             _commands(i18n, locale, _entries(roles)), scope=BotCommandScopeChat(chat_id)
         )
     except TelegramError as exc:  # an admin who never opened the chat yet
-        log.info("could not set the command menu for chat %s: %s", chat_id, exc)
+        log.info("could not set a chat's command menu: %s", exc)

@@ -29,7 +29,7 @@ async def start(update: Update, context: MagnetContext) -> None:
     tr = context.tr
     payload = valid_payload(context.args[0]) if context.args else None
     if context.args and payload is None:
-        log.info("ignored an unknown start payload from user %s", resident.telegram_id)
+        log.info("ignored an unknown start payload")
     if resident.roles:
         # Telegram only accepts a chat-scoped menu once the person has opened the chat.
         await set_chat_menu(

@@ -19,6 +19,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine with the per-backend settings magnet-bot relies on."""
+    # Errors name the statement but never its parameters: those hold Telegram ids and texts.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine)

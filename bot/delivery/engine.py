@@ -287,7 +287,7 @@ class DeliveryEngine:
                 last_error=result.detail,
             )
         if outcome in (Outcome.FAILED, Outcome.UNKNOWN, Outcome.ERROR):
-            log.warning("delivery to %s: %s (%s)", row.chat_id, outcome.value, result.detail)
+            log.warning("outbox message %s: %s (%s)", row.id, outcome.value, result.detail)
         async with self.sessions.begin() as session:
             await repo.finish_attempt(
                 session,

@@ -173,3 +173,9 @@ async def test_a_commit_that_queued_messages_wakes_the_engine(db_url: str) -> No
         assert woken == ["wake"]
     finally:
         await engine.dispose()
+
+
+def test_sql_errors_never_show_their_parameters(sqlite_url: str) -> None:
+    """Parameters hold Telegram ids and residents' texts; logged errors must not carry them."""
+    engine = create_engine(sqlite_url)
+    assert engine.sync_engine.hide_parameters
