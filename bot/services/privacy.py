@@ -65,6 +65,7 @@ class PrivacyService:
             data["messages_from_the_bot"] = [
                 _message(m) for m in await repo.list_messages(session, resident.id)
             ]
+            data["as_coordinator"] = await repo.list_authored(session, telegram_id)
             data["audit_log"] = [
                 {"at": _iso(e.at), "action": e.action, "subject": e.subject}
                 for e in await repo.list_audit_entries(session, telegram_id)
@@ -84,6 +85,7 @@ class PrivacyService:
                 return False
             await _erase(session, resident)
             await session.execute(delete(Resident).where(Resident.id == resident.id))
+            await repo.unlink_telegram_id(session, telegram_id)
             # The audit log records that an erasure happened, not whose.
             await audit_repo.add_audit_entry(session, "privacy.forget", actor_telegram_id=None)
         log.info("a resident was forgotten at their request")

@@ -8,9 +8,11 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import ACTIVE, ResponseStatus
+from bot.domain import ACTIVE, AnnouncementStatus, LabStatus, ResponseStatus
 from storage.models import (
+    Announcement,
     AuditEntry,
+    Lab,
     LabRegistration,
     OutboxMessage,
     RoleGrant,
@@ -97,3 +99,81 @@ async def delete_activity(session: AsyncSession, resident_id: int) -> None:
         .values(resident_id=None, anonymous=True)
     )
     await session.execute(delete(OutboxMessage).where(OutboxMessage.resident_id == resident_id))
+
+
+# Stands in for a forgotten author where the column may not be empty.
+FORGOTTEN = 0
+
+
+async def unlink_telegram_id(session: AsyncSession, telegram_id: int) -> None:
+    """Every other place that still names this Telegram id: roles go, records keep what
+    happened but no longer say who (a coordinator's labs, announcements and rounds stay)."""
+    await session.execute(delete(RoleGrant).where(RoleGrant.telegram_id == telegram_id))
+    await session.execute(
+        update(RoleGrant).where(RoleGrant.granted_by == telegram_id).values(granted_by=None)
+    )
+    await session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.actor_telegram_id == telegram_id)
+        .values(actor_telegram_id=None)
+    )
+    await session.execute(
+        update(AuditEntry).where(AuditEntry.subject == str(telegram_id)).values(subject=None)
+    )
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == telegram_id))
+    await session.execute(
+        delete(Announcement).where(
+            Announcement.author_telegram_id == telegram_id,
+            Announcement.status == AnnouncementStatus.DRAFT,
+        )
+    )
+    await session.execute(
+        update(Announcement)
+        .where(Announcement.author_telegram_id == telegram_id)
+        .values(author_telegram_id=FORGOTTEN)
+    )
+    await session.execute(
+        update(Announcement)
+        .where(Announcement.report_chat_id == telegram_id)
+        .values(report_chat_id=None, report_message_id=None)
+    )
+    await session.execute(
+        delete(Lab).where(Lab.author_telegram_id == telegram_id, Lab.status == LabStatus.DRAFT)
+    )
+    await session.execute(
+        update(Lab)
+        .where(Lab.author_telegram_id == telegram_id)
+        .values(author_telegram_id=FORGOTTEN)
+    )
+    await session.execute(
+        update(LabRegistration)
+        .where(LabRegistration.checked_in_by == telegram_id)
+        .values(checked_in_by=None)
+    )
+    for column in (SurveyRound.opened_by, SurveyRound.closed_by):
+        await session.execute(
+            update(SurveyRound).where(column == telegram_id).values({column.key: None})
+        )
+
+
+async def list_authored(session: AsyncSession, telegram_id: int) -> dict[str, list[dict[str, Any]]]:
+    """What a coordinator wrote or did under their Telegram id."""
+    labs = await session.execute(
+        select(Lab.id, Lab.title_sl, Lab.status).where(Lab.author_telegram_id == telegram_id)
+    )
+    announcements = await session.execute(
+        select(Announcement.id, Announcement.status, Announcement.created_at).where(
+            Announcement.author_telegram_id == telegram_id
+        )
+    )
+    checkins = await session.execute(
+        select(LabRegistration.lab_id).where(LabRegistration.checked_in_by == telegram_id)
+    )
+    return {
+        "labs_created": [{"lab": i, "title": t, "status": s} for i, t, s in labs.all()],
+        "announcements_written": [
+            {"announcement": i, "status": s, "created_at": at.isoformat()}
+            for i, s, at in announcements.all()
+        ],
+        "check_ins_done_at_labs": sorted(set(checkins.scalars())),
+    }

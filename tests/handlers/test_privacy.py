@@ -98,3 +98,19 @@ async def test_withdrawing_consent_erases_the_same(bot: Harness) -> None:
     assert resident.consent_version is None and resident.municipality is None
     assert regs == 0 and responses == 0
     assert await bot.services.labs.invariant(lab_id) == (0, 0)
+
+
+async def test_a_coordinator_who_forgets_leaves_no_trace_and_no_role(bot: Harness) -> None:
+    from tests.support.harness import ADMIN_ID
+    from tests.support.scan import find_traces
+
+    cvetka = await seed_resident(bot, 987654321, "Cvetka", "sl")
+    admin = bot.user(ADMIN_ID, "Maja", "sl")
+    await admin.send("/dodeli 987654321 koordinator")
+    await cvetka.send("/obvesti")  # a draft announcement under her id
+    await cvetka.send("/moji_podatki")  # audit-logged under her id
+    assert json.loads(cvetka.last.document.data)["roles"][0]["role"] == "coordinator"
+    await cvetka.send("/pozabi")
+    await cvetka.click("🗑 Da, izbriši vse")
+    assert await bot.services.roles.list_grants() == []
+    assert await find_traces(bot.services.sessions, ["987654321", "Cvetka"]) == []

@@ -1,0 +1,23 @@
+"""Look through every column of every table for traces of a person."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import Base
+
+
+async def find_traces(
+    sessions: async_sessionmaker[AsyncSession], needles: list[str]
+) -> list[tuple[str, str, str]]:
+    """(table, column, needle) for each value that contains one of the needles."""
+    found = []
+    async with sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            rows = await session.execute(select(table))
+            for row in rows.mappings():
+                for column, value in row.items():
+                    text = value.decode(errors="ignore") if isinstance(value, bytes) else str(value)
+                    found += [(table.name, column, n) for n in needles if n and n in text]
+    return found
