@@ -30,11 +30,10 @@ def help_text(context: MagnetContext) -> str:
         lines.append("")
         if heading is not None:
             lines.append(bold(tr.gettext(heading)))
-        lines += [
-            f"{screens.command(tr, c.name)} – {escape(tr.gettext(c.help))}"
-            for c in COMMANDS
-            if c.role == role
-        ]
+        for c in COMMANDS:
+            if c.role == role:
+                described = escape(tr.gettext(c.help))  # msgids from bot.commands
+                lines.append(f"{screens.command(tr, c.name)} – {described}")
     about = tr.gettext(
         "The bot is run by the Municipality of Celje and the Municipality of Prebold as part "
         "of the MAGNET project. Your data is used only as described when you agreed."

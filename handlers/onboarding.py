@@ -22,6 +22,10 @@ def _first_name(update: Update) -> str:
     return update.effective_user.first_name if update.effective_user else ""
 
 
+def _k(context: MagnetContext) -> int:
+    return context.services.settings.min_group_size
+
+
 async def start(update: Update, context: MagnetContext) -> None:
     resident = context.resident
     if resident is None:
@@ -70,7 +74,7 @@ async def resume_onboarding(
     assert resident is not None
     tr = context.tr
     if resident.needs_consent or resident.step in (Step.CONSENT, Step.DECLINED):
-        screen = screens.consent_screen(tr, resident, payload)
+        screen = screens.consent_screen(tr, resident, payload, _k(context))
     elif resident.step == Step.DONE:
         screen = screens.menu_screen(tr)
     else:
@@ -111,7 +115,9 @@ async def _consent(update: Update, context: MagnetContext, callback: Callback) -
     await answer(update)
     assert resident.consented_at is not None
     agreed = tr.gettext("✅ You agreed on %(date)s.") % {"date": tr.when(resident.consented_at)}
-    await show(update, f"{screens.consent_text(tr, updated)}\n\n<i>{escape(agreed)}</i>")
+    await show(
+        update, f"{screens.consent_text(tr, _k(context), updated)}\n\n<i>{escape(agreed)}</i>"
+    )
     if resident.step == Step.DONE:
         await _finish(update, context, resident)
     else:
@@ -132,7 +138,7 @@ async def _language(update: Update, context: MagnetContext, callback: Callback) 
     await answer(update)
     payload = valid_payload(callback.arg(1) or "")
     if resident.needs_consent or resident.step in (Step.CONSENT, Step.DECLINED):
-        await show(update, *screens.consent_screen(context.tr, resident, payload))
+        await show(update, *screens.consent_screen(context.tr, resident, payload, _k(context)))
     else:
         await resume_onboarding(update, context, edit=True)
 

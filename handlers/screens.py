@@ -42,7 +42,7 @@ def command(tr: Translator, name: str) -> str:
     return slash(name, tr.locale)
 
 
-def consent_text(tr: Translator, updated: bool = False) -> str:
+def consent_text(tr: Translator, min_group_size: int, updated: bool = False) -> str:
     title = (
         tr.gettext("We have updated how we handle your data")
         if updated
@@ -54,21 +54,31 @@ def consent_text(tr: Translator, updated: bool = False) -> str:
         "• where you live, your age group and what you do (chosen from a list),\n"
         "• the topics you want to hear about.\n\n"
         "Why: to send you only the news you choose, and to help the municipalities of "
-        "Celje and Prebold understand what their residents need. Answers are only ever "
-        "reported in groups of five people or more.\n\n"
+        "Celje and Prebold understand what their residents need. %(groups)s\n\n"
         "You can change your answers or withdraw your consent at any time in %(settings)s; "
         "withdrawing deletes your profile. Until you agree, I keep only your Telegram ID "
         "and the language you chose."
-    ) % {"settings": command(tr, "settings")}
+    ) % {"settings": command(tr, "settings"), "groups": groups_promise(tr, min_group_size)}
     return f"<b>{escape(title)}</b>\n\n{escape(body)}"
 
 
-def consent_screen(tr: Translator, resident: ResidentView, payload: str | None) -> Screen:
+def groups_promise(tr: Translator, min_group_size: int) -> str:
+    """The promise the consent text makes, with the smallest group the bot really reports."""
+    return tr.ngettext(
+        "Answers are only ever reported in groups of at least %(count)d person.",
+        "Answers are only ever reported in groups of at least %(count)d people.",
+        min_group_size,
+    ) % {"count": min_group_size}
+
+
+def consent_screen(
+    tr: Translator, resident: ResidentView, payload: str | None, min_group_size: int
+) -> Screen:
     tail = (payload,) if payload else ()
     other = "en" if tr.locale == "sl" else "sl"
     other_label = label_of(LANGUAGES, other) or other
     updated = resident.consent_version is not None
-    return consent_text(tr, updated), keyboard(
+    return consent_text(tr, min_group_size, updated), keyboard(
         [
             [
                 (tr.gettext("✅ I agree"), encode(NS.ONBOARDING, "consent", "yes", *tail)),
