@@ -51,6 +51,22 @@ def _load(locale: str, directory: Path) -> Translations:
     return Translations(buffer, domain=DOMAIN)
 
 
+SL_MONTHS_GENITIVE = (
+    "januarja",
+    "februarja",
+    "marca",
+    "aprila",
+    "maja",
+    "junija",
+    "julija",
+    "avgusta",
+    "septembra",
+    "oktobra",
+    "novembra",
+    "decembra",
+)
+
+
 @dataclass(frozen=True)
 class Translator:
     """Everything locale-specific a handler needs: messages, plurals, dates in the town's zone."""
@@ -77,11 +93,19 @@ class Translator:
         return format_datetime(value, fmt, tzinfo=self.tz, locale=self.cldr)
 
     def date(self, value: date | datetime, fmt: str = "long") -> str:
+        """A date inside a sentence. Slovenian puts it in the genitive (*1. decembra 2026*,
+        *od 1. decembra*), which CLDR cannot: its Slovenian month names are nominative only."""
         if isinstance(value, datetime):
             value = value.astimezone(self.tz).date()
+        if self.locale == "sl" and fmt == "long":
+            return f"{value.day}. {SL_MONTHS_GENITIVE[value.month - 1]} {value.year}"
         return format_date(value, fmt, locale=self.cldr)
 
     def time(self, value: datetime, fmt: str = "short") -> str:
+        """A time of day: *17.00* and *9.00* in Slovenian (the SP norm), 5:00 PM in English."""
+        if self.locale == "sl" and fmt == "short":
+            local = value.astimezone(self.tz)
+            return f"{local.hour}.{local.minute:02d}"
         return format_time(value, fmt, tzinfo=self.tz, locale=self.cldr)
 
     def decimal(self, value: float, pattern: str = "0.0") -> str:
@@ -89,7 +113,7 @@ class Translator:
         return format_decimal(value, pattern, locale=self.cldr)
 
     def when(self, value: datetime) -> str:
-        """A moment as people write it: "22. november 2026 ob 15:30", "22 November 2026 at 15:30"."""
+        """A moment as people write it: "22. novembra 2026 ob 15.30", "22 November 2026 at 3:30 PM"."""
         return self.gettext("%(date)s at %(time)s") % {
             "date": self.date(value, "long"),
             "time": self.time(value),

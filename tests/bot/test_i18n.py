@@ -102,10 +102,10 @@ def test_every_plural_entry_is_complete_in_slovenian() -> None:
 
 def test_dates_are_in_ljubljana_time_and_the_residents_language(i18n: I18n) -> None:
     late = datetime(2026, 6, 30, 22, 30, tzinfo=UTC)  # 00:30 on 1 July in Ljubljana (CEST)
-    assert i18n.get("sl").when(late) == "1. julij 2026 ob 00:30"
+    assert i18n.get("sl").when(late) == "1. julija 2026 ob 0.30"
     assert i18n.get("en").when(late) == "July 1, 2026 at 12:30\u202fAM"
     winter = datetime(2026, 12, 24, 17, 0, tzinfo=UTC)  # CET, one hour ahead
-    assert i18n.get("sl").when(winter) == "24. december 2026 ob 18:00"
+    assert i18n.get("sl").when(winter) == "24. decembra 2026 ob 18.00"
 
 
 @pytest.mark.parametrize(
@@ -145,3 +145,18 @@ def test_no_gettext_inside_f_strings() -> None:
                 if isinstance(inner, ast.Call) and name in {"gettext", "ngettext", "_"}:
                     offenders.append(f"{path.relative_to(root)}:{inner.lineno}")
     assert offenders == []
+
+
+def test_slovenian_dates_in_sentences_are_genitive_and_times_use_a_period() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.i18n import I18n
+
+    i18n = I18n(ZoneInfo("Europe/Ljubljana"))
+    sl, en = i18n.get("sl"), i18n.get("en")
+    winter = datetime(2026, 12, 1, 8, 5, tzinfo=UTC)  # 9.05 in Ljubljana
+    assert sl.when(winter) == "1. decembra 2026 ob 9.05"
+    assert sl.date(datetime(2027, 3, 14, 12, tzinfo=UTC)) == "14. marca 2027"
+    assert sl.time(datetime(2027, 7, 1, 15, 0, tzinfo=UTC)) == "17.00"  # summer time
+    assert en.when(winter) == "December 1, 2026 at 9:05\u202fAM"

@@ -163,7 +163,7 @@ async def test_schedule_list_cancel_and_release(
         assert reply in replies[0].text
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).astimezone(bot.settings.tz)
     replies = await coord.send(f"{tomorrow.day}. {tomorrow.month}. 18:00")
-    assert "je načrtovano za" in replies[0].text and "18:00" in replies[0].text
+    assert "je načrtovano za" in replies[0].text and "18.00" in replies[0].text
     replies = await coord.send("/obvestila")
     assert "načrtovano za" in replies[0].text and "Jutri zvečer" in replies[0].text
     first = (await bot.services.announcements.active())[0]
