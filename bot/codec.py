@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.numbers import ROW_ID_MAX, parse_int
+
 VERSION = "v1"
 
 
@@ -43,6 +45,10 @@ class Callback:
 
     def arg(self, index: int) -> str | None:
         return self.args[index] if index < len(self.args) else None
+
+    def int_arg(self, index: int, low: int = 0, high: int = ROW_ID_MAX) -> int | None:
+        """The argument as a number within a column's range; None for anything forged."""
+        return parse_int(self.arg(index), low, high)
 
 
 def encode(ns: str, action: str, *args: object) -> str:

@@ -14,6 +14,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.metrics import Metrics
+from bot.numbers import parse_int
 from bot.services.exports import FORMATS, ExportError, ExportService
 from bot.services.tokens import TokenService
 
@@ -132,11 +133,12 @@ async def export_survey(request: web.Request) -> web.StreamResponse:
     if fmt not in FORMATS or code not in request.app[SURVEYS]:
         return web.json_response({"error": "no such export"}, status=404)
     round_arg = request.query.get("round")
-    if round_arg is not None and not round_arg.isdigit():
+    number = parse_int(round_arg, 1) if round_arg is not None else None
+    if round_arg is not None and number is None:
         return web.json_response({"error": "round must be a number"}, status=400)
     exports = request.app[EXPORTS]
     try:
-        plan = await exports.plan(code, int(round_arg) if round_arg else None)
+        plan = await exports.plan(code, number)
     except ExportError:
         return web.json_response({"error": "no such round"}, status=404)
     await exports.record(plan, fmt, "http", actor=None, who=who)

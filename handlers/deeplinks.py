@@ -8,6 +8,7 @@ import re
 from telegram import Update
 
 from bot.context import MagnetContext
+from bot.numbers import parse_int
 from handlers.common import escape, send
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ async def act_on_payload(update: Update, context: MagnetContext, payload: str) -
     kind, _, key = payload.partition("_")
     if kind == "hub":
         await show_hub(update, context, key)
-    elif kind == "lab" and key.isdigit():
+    elif kind == "lab" and parse_int(key) is not None:
         from handlers.labs.signup import show_lab
 
         await show_lab(update, context, int(key))

@@ -11,6 +11,7 @@ from telegram import InputFile, Update
 from bot.codec import NS, Callback, encode
 from bot.context import MagnetContext
 from bot.domain import Role
+from bot.numbers import parse_int
 from bot.services.exports import ExportError
 from handlers.common import answer, bold, button, command, escape, keyboard, requires_role, send
 from handlers.common import stale_button as _stale
@@ -40,11 +41,12 @@ async def export_round(update: Update, context: MagnetContext, callback: Callbac
     resident = context.me
     tr, services = context.tr, context.services
     code, number = callback.arg(0), callback.arg(1)
-    if code not in services.surveys.surveys or not (number or "").isdigit():
+    round_number = parse_int(number, 1)
+    if code not in services.surveys.surveys or round_number is None:
         await _stale(update, context, "export button")
         return
     try:
-        plan = await services.exports.plan(code, int(number or 0))
+        plan = await services.exports.plan(code, round_number)
     except ExportError:
         await _stale(update, context, f"export of {code} round {number}")
         return

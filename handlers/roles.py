@@ -7,6 +7,7 @@ from telegram import Update
 from bot.context import MagnetContext
 from bot.domain import Role
 from bot.i18n import Translator
+from bot.numbers import TELEGRAM_ID_MAX, parse_int
 from bot.services.roles import RoleChange, parse_role
 from handlers import screens
 from handlers.common import command, escape, requires_role, send
@@ -24,10 +25,9 @@ def role_name(tr: Translator, role: Role) -> str:
 
 def _parse(context: MagnetContext) -> tuple[int, Role] | None:
     args = context.args or []
-    if len(args) != 2 or not args[0].lstrip("-").isdigit():
-        return None
-    role = parse_role(args[1])
-    return (int(args[0]), role) if role else None
+    target = parse_int(args[0], -TELEGRAM_ID_MAX, TELEGRAM_ID_MAX) if len(args) == 2 else None
+    role = parse_role(args[1]) if target is not None else None
+    return (target, role) if target is not None and role else None
 
 
 async def _usage(update: Update, context: MagnetContext, command: str) -> None:

@@ -132,6 +132,11 @@ async def test_http_export_needs_a_valid_token(webbot: Harness) -> None:
             assert response.status == 404
         async with http.get(f"{base}/stay_or_leave.csv?round=7", headers=auth) as response:
             assert response.status == 404
+        for bad in ("²", "0", "-1", str(2**64)):  # digits int() refuses, and ids no column holds
+            async with http.get(
+                f"{base}/stay_or_leave.csv", params={"round": bad}, headers=auth
+            ) as response:
+                assert response.status == 400, bad
     assert len(rows) == 6 and len(items) == 6
     assert items[2]["respondent"] == rows[2]["respondent"] == "R000003"
     assert len(list(workbook["answers"].iter_rows())) == 7

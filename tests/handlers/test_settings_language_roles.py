@@ -171,7 +171,15 @@ async def test_an_admin_grants_and_revokes_roles(bot: Harness) -> None:
     assert replies[0].text == "Opravljeno: 301 nima več vloge »koordinator«."
     replies = await admin.send("/revoke 301 coordinator")
     assert replies[0].text == "301 nima vloge »koordinator«."
-    for bad in ("/grant", "/grant abc staff", "/grant 5 admin", "/grant 5 boss", "/grant 1 2 3"):
+    for bad in (
+        "/grant",
+        "/grant abc staff",
+        "/grant 5 admin",
+        "/grant 5 boss",
+        "/grant 1 2 3",
+        "/grant ² staff",
+        f"/grant {2**64} staff",
+    ):
         replies = await admin.send(bad)
         assert replies[0].text.startswith("Uporaba: /dodeli <Telegram ID> <vloga>")
     entries = await recent_entries(bot.services.sessions)
