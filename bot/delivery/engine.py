@@ -80,7 +80,6 @@ class DeliveryEngine:
         self.pacer = Pacer(self.config.rate)
         self.workers = 1
         self.on_share: Callable[[int], None] | None = None  # told when the replica count changes
-        self._beaten_at = 0.0
         self.counts: dict[str, int] = {o.value: 0 for o in Outcome}
         self._wake = asyncio.Event()
         self._stopped = asyncio.Event()
@@ -122,20 +121,38 @@ class DeliveryEngine:
     # ---- the loop --------------------------------------------------------------------------
 
     async def _run(self) -> None:
+        # Beats run beside the sends: a long paced batch must not make this worker look dead
+        # to the others, who would then take its share on top of what it still sends.
+        beats = asyncio.create_task(self._beat_loop(), name=f"delivery beats {self.worker}")
         try:
+            await self._join()
             await self._loop()
         finally:
+            beats.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beats
             with contextlib.suppress(Exception):
                 async with self.sessions.begin() as session:
                     await repo.retire(session, self.worker)
 
+    async def _join(self) -> None:
+        """A worker that finds others already sending waits one beat before it sends, so
+        that each of them has seen it and lowered its own share first."""
+        await self._beat()
+        if self.workers > 1:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), self.config.beat_seconds)
+
+    async def _beat_loop(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), self.config.beat_seconds)
+            if not self._stopping:
+                await self._beat()
+
     async def _beat(self) -> None:
         """Say we are alive and take our share of the overall rate: two replicas each
         sending at the full rate would together break Telegram's limit."""
-        loop = asyncio.get_running_loop()
-        if loop.time() - self._beaten_at < self.config.beat_seconds:
-            return
-        self._beaten_at = loop.time()
         now = _now()
         alive_since = now - timedelta(seconds=3 * self.config.beat_seconds)
         try:
@@ -153,7 +170,6 @@ class DeliveryEngine:
 
     async def _loop(self) -> None:
         while not self._stopping:
-            await self._beat()
             try:
                 claimed = await self._claim()
             except Exception:

@@ -179,3 +179,40 @@ def test_sql_errors_never_show_their_parameters(sqlite_url: str) -> None:
     """Parameters hold Telegram ids and residents' texts; logged errors must not carry them."""
     engine = create_engine(sqlite_url)
     assert engine.sync_engine.hide_parameters
+
+
+async def test_a_worker_busy_with_a_long_batch_keeps_its_share(sessions) -> None:  # type: ignore[no-untyped-def]
+    """A worker pacing a long batch still says it is alive, so the other never takes the whole
+    rate while both send; and one that joins waits until the others have seen it."""
+    from bot.delivery.engine import DeliveryConfig, DeliveryEngine
+    from bot.delivery.quiet import QuietHours
+
+    config = DeliveryConfig(rate=24.0, beat_seconds=0.1, poll_seconds=0.05)
+    quiet = QuietHours.parse("", "Europe/Ljubljana")
+    busy = DeliveryEngine(None, sessions, quiet, config, worker="replica-busy")  # type: ignore[arg-type]
+    other = DeliveryEngine(None, sessions, quiet, config, worker="replica-other")  # type: ignore[arg-type]
+    release = asyncio.Event()
+    claims: list[float] = []
+
+    async def long_batch() -> None:  # stands in for a batch paced over many beats
+        await release.wait()
+
+    async def first_claim() -> list[object]:
+        claims.append(asyncio.get_running_loop().time())
+        return []
+
+    busy._loop = long_batch  # type: ignore[method-assign]
+    busy.start()
+    await asyncio.sleep(0.15)
+    joined = asyncio.get_running_loop().time()
+    other._claim = first_claim  # type: ignore[method-assign]
+    other.start()
+    try:
+        await asyncio.sleep(1.0)  # ten beats: the busy one would long count as gone
+        assert other.workers == 2 and other.pacer.rate == 12.0
+        assert busy.workers == 2 and busy.pacer.rate == 12.0
+        assert claims and claims[0] - joined >= config.beat_seconds  # it waited a beat first
+    finally:
+        release.set()
+        await busy.stop()
+        await other.stop()
