@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 async def choose_export(update: Update, context: MagnetContext) -> None:
     tr = context.tr
     rows = []
-    for state in await context.services.surveys.rounds():
+    for state in await context.services.surveys.rounds.states():
         title = state.title.get(tr.locale) or state.code
         for number in range(state.number or 0, 0, -1):
             label = tr.gettext("%(survey)s, round %(number)d") % {"survey": title, "number": number}
@@ -43,7 +43,7 @@ async def export_button(update: Update, context: MagnetContext) -> None:
     assert resident is not None
     tr, services = context.tr, context.services
     code, number = (callback.arg(0), callback.arg(1)) if callback else (None, None)
-    if callback is None or code not in services.surveys.surveys or not (number or "").isdigit():
+    if callback is None or code not in services.surveys.shipped or not (number or "").isdigit():
         await _stale(update, context, "export button")
         return
     try:
