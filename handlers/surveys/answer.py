@@ -19,6 +19,9 @@ from handlers.surveys import screens
 
 log = logging.getLogger(__name__)
 
+# A step of ResponseService through the questions: (code, telegram id, version, ordinal, ...).
+Move = Callable[..., Awaitable[Position]]
+
 
 def problem_text(context: MagnetContext, problem: SurveyProblem, detail: str = "") -> str:
     tr = context.tr
@@ -129,9 +132,6 @@ async def edit_answer(update: Update, context: MagnetContext, callback: Callback
     await _move(update, context, callback, context.services.surveys.responses.edit)
 
 
-Move = Callable[..., Awaitable[Position]]
-
-
 async def _move(
     update: Update, context: MagnetContext, callback: Callback, move: Move, count: int = 2
 ) -> None:
@@ -161,7 +161,7 @@ def _integers(callback: Callback, count: int) -> tuple[int, ...] | None:
 
 @requires_onboarding
 async def write_other(update: Update, context: MagnetContext, callback: Callback) -> None:
-    """ "Other…": the resident's next text is their own answer to the question."""
+    """The "Other…" option: the resident's next text is their own answer to the question."""
     code, me = _code(context), context.me
     try:
         await context.services.surveys.responses.position(code, me.telegram_id)  # in progress
