@@ -41,9 +41,8 @@ from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService
 from bot.services.roles import RoleService
 from bot.services.surveys.definition import shipped
-from bot.services.surveys.digest_render import DigestSender
-from bot.services.surveys.digests import DigestService
-from bot.services.surveys.responses import SurveyService
+from bot.services.surveys.digests import DigestConfig, DigestService
+from bot.services.surveys.service import Surveys
 from bot.services.tokens import TokenService
 from bot.web import WebhookRoute, WebServer, build_web_app
 from handlers import ALLOWED_UPDATES, register
@@ -96,7 +95,7 @@ async def open_services(settings: Settings) -> Services:
         ),
     )
     secret = settings.survey_secret.get_secret_value() if settings.survey_secret else None
-    surveys = SurveyService(sessions, shipped(), secret)
+    surveys = Surveys(sessions, shipped(), i18n, secret)
     await surveys.sync()
     return Services(
         settings=settings,
@@ -115,18 +114,18 @@ async def open_services(settings: Settings) -> Services:
         privacy=PrivacyService(sessions, residents, labs),
         leadership=Leadership(engine),
         exports=ExportService(sessions),
-        digests=DigestSender(
-            DigestService(
-                sessions,
-                settings.min_group_size,
-                settings.tz,
+        digests=DigestService(
+            sessions,
+            i18n,
+            list(surveys.shipped),
+            DigestConfig(
+                chat_id=settings.coordinator_chat_id,
+                locale=settings.default_locale,
+                k=settings.min_group_size,
+                tz=settings.tz,
                 every=settings.digest_every,
                 schedule=settings.digest_schedule,
             ),
-            i18n,
-            list(surveys.surveys),
-            settings.coordinator_chat_id,
-            settings.default_locale,
         ),
         tokens=TokenService(sessions),
     )
@@ -294,7 +293,7 @@ class BotRuntime:
                     build_web_app(
                         services.exports,
                         services.tokens,
-                        frozenset(services.surveys.surveys),
+                        frozenset(services.surveys.shipped),
                         metrics=app.bot_data.metrics,
                         ready=lambda: migrate.is_current(services.engine),
                         webhook=self._webhook_route() if self.webhook else None,

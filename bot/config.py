@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     @field_validator("digest_schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        from bot.services.surveys.digests import parse_schedule
+        from bot.timeparse import parse_schedule
 
         try:
             parse_schedule(value)

@@ -24,8 +24,8 @@ from bot.services.labs.seats import LabService
 from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService, ResidentView
 from bot.services.roles import RoleService
-from bot.services.surveys.digest_render import DigestSender
-from bot.services.surveys.responses import SurveyService
+from bot.services.surveys.digests import DigestService
+from bot.services.surveys.service import Surveys
 from bot.services.tokens import TokenService
 
 if TYPE_CHECKING:
@@ -46,10 +46,10 @@ class Services:
     labs: LabService
     lab_admin: LabAdmin
     lab_jobs: LabJobs
-    surveys: SurveyService
+    surveys: Surveys
     privacy: PrivacyService
     exports: ExportService
-    digests: DigestSender
+    digests: DigestService
     leadership: Leadership
     tokens: TokenService
     delivery: DeliveryEngine | None = None

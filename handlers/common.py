@@ -6,7 +6,7 @@ import functools
 import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 Button = tuple[str, str]  # label, callback data
 Handler = Callable[..., Awaitable[Any]]  # (update, context), and a decoded Callback for buttons
 ButtonHandler = Callable[[Update, MagnetContext, Callback], Awaitable[Any]]
+# The checks below guard command and button handlers alike (a button's gets its Callback too).
+Guarded = TypeVar("Guarded", Handler, ButtonHandler)
 
 PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
@@ -86,8 +88,8 @@ async def stale_button(update: Update, context: MagnetContext, reason: str) -> N
     await answer(update, context.tr.gettext("This button is no longer valid."), alert=False)
 
 
-def requires_role(role: Role) -> Callable[[Handler], Handler]:
-    def decorate(handler: Handler) -> Handler:
+def requires_role(role: Role) -> Callable[[Guarded], Guarded]:
+    def decorate(handler: Guarded) -> Guarded:
         @functools.wraps(handler)
         async def wrapper(update: Update, context: MagnetContext, *args: Any) -> Any:
             resident = context.resident
@@ -104,12 +106,12 @@ def requires_role(role: Role) -> Callable[[Handler], Handler]:
                 return None
             return await handler(update, context, *args)
 
-        return wrapper
+        return wrapper  # type: ignore[return-value]
 
     return decorate
 
 
-def requires_onboarding(handler: Handler) -> Handler:
+def requires_onboarding(handler: Guarded) -> Guarded:
     """Features that need a profile wait until onboarding (and current consent) is done."""
 
     @functools.wraps(handler)
@@ -126,7 +128,7 @@ def requires_onboarding(handler: Handler) -> Handler:
             return None
         return await handler(update, context, *args)
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
 def command(name: str, callback: Handler) -> CommandHandler:  # type: ignore[type-arg]

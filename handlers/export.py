@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 async def choose_export(update: Update, context: MagnetContext) -> None:
     tr = context.tr
     rows = []
-    for state in await context.services.surveys.rounds():
+    for state in await context.services.surveys.rounds.states():
         title = state.title.get(tr.locale) or state.code
         for number in range(state.number or 0, 0, -1):
             label = tr.gettext("%(survey)s, round %(number)d") % {"survey": title, "number": number}
@@ -42,7 +42,7 @@ async def export_round(update: Update, context: MagnetContext, callback: Callbac
     tr, services = context.tr, context.services
     code, number = callback.arg(0), callback.arg(1)
     round_number = parse_int(number, 1)
-    if code not in services.surveys.surveys or round_number is None:
+    if code not in services.surveys.shipped or round_number is None:
         await _stale(update, context, "export button")
         return
     try:

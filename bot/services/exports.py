@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.surveys.definition import Kind, Survey
-from storage.models import SurveyAnswer, SurveyResponse, SurveyRound, SurveyVersion
 from storage.repositories import audit as audit_repo
+from storage.repositories import surveys as surveys_repo
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +32,26 @@ BATCH = 2000
 FIXED = ("respondent", "round", "version", "completed_on", "municipality", "age_band", "status")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx", "json")
+CODEBOOK = (
+    "column",
+    "question",
+    "type",
+    "text_sl",
+    "text_en",
+    "option",
+    "label_sl",
+    "label_en",
+    "versions",
+)
+FIXED_MEANING = {
+    "respondent": "pseudonymous id, numbered within this export",
+    "round": "survey round",
+    "version": "survey version answered",
+    "completed_on": "date of submission (UTC)",
+    "municipality": "profile, copied at submission",
+    "age_band": "profile, copied at submission",
+    "status": "profile, copied at submission",
+}
 
 
 class ExportError(LookupError):
@@ -92,21 +111,12 @@ class ExportService:
 
     async def plan(self, survey_code: str, round_number: int | None = None) -> Plan:
         async with self._sessions() as session:
-            query = select(SurveyRound).where(SurveyRound.survey_code == survey_code)
-            if round_number is not None:
-                query = query.where(SurveyRound.number == round_number)
-            round_ = (
-                await session.execute(query.order_by(SurveyRound.number.desc()).limit(1))
-            ).scalar_one_or_none()
+            round_ = await surveys_repo.get_round(session, survey_code, round_number)
             if round_ is None:
                 raise ExportError(f"{survey_code}: no such round")
-            rows = await session.execute(
-                select(SurveyVersion)
-                .where(SurveyVersion.survey_code == survey_code)
-                .order_by(SurveyVersion.version.desc())
-            )
             versions = {
-                v.id: (v.version, Survey.model_validate(v.definition)) for v in rows.scalars()
+                v.id: (v.version, Survey.model_validate(v.definition))
+                for v in await surveys_repo.list_versions(session, survey_code)
             }
         if not versions:
             raise ExportError(f"{survey_code}: no versions")
@@ -124,57 +134,23 @@ class ExportService:
         last_id = 0
         while True:
             async with self._sessions() as session:
-                # Core, not the ORM: plain rows are several times cheaper for big exports.
-                connection = await session.connection()
-                responses = (
-                    await connection.execute(
-                        select(
-                            SurveyResponse.id,
-                            SurveyResponse.version_id,
-                            SurveyResponse.completed_at,
-                            SurveyResponse.municipality,
-                            SurveyResponse.age_band,
-                            SurveyResponse.resident_status,
-                        )
-                        .where(
-                            SurveyResponse.round_id == plan.round_id,
-                            SurveyResponse.status == "completed",
-                            SurveyResponse.id > last_id,
-                        )
-                        .order_by(SurveyResponse.id)
-                        .limit(BATCH)
-                    )
-                ).all()
+                responses = await surveys_repo.completed_after(
+                    session, plan.round_id, last_id, BATCH
+                )
                 if not responses:
                     return
                 last_id = responses[-1].id
                 answers: dict[int, list[Any]] = {}
-                found = await connection.execute(
-                    select(
-                        SurveyAnswer.response_id,
-                        SurveyAnswer.question_code,
-                        type_coerce(SurveyAnswer.value, Text),
-                        SurveyAnswer.other_text,
-                    ).where(SurveyAnswer.response_id.in_([r.id for r in responses]))
-                )
-                for response_id, question_code, raw, other_text in found.all():
+                for response_id, question_code, raw, other_text in await surveys_repo.raw_answers(
+                    session, [r.id for r in responses]
+                ):
                     answers.setdefault(response_id, []).append(
                         (question_code, _decode(raw), other_text)
                     )
             batch = []
             for response in responses:
                 number += 1
-                row: list[Any] = [None] * len(plan.columns)
-                completed = response.completed_at
-                row[: len(FIXED)] = [
-                    f"R{number:06d}",
-                    plan.round_number,
-                    plan.versions[response.version_id][0],
-                    completed.date().isoformat() if completed else None,
-                    response.municipality,
-                    response.age_band,
-                    response.resident_status,
-                ]
+                row = _fixed_cells(plan, f"R{number:06d}", response)
                 asked = questions[response.version_id]
                 for question_code, value, other_text in answers.get(response.id, []):
                     question = asked.get(question_code)
@@ -182,8 +158,6 @@ class ExportService:
                         _fill(row, index, question, value, other_text)
                 batch.append(row)
             yield batch
-
-    # ---- formats ---------------------------------------------------------------------------
 
     async def csv_chunks(self, plan: Plan) -> AsyncIterator[bytes]:
         yield "\ufeff".encode()  # so spreadsheets read UTF-8
@@ -232,89 +206,15 @@ class ExportService:
         return path
 
     def codebook_rows(self, plan: Plan) -> list[list[Any]]:
-        """One row per column: what it holds, in both languages, and the versions asking it."""
-        rows: list[list[Any]] = [
-            [
-                "column",
-                "question",
-                "type",
-                "text_sl",
-                "text_en",
-                "option",
-                "label_sl",
-                "label_en",
-                "versions",
-            ]
-        ]
-        fixed_meaning = {
-            "respondent": "pseudonymous id, numbered within this export",
-            "round": "survey round",
-            "version": "survey version answered",
-            "completed_on": "date of submission (UTC)",
-            "municipality": "profile, copied at submission",
-            "age_band": "profile, copied at submission",
-            "status": "profile, copied at submission",
-        }
+        """One row per column: what it holds, in both languages, and the versions asking it;
+        after a single choice or a scale, the values it may hold."""
+        rows: list[list[Any]] = [list(CODEBOOK)]
         for column in plan.columns:
             if column.question is None:
-                rows.append(
-                    [
-                        column.name,
-                        "",
-                        "fixed",
-                        "",
-                        fixed_meaning.get(column.name, ""),
-                        "",
-                        "",
-                        "",
-                        "",
-                    ]
-                )
-                continue
-            asked = sorted(
-                number
-                for number, survey in plan.versions.values()
-                if survey.question(column.question) is not None
-            )
-            survey = next(s for _, s in plan.versions.values() if s.question(column.question))
-            question = survey.question(column.question)
-            assert question is not None
-            option = question.option(column.option) if column.option else None
-            kind = question.type.value if column.kind != "other" else "other_text"
-            rows.append(
-                [
-                    column.name,
-                    question.code,
-                    kind,
-                    question.text.get("sl", ""),
-                    question.text.get("en", ""),
-                    column.option or "",
-                    option.sl if option else "",
-                    option.en if option else "",
-                    ",".join(map(str, asked)),
-                ]
-            )
-            if question.type in (Kind.SINGLE,) and column.kind != "other":
-                for choice in question.options:
-                    rows.append(
-                        ["", question.code, "value", "", "", choice.code, choice.sl, choice.en, ""]
-                    )
-            if question.type == Kind.SCALE:
-                for value, label in (("1", question.low), ("5", question.high)):
-                    names = label or {}
-                    rows.append(
-                        [
-                            "",
-                            question.code,
-                            "value",
-                            "",
-                            "",
-                            value,
-                            names.get("sl", ""),
-                            names.get("en", ""),
-                            "",
-                        ]
-                    )
+                meaning = FIXED_MEANING.get(column.name, "")
+                rows.append([column.name, "", "fixed", "", meaning, "", "", "", ""])
+            else:
+                rows += _codebook_question(plan, column)
         return rows
 
     def codebook_csv(self, plan: Plan) -> bytes:
@@ -336,6 +236,57 @@ class ExportService:
                 subject=f"{plan.survey_code}#{plan.round_number}",
                 details={"format": fmt, "route": route, "token": who},
             )
+
+
+def _fixed_cells(plan: Plan, respondent: str, response: Any) -> list[Any]:
+    """A row with the fixed columns filled in, the questions' still empty."""
+    row: list[Any] = [None] * len(plan.columns)
+    completed = response.completed_at
+    row[: len(FIXED)] = [
+        respondent,
+        plan.round_number,
+        plan.versions[response.version_id][0],
+        completed.date().isoformat() if completed else None,
+        response.municipality,
+        response.age_band,
+        response.resident_status,
+    ]
+    return row
+
+
+def _codebook_question(plan: Plan, column: Column) -> list[list[Any]]:
+    assert column.question is not None
+    asked = sorted(
+        number
+        for number, survey in plan.versions.values()
+        if survey.question(column.question) is not None
+    )
+    survey = next(s for _, s in plan.versions.values() if s.question(column.question))
+    question = survey.question(column.question)
+    assert question is not None
+    option = question.option(column.option) if column.option else None
+    kind = question.type.value if column.kind != "other" else "other_text"
+    rows: list[list[Any]] = [
+        [
+            column.name,
+            question.code,
+            kind,
+            question.text.get("sl", ""),
+            question.text.get("en", ""),
+            column.option or "",
+            option.sl if option else "",
+            option.en if option else "",
+            ",".join(map(str, asked)),
+        ]
+    ]
+    values: list[tuple[str, str, str]] = []
+    if question.type == Kind.SINGLE and column.kind != "other":
+        values = [(choice.code, choice.sl, choice.en) for choice in question.options]
+    if question.type == Kind.SCALE:
+        for value, label in (("1", question.low), ("5", question.high)):
+            values.append((value, (label or {}).get("sl", ""), (label or {}).get("en", "")))
+    rows += [["", question.code, "value", "", "", code, sl, en, ""] for code, sl, en in values]
+    return rows
 
 
 def _append_all(sheet: Any, batch: list[list[Any]]) -> None:

@@ -4,19 +4,23 @@ and a lab that matches the reasons given. Every answer is stored as it is given.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from telegram import Update
 
-from bot.codec import decode
+from bot.codec import Callback, awaiting
 from bot.context import MagnetContext
-from bot.services.surveys.definition import Kind, Question
-from bot.services.surveys.responses import Position, Submitted, SurveyError, SurveyProblem
-from handlers.common import answer, escape, requires_onboarding, send, show
-from handlers.common import stale_button as _stale
-from handlers.surveys import screens as ss
+from bot.services.surveys.definition import Kind
+from bot.services.surveys.errors import SurveyError, SurveyProblem
+from bot.services.surveys.types import Position, Submitted
+from handlers.common import answer, escape, requires_onboarding, send, show, stale_button
+from handlers.surveys import screens
 
 log = logging.getLogger(__name__)
+
+# A step of ResponseService through the questions: (code, telegram id, version, ordinal, ...).
+Move = Callable[..., Awaitable[Position]]
 
 
 def problem_text(context: MagnetContext, problem: SurveyProblem, detail: str = "") -> str:
@@ -56,84 +60,90 @@ async def start_survey(update: Update, context: MagnetContext) -> None:
     await show_intro(update, context, _code(context))
 
 
+@requires_onboarding
+async def intro_button(update: Update, context: MagnetContext, callback: Callback) -> None:
+    await show_intro(update, context, _code(context))
+
+
 async def show_intro(update: Update, context: MagnetContext, code: str) -> None:
-    services, tr = context.services, context.tr
-    resident = context.resident
-    assert resident is not None
-    state = await services.surveys.status(code, resident.telegram_id)
+    services, tr, me = context.services, context.tr, context.me
+    state = await services.surveys.responses.status(code, me.telegram_id)
     await answer(update)
     if state == "none":
         await show(update, escape(problem_text(context, SurveyProblem.NO_ROUND)))
         return
     if state == "completed":
-        log.info("resident %s tried the survey %s again this round", resident.id, code)
+        log.info("resident %s tried the survey %s again this round", me.id, code)
         await show(update, escape(problem_text(context, SurveyProblem.DONE)))
         return
     if state == "in_progress":
-        position = await services.surveys.position(code, resident.telegram_id)
+        position = await services.surveys.responses.position(code, me.telegram_id)
         await send(update, escape(tr.gettext("Welcome back! Let's continue where you left off.")))
         await _ask(update, context, code, position, fresh=True)
         return
-    survey = services.surveys.surveys[code]
-    await show(update, *ss.intro(tr, survey))
+    await show(update, *screens.intro(tr, services.surveys.shipped[code]))
 
 
 @requires_onboarding
-async def survey_button(update: Update, context: MagnetContext) -> None:
-    callback = decode(update.callback_query.data if update.callback_query else None)
-    resident = context.resident
-    assert resident is not None
-    if callback is None:
-        await _stale(update, context, "undecodable survey button")
+async def begin_survey(update: Update, context: MagnetContext, callback: Callback) -> None:
+    """The resident chose how their answers are kept: the first question (or where they were)."""
+    how = callback.arg(0)
+    if how not in ("anonymous", "profile"):
+        await stale_button(update, context, f"survey begin {callback.args}")
+        return
+    code, me = _code(context), context.me
+    try:
+        position = await context.services.surveys.responses.begin(
+            code, me.telegram_id, anonymous=how == "anonymous"
+        )
+    except SurveyError as exc:
+        await _refused(update, context, code, exc)
+        return
+    await context.services.residents.set_awaiting(me.telegram_id, awaiting("survey", code))
+    await answer(update)
+    await _ask(update, context, code, position)
+
+
+@requires_onboarding
+async def choose_option(update: Update, context: MagnetContext, callback: Callback) -> None:
+    """A tap on an option (or a number of a scale)."""
+    await _move(update, context, callback, context.services.surveys.responses.choose, 3)
+
+
+@requires_onboarding
+async def finish_choice(update: Update, context: MagnetContext, callback: Callback) -> None:
+    """Done, on a multiple choice."""
+    await _move(update, context, callback, context.services.surveys.responses.done)
+
+
+@requires_onboarding
+async def skip_question(update: Update, context: MagnetContext, callback: Callback) -> None:
+    await _move(update, context, callback, context.services.surveys.responses.skip)
+
+
+@requires_onboarding
+async def go_back(update: Update, context: MagnetContext, callback: Callback) -> None:
+    await _move(update, context, callback, context.services.surveys.responses.back)
+
+
+@requires_onboarding
+async def edit_answer(update: Update, context: MagnetContext, callback: Callback) -> None:
+    """A number on the summary: that question again."""
+    await _move(update, context, callback, context.services.surveys.responses.edit)
+
+
+async def _move(
+    update: Update, context: MagnetContext, callback: Callback, move: Move, count: int = 2
+) -> None:
+    """A button that moves through the questions, with its integer arguments (the version,
+    the question's ordinal, maybe the option); then the question the resident is at."""
+    args = _integers(callback, count)
+    if args is None:
+        await stale_button(update, context, f"survey {callback.action} {callback.args}")
         return
     code = _code(context)
-    action, args = callback.action, callback.args
-    service = context.services.surveys
     try:
-        if action == "intro":
-            await show_intro(update, context, code)
-            return
-        if action == "go" and args and args[0] in ("0", "1"):
-            position = await service.begin(code, resident.telegram_id, anonymous=args[0] == "1")
-            await context.services.residents.set_awaiting(resident.telegram_id, f"survey:{code}")
-            await answer(update)
-            await _ask(update, context, code, position)
-            return
-        if len(args) < 2 or not all(_int(a) for a in args):
-            await _stale(update, context, f"survey button {action} {args}")
-            return
-        version, ordinal = int(args[0]), int(args[1])
-        uid = resident.telegram_id
-        if action == "c" and len(args) == 3:
-            position = await service.choose(code, uid, version, ordinal, int(args[2]))
-        elif action == "d":
-            position = await service.done(code, uid, version, ordinal)
-        elif action == "s":
-            position = await service.skip(code, uid, version, ordinal)
-        elif action == "b":
-            position = await service.back(code, uid, version, ordinal)
-        elif action == "e":
-            position = await service.edit(code, uid, version, ordinal)
-        elif action == "o":
-            await service.position(code, uid)  # still in progress
-            await context.services.residents.set_awaiting(uid, f"survey_other:{code}")
-            await answer(update)
-            await send(
-                update, escape(context.tr.gettext("Please write your answer in a few words."))
-            )
-            return
-        elif action == "sub":
-            result = await service.submit(code, uid, version)
-            await answer(update)
-            if isinstance(result, Submitted):
-                await _thank(update, context, result)
-            else:
-                await send(update, escape(problem_text(context, SurveyProblem.REQUIRED)))
-                await _ask(update, context, code, result, fresh=True)
-            return
-        else:
-            await _stale(update, context, f"survey action {action}")
-            return
+        position = await move(code, context.me.telegram_id, *args)
     except SurveyError as exc:
         await _refused(update, context, code, exc)
         return
@@ -141,15 +151,52 @@ async def survey_button(update: Update, context: MagnetContext) -> None:
     await _ask(update, context, code, position)
 
 
-def _int(value: str) -> bool:
-    return value.lstrip("-").isdigit()
+def _integers(callback: Callback, count: int) -> tuple[int, ...] | None:
+    """The button's `count` integer arguments, or None if it was forged."""
+    args = callback.args
+    if len(args) != count or not all(a.lstrip("-").isdigit() for a in args):
+        return None
+    return tuple(int(a) for a in args)
+
+
+@requires_onboarding
+async def write_other(update: Update, context: MagnetContext, callback: Callback) -> None:
+    """The "Other…" option: the resident's next text is their own answer to the question."""
+    code, me = _code(context), context.me
+    try:
+        await context.services.surveys.responses.position(code, me.telegram_id)  # in progress
+    except SurveyError as exc:
+        await _refused(update, context, code, exc)
+        return
+    await context.services.residents.set_awaiting(me.telegram_id, awaiting("survey_other", code))
+    await answer(update)
+    await send(update, escape(context.tr.gettext("Please write your answer in a few words.")))
+
+
+@requires_onboarding
+async def submit_survey(update: Update, context: MagnetContext, callback: Callback) -> None:
+    args = _integers(callback, 2)
+    if args is None:
+        await stale_button(update, context, f"survey submit {callback.args}")
+        return
+    code, uid = _code(context), context.me.telegram_id
+    try:
+        result = await context.services.surveys.responses.submit(code, uid, args[0])
+    except SurveyError as exc:
+        await _refused(update, context, code, exc)
+        return
+    await answer(update)
+    if isinstance(result, Submitted):
+        await _thank(update, context, result)
+    else:
+        await send(update, escape(problem_text(context, SurveyProblem.REQUIRED)))
+        await _ask(update, context, code, result, fresh=True)
 
 
 async def _refused(update: Update, context: MagnetContext, code: str, exc: SurveyError) -> None:
     """A polite answer; for a stale button, the question the resident is really at."""
-    resident = context.resident
-    assert resident is not None
-    log.info("survey input from resident %s refused: %s", resident.id, exc)
+    me = context.me
+    log.info("survey input from resident %s refused: %s", me.id, exc)
     text = problem_text(context, exc.problem, exc.detail)
     if exc.problem in (SurveyProblem.TOO_MANY, SurveyProblem.REQUIRED) and update.callback_query:
         await answer(update, text, alert=True)
@@ -158,7 +205,7 @@ async def _refused(update: Update, context: MagnetContext, code: str, exc: Surve
     await send(update, escape(text))
     if exc.problem in (SurveyProblem.DONE, SurveyProblem.NO_ROUND, SurveyProblem.NOT_STARTED):
         return
-    position = await context.services.surveys.position(code, resident.telegram_id)
+    position = await context.services.surveys.responses.position(code, me.telegram_id)
     await _ask(update, context, code, position, fresh=True)
 
 
@@ -166,7 +213,10 @@ async def _ask(
     update: Update, context: MagnetContext, code: str, position: Position, fresh: bool = False
 ) -> None:
     tr = context.tr
-    screen = ss.summary(tr, position) if position.question is None else ss.question(tr, position)
+    if position.question is None:
+        screen = screens.summary(tr, position)
+    else:
+        screen = screens.question(tr, position)
     if fresh or update.callback_query is None:
         await send(update, *screen)
     else:
@@ -175,15 +225,15 @@ async def _ask(
 
 async def survey_text(update: Update, context: MagnetContext, code: str, other: bool) -> bool:
     """Typed input while answering: a number, a text, or "other"; else a polite re-ask."""
-    resident, message = context.resident, update.effective_message
-    assert resident is not None and message is not None and message.text is not None
-    service = context.services.surveys
+    me, message = context.me, update.effective_message
+    assert message is not None and message.text is not None
+    service = context.services.surveys.responses
     try:
-        position = await service.position(code, resident.telegram_id)
+        position = await service.position(code, me.telegram_id)
     except SurveyError:
-        await context.services.residents.set_awaiting(resident.telegram_id, None)
+        await context.services.residents.set_awaiting(me.telegram_id, None)
         return False
-    question: Question | None = position.question
+    question = position.question
     typed = question is not None and (
         question.type in (Kind.NUMBER, Kind.TEXT) or (other and question.other)
     )
@@ -192,27 +242,25 @@ async def survey_text(update: Update, context: MagnetContext, code: str, other: 
         await _ask(update, context, code, position, fresh=True)
         return True
     try:
-        position = await service.type_in(code, resident.telegram_id, message.text, other=other)
+        position = await service.type_in(code, me.telegram_id, message.text, other=other)
     except SurveyError as exc:
         await send(update, escape(problem_text(context, exc.problem, exc.detail)))
         await _ask(update, context, code, position, fresh=True)
         return True
     if other:
-        await context.services.residents.set_awaiting(resident.telegram_id, f"survey:{code}")
+        await context.services.residents.set_awaiting(me.telegram_id, awaiting("survey", code))
     await _ask(update, context, code, position, fresh=True)
     return True
 
 
 async def _thank(update: Update, context: MagnetContext, submitted: Submitted) -> None:
     tr, services = context.tr, context.services
-    resident = context.resident
-    assert resident is not None
-    await services.residents.set_awaiting(resident.telegram_id, None)
+    await services.residents.set_awaiting(context.me.telegram_id, None)
     await show(update, escape(tr.gettext("✅ Thank you! Your answers are saved.")))
     for topic in submitted.topics:
         labs = await services.labs.upcoming(topic=topic, limit=5)
         now = datetime.now(UTC)
         lab = next((lab for lab in labs if lab.open_for_signup(now)), None)
         if lab is not None:
-            await send(update, *ss.suggestion(tr, lab))
+            await send(update, *screens.suggestion(tr, lab))
             return

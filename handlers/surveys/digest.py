@@ -13,24 +13,22 @@ from handlers.common import escape, requires_role, send
 @requires_role(Role.COORDINATOR)
 async def send_digest(update: Update, context: MagnetContext) -> None:
     tr, services = context.tr, context.services
-    sender = services.digests
+    digests = services.digests
     code = services.surveys.default_code()
-    if sender.chat_id is not None:
-        if await sender.send(code, "manual"):
+    nothing = escape(tr.gettext("There is nothing to sum up yet: no survey round."))
+    if digests.channel is not None:
+        if await digests.send(code, "manual"):
             await send(
                 update, escape(tr.gettext("The digest is on its way to the coordinators' channel."))
             )
         else:
-            await send(
-                update, escape(tr.gettext("There is nothing to sum up yet: no survey round."))
-            )
+            await send(update, nothing)
         return
-    composed = await sender.compose(code)
-    if composed is None:
-        await send(update, escape(tr.gettext("There is nothing to sum up yet: no survey round.")))
+    notice = await digests.compose(code)
+    if notice is None:
+        await send(update, nothing)
         return
-    _, text, chart = composed
-    await send(update, text)
+    await send(update, notice.text)
     chat = update.effective_chat
-    if chart is not None and chat is not None:
-        await chat.send_photo(InputFile(chart, filename="digest.png"))
+    if notice.chart is not None and chat is not None:
+        await chat.send_photo(InputFile(notice.chart, filename="digest.png"))

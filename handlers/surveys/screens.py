@@ -7,16 +7,16 @@ from telegram import InlineKeyboardMarkup
 from bot.codec import NS, encode
 from bot.i18n import Translator
 from bot.services.labs.types import LabView
-from bot.services.surveys.definition import Kind, Question, Survey
-from bot.services.surveys.responses import Position
+from bot.services.surveys.definition import Kind, Question, Survey, Text, bilingual
+from bot.services.surveys.types import Position
 from handlers.common import Button, bold, escape, in_rows, keyboard
 from handlers.labs.screens import time_range
 
 Screen = tuple[str, InlineKeyboardMarkup | None]
 
 
-def _t(tr: Translator, text: dict[str, str] | None) -> str:
-    return (text or {}).get(tr.locale) or (text or {}).get("sl") or ""
+def _t(tr: Translator, text: Text | None) -> str:
+    return bilingual(text).get(tr.locale)
 
 
 def intro(tr: Translator, survey: Survey) -> Screen:
@@ -38,8 +38,8 @@ def intro(tr: Translator, survey: Survey) -> Screen:
     )
     return text, keyboard(
         [
-            [(tr.gettext("🕶 Answer anonymously"), encode(NS.SURVEY, "go", 1))],
-            [(tr.gettext("👤 Answer with my profile"), encode(NS.SURVEY, "go", 0))],
+            [(tr.gettext("🕶 Answer anonymously"), encode(NS.SURVEY, "begin", "anonymous"))],
+            [(tr.gettext("👤 Answer with my profile"), encode(NS.SURVEY, "begin", "profile"))],
         ]
     )
 
@@ -102,31 +102,36 @@ def _buttons(
         for i, option in enumerate(q.options):
             mark = "• " if current == option.code else ""
             rows.append(
-                [(mark + option.label(tr.locale), encode(NS.SURVEY, "c", version, ordinal, i))]
+                [(mark + option.label(tr.locale), encode(NS.SURVEY, "choose", version, ordinal, i))]
             )
         if q.other:
             mark = "• " if current == "other" else ""
-            rows.append([(mark + tr.gettext("Other…"), encode(NS.SURVEY, "o", version, ordinal))])
+            rows.append(
+                [(mark + tr.gettext("Other…"), encode(NS.SURVEY, "other", version, ordinal))]
+            )
     elif q.type == Kind.MULTI:
         chosen = set(current) if isinstance(current, list) else set()
         for i, option in enumerate(q.options):
             mark = "✅ " if option.code in chosen else "▫️ "
             rows.append(
-                [(mark + option.label(tr.locale), encode(NS.SURVEY, "c", version, ordinal, i))]
+                [(mark + option.label(tr.locale), encode(NS.SURVEY, "choose", version, ordinal, i))]
             )
-        rows.append([(tr.gettext("Done ✔"), encode(NS.SURVEY, "d", version, ordinal))])
+        rows.append([(tr.gettext("Done ✔"), encode(NS.SURVEY, "done", version, ordinal))])
     elif q.type == Kind.SCALE:
         rows.append(
             [
-                (f"• {n}" if current == n else str(n), encode(NS.SURVEY, "c", version, ordinal, n))
+                (
+                    f"• {n}" if current == n else str(n),
+                    encode(NS.SURVEY, "choose", version, ordinal, n),
+                )
                 for n in range(1, 6)
             ]
         )
     nav: list[Button] = []
     if position.index > 1:
-        nav.append((tr.gettext("« Back"), encode(NS.SURVEY, "b", version, ordinal)))
+        nav.append((tr.gettext("« Back"), encode(NS.SURVEY, "back", version, ordinal)))
     if not q.required:
-        nav.append((tr.gettext("Skip »"), encode(NS.SURVEY, "s", version, ordinal)))
+        nav.append((tr.gettext("Skip »"), encode(NS.SURVEY, "skip", version, ordinal)))
     if nav:
         rows.append(nav)
     return rows
@@ -161,14 +166,14 @@ def summary(tr: Translator, position: Position) -> Screen:
             f"{number}. {escape(_t(tr, q.text))}\n    <i>{escape(answer_text(tr, position, q))}</i>"
         )
         buttons.append(
-            (f"✏️ {number}", encode(NS.SURVEY, "e", position.version_id, position.ordinal(q)))
+            (f"✏️ {number}", encode(NS.SURVEY, "edit", position.version_id, position.ordinal(q)))
         )
     text = "\n".join(lines)
     if len(text) > 4000:
         text = text[:3990].rsplit("\n", 1)[0] + "\n…"
     rows = in_rows(buttons, 5)
-    rows.append([(tr.gettext("« Back"), encode(NS.SURVEY, "b", position.version_id, -1))])
-    rows.append([(tr.gettext("✅ Submit"), encode(NS.SURVEY, "sub", position.version_id, -1))])
+    rows.append([(tr.gettext("« Back"), encode(NS.SURVEY, "back", position.version_id, -1))])
+    rows.append([(tr.gettext("✅ Submit"), encode(NS.SURVEY, "submit", position.version_id, -1))])
     return text, keyboard(rows)
 
 

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, Row, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,21 @@ async def get_resident(
     if lock:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def reachable_residents(
+    session: AsyncSession, *criteria: ColumnElement[bool]
+) -> Sequence[Row[tuple[int, int, str | None, str | None]]]:
+    """Who may be written to (consented, onboarded, active), narrowed by `criteria`: rows of
+    (id, telegram_id, locale, language_code), by id."""
+    query = select(Resident.id, Resident.telegram_id, Resident.locale, Resident.language_code)
+    query = query.where(
+        Resident.consent_version.is_not(None),
+        Resident.onboarding_step == "done",
+        Resident.is_active.is_(True),
+        *criteria,
+    )
+    return (await session.execute(query.order_by(Resident.id))).all()
 
 
 async def add_resident_if_missing(session: AsyncSession, telegram_id: int) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, Text, delete, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -66,6 +67,22 @@ async def open_round(session: AsyncSession, code: str) -> SurveyRound | None:
 async def last_round(session: AsyncSession, code: str) -> SurveyRound | None:
     query = select(SurveyRound).where(SurveyRound.survey_code == code)
     return (await session.execute(query.order_by(SurveyRound.number.desc()))).scalars().first()
+
+
+async def get_round(
+    session: AsyncSession, code: str, number: int | None = None
+) -> SurveyRound | None:
+    """The survey's round of that number; without one, its latest."""
+    query = select(SurveyRound).where(SurveyRound.survey_code == code)
+    if number is not None:
+        query = query.where(SurveyRound.number == number)
+    return (await session.execute(query.order_by(SurveyRound.number.desc()))).scalars().first()
+
+
+async def list_versions(session: AsyncSession, code: str) -> list[SurveyVersion]:
+    """Every recorded definition of the survey, newest first."""
+    query = select(SurveyVersion).where(SurveyVersion.survey_code == code)
+    return list((await session.execute(query.order_by(SurveyVersion.version.desc()))).scalars())
 
 
 async def response_by_hash(
@@ -142,3 +159,45 @@ async def app_secret(session: AsyncSession, name: str, make: Any) -> str:
         .on_conflict_do_nothing(index_elements=[AppSecret.name])
     )
     return str(await session.scalar(select(AppSecret.value).where(AppSecret.name == name)))
+
+
+# Core, not the ORM, for exports: plain rows are several times cheaper for big rounds.
+
+
+async def completed_after(
+    session: AsyncSession, round_id: int, after_id: int, limit: int
+) -> Sequence[Row[Any]]:
+    """The round's next `limit` completed responses with an id above `after_id`, by id."""
+    connection = await session.connection()
+    query = (
+        select(
+            SurveyResponse.id,
+            SurveyResponse.version_id,
+            SurveyResponse.completed_at,
+            SurveyResponse.municipality,
+            SurveyResponse.age_band,
+            SurveyResponse.resident_status,
+        )
+        .where(
+            SurveyResponse.round_id == round_id,
+            SurveyResponse.status == "completed",
+            SurveyResponse.id > after_id,
+        )
+        .order_by(SurveyResponse.id)
+        .limit(limit)
+    )
+    return (await connection.execute(query)).all()
+
+
+async def raw_answers(
+    session: AsyncSession, response_ids: list[int]
+) -> Sequence[Row[tuple[int, str, Any, str | None]]]:
+    """(response id, question code, value as stored JSON text, other text) of the responses."""
+    connection = await session.connection()
+    query = select(
+        SurveyAnswer.response_id,
+        SurveyAnswer.question_code,
+        type_coerce(SurveyAnswer.value, Text),
+        SurveyAnswer.other_text,
+    ).where(SurveyAnswer.response_id.in_(response_ids))
+    return (await connection.execute(query)).all()

@@ -14,14 +14,16 @@ import os
 import random
 import time
 import tracemalloc
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 from sqlalchemy import func, insert, select
 
+from bot.i18n import I18n
 from bot.services.exports import ExportService
 from bot.services.surveys.definition import Kind, shipped
-from bot.services.surveys.responses import SurveyService
+from bot.services.surveys.service import Surveys
 from bot.services.tokens import TokenService
 from bot.web import WebServer, build_web_app
 from storage import migrate
@@ -116,9 +118,9 @@ async def test_export_benchmark(tmp_path) -> None:  # type: ignore[no-untyped-de
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'export.sqlite3'}")
     await migrate.upgrade(engine)
     sessions = create_sessionmaker(engine)
-    surveys = SurveyService(sessions, shipped(), "bench")
+    surveys = Surveys(sessions, shipped(), I18n(ZoneInfo("UTC")), "bench")
     await surveys.sync()
-    await surveys.open_round(1, "stay_or_leave")
+    await surveys.rounds.open(1, "stay_or_leave")
     tokens = TokenService(sessions)
     _, token = await tokens.create("bench")
     server = WebServer(

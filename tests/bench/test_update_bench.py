@@ -178,7 +178,7 @@ async def _seed(url: str, emulator: BotAPIEmulator) -> None:
                 services.sessions, starts=datetime.now(UTC) + timedelta(days=day), capacity=500
             )
         await services.residents.touch(COORDINATOR)
-        await services.surveys.open_round(COORDINATOR, next(iter(services.surveys.surveys)))
+        await services.surveys.rounds.open(COORDINATOR, services.surveys.default_code())
     finally:
         await services.engine.dispose()
 

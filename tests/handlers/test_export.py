@@ -29,7 +29,7 @@ async def webbot(emulator: BotAPIEmulator, sqlite_url: str) -> AsyncIterator[Har
 
 
 async def answered(bot: Harness, count: int = 6) -> list[int]:
-    await bot.services.surveys.open_round(1, "stay_or_leave")
+    await bot.services.surveys.rounds.open(1, "stay_or_leave")
     ids = []
     for i in range(count):
         user = await seed_resident(bot, 960 + i, f"R{i}", "sl")

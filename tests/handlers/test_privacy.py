@@ -37,7 +37,7 @@ async def test_mydata_then_forget(bot: Harness) -> None:
     )
     await bot.services.labs.sign_up(lab_id, ana.id)
     await bot.services.labs.sign_up(lab_id, ben.id)  # waiting for Ana's seat
-    await bot.services.surveys.open_round(1, "stay_or_leave")
+    await bot.services.surveys.rounds.open(1, "stay_or_leave")
     await answer_survey(bot, ana.id, anonymous=False)
     before = await aggregates(bot)
 
@@ -84,8 +84,10 @@ async def test_withdrawing_consent_erases_the_same(bot: Harness) -> None:
         bot.services.sessions, starts=datetime.now(UTC) + timedelta(days=3), capacity=5
     )
     await bot.services.labs.sign_up(lab_id, ana.id)
-    await bot.services.surveys.open_round(1, "stay_or_leave")
-    await bot.services.surveys.begin("stay_or_leave", ana.id, anonymous=False)  # unfinished
+    await bot.services.surveys.rounds.open(1, "stay_or_leave")
+    await bot.services.surveys.responses.begin(
+        "stay_or_leave", ana.id, anonymous=False
+    )  # unfinished
     await ana.send("/nastavitve")
     await ana.click("Prekliči soglasje")
     await ana.click("Da, prekliči")

@@ -7,7 +7,7 @@ from tests.support.harness import Harness
 
 async def answer_survey(bot: Harness, telegram_id: int, anonymous: bool) -> None:
     """A quick response through the service (the survey flow has its own tests)."""
-    svc = bot.services.surveys
+    svc = bot.services.surveys.responses
     position = await svc.begin("stay_or_leave", telegram_id, anonymous=anonymous)
     while position.question is not None:
         q = position.question

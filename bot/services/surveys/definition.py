@@ -19,6 +19,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.domain import Bilingual
+
 LOCALES = ("sl", "en")
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content" / "surveys"
@@ -44,10 +46,15 @@ class Option(_Model):
     topic: str | None = None
 
     def label(self, locale: str) -> str:
-        return self.sl if locale == "sl" else self.en
+        return Bilingual(self.sl, self.en).get(locale)
 
 
 Text = dict[str, str]
+
+
+def bilingual(text: Text | None) -> Bilingual:
+    """A definition's text (`{sl: ..., en: ...}`) as one value to read in a locale."""
+    return Bilingual((text or {}).get("sl"), (text or {}).get("en"))
 
 
 class Condition(_Model):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.services.errors import DomainError
+
 
 class SurveyProblem(StrEnum):
     NO_ROUND = "no_round"
@@ -22,8 +24,10 @@ class SurveyProblem(StrEnum):
     UNKNOWN_SURVEY = "unknown_survey"
 
 
-class SurveyError(Exception):
+class SurveyError(DomainError):
+    """A survey answer or round the domain refuses; `problem` is a SurveyProblem."""
+
+    problem: SurveyProblem
+
     def __init__(self, problem: SurveyProblem, detail: str = ""):
-        super().__init__(f"{problem.value}: {detail}" if detail else problem.value)
-        self.problem = problem
-        self.detail = detail
+        super().__init__(problem, detail)

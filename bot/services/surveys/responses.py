@@ -1,5 +1,5 @@
-"""The survey engine: rounds, one response per resident per round, every answer stored as it
-is given, Back/Skip/edit from the summary, anonymity, and the lab a resident's reasons suggest.
+"""A resident's response: one per resident per round, every answer stored as it is given,
+Back/Skip/edit from the summary, anonymity, and the lab a resident's reasons suggest.
 
 A response is found by a keyed hash of (round, Telegram id), never by a stored link in
 anonymous mode: the hash resumes a half-finished survey and refuses a second one.
@@ -11,89 +11,41 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain import ResponseStatus
+from bot.services.surveys import answers as rules
+from bot.services.surveys.answers import SUMMARY
 from bot.services.surveys.definition import Kind, Question, Survey
 from bot.services.surveys.errors import SurveyError, SurveyProblem
-from bot.services.surveys.rounds import RoundState, SurveyRounds
-from storage.models import SurveyResponse, SurveyRound
+from bot.services.surveys.types import Position, Submitted
+from storage.models import SurveyAnswer, SurveyResponse, SurveyRound, utcnow
 from storage.repositories import residents as residents_repo
 from storage.repositories import surveys as repo
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Position", "RoundState", "Submitted", "SurveyError", "SurveyProblem", "SurveyService"]
 
-SUMMARY = "summary"
-# Reasons, in the order they speak for a lab suggestion (pushed away first).
-SUGGESTING = ("reasons_leave", "would_stay", "reasons_left", "bring_back", "reasons_stay")
-
-
-@dataclass(frozen=True)
-class Position:
-    """Where a resident is in their response: a question, or the summary."""
-
-    survey: Survey
-    version_id: int
-    round_number: int
-    anonymous: bool
-    question: Question | None  # None: the summary
-    answers: dict[str, Any]  # answered (not skipped) question code -> value
-    other_texts: dict[str, str]
-    skipped: frozenset[str]
-    path: tuple[Question, ...]
-    editing: bool = False
-
-    @property
-    def index(self) -> int:
-        """1-based number of the current question on the resident's path."""
-        if self.question is None:
-            return len(self.path)
-        return next(i for i, q in enumerate(self.path, start=1) if q.code == self.question.code)
-
-    @property
-    def total(self) -> int:
-        return len(self.path)
-
-    def ordinal(self, question: Question) -> int:
-        """The question's index in the whole definition (what buttons carry)."""
-        return self.survey.ordered.index(question)
-
-
-@dataclass(frozen=True)
-class Submitted:
-    survey: Survey
-    respondent: str
-    topics: tuple[str, ...] = field(default_factory=tuple)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class SurveyService(SurveyRounds):
+class ResponseService:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        surveys: list[Survey],
+        shipped: dict[str, Survey],
         secret: str | None = None,
     ):
         self._sessions = sessions
-        self.surveys = {s.code: s for s in surveys}
+        self._shipped = shipped
         self._secret = secret.encode() if secret else None
         self._versions: dict[int, Survey] = {}
 
-    # ---- definitions and keys --------------------------------------------------------------
-
     async def sync(self) -> None:
-        """Record each shipped definition; a changed one becomes the next version."""
+        """Record each shipped definition (a changed one becomes the next version) and the
+        hash key, when none is configured."""
         async with self._sessions.begin() as session:
-            for survey in self.surveys.values():
+            for survey in self._shipped.values():
                 definition = survey.model_dump(mode="json", by_alias=True)
                 await repo.add_version_if_new(session, survey.code, survey.checksum(), definition)
             if self._secret is None:
@@ -105,7 +57,8 @@ class SurveyService(SurveyRounds):
                     "anonymous answers to residents"
                 )
 
-    def _hash(self, round_id: int, telegram_id: int) -> str:
+    def dedupe_hash(self, round_id: int, telegram_id: int) -> str:
+        """What finds a resident's response in a round, without storing who they are."""
         assert self._secret is not None, "sync() first"
         message = f"{round_id}:{telegram_id}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
@@ -117,23 +70,14 @@ class SurveyService(SurveyRounds):
             self._versions[version_id] = Survey.model_validate(version.definition)
         return self._versions[version_id]
 
-    def default_code(self) -> str:
-        return next(iter(self.surveys))
-
-    # ---- a resident's response -------------------------------------------------------------
-
-    async def _round(self, session: AsyncSession, code: str) -> SurveyRound:
-        current = await repo.open_round(session, code)
-        if current is None:
-            raise SurveyError(SurveyProblem.NO_ROUND, code)
-        return current
-
     async def _response(
         self, session: AsyncSession, code: str, telegram_id: int, lock: bool = False
     ) -> tuple[SurveyRound, SurveyResponse | None]:
-        current = await self._round(session, code)
+        current = await repo.open_round(session, code)
+        if current is None:
+            raise SurveyError(SurveyProblem.NO_ROUND, code)
         response = await repo.response_by_hash(
-            session, current.id, self._hash(current.id, telegram_id), lock=lock
+            session, current.id, self.dedupe_hash(current.id, telegram_id), lock=lock
         )
         return current, response
 
@@ -156,34 +100,45 @@ class SurveyService(SurveyRounds):
     async def _begin(self, code: str, telegram_id: int, anonymous: bool) -> Position:
         async with self._sessions.begin() as session:
             current, response = await self._response(session, code, telegram_id, lock=True)
-            if response is not None and response.status == "completed":
+            if response is not None and response.status == ResponseStatus.COMPLETED:
                 raise SurveyError(SurveyProblem.DONE)
             if response is None:
-                version = await repo.latest_version(session, code)
-                assert version is not None, "sync() records the shipped surveys"
-                resident = await residents_repo.get_resident(session, telegram_id)
-                survey = await self._definition(session, version.id)
-                response = SurveyResponse(
-                    round_id=current.id,
-                    version_id=version.id,
-                    respondent=secrets.token_hex(16),
-                    dedupe_hash=self._hash(current.id, telegram_id),
-                    resident_id=None if anonymous or resident is None else resident.id,
-                    anonymous=anonymous,
-                    status="in_progress",
-                    current=survey.ordered[0].code,
-                )
-                session.add(response)
-                await session.flush()
-                log.info("survey %s round %s: a response started", code, current.number)
+                response = await self._start(session, current, code, telegram_id, anonymous)
             return await self._position(session, current, response)
+
+    async def _start(
+        self,
+        session: AsyncSession,
+        current: SurveyRound,
+        code: str,
+        telegram_id: int,
+        anonymous: bool,
+    ) -> SurveyResponse:
+        version = await repo.latest_version(session, code)
+        assert version is not None, "sync() records the shipped surveys"
+        resident = await residents_repo.get_resident(session, telegram_id)
+        survey = await self._definition(session, version.id)
+        response = SurveyResponse(
+            round_id=current.id,
+            version_id=version.id,
+            respondent=secrets.token_hex(16),
+            dedupe_hash=self.dedupe_hash(current.id, telegram_id),
+            resident_id=None if anonymous or resident is None else resident.id,
+            anonymous=anonymous,
+            status=ResponseStatus.IN_PROGRESS,
+            current=survey.ordered[0].code,
+        )
+        session.add(response)
+        await session.flush()
+        log.info("survey %s round %s: a response started", code, current.number)
+        return response
 
     async def position(self, code: str, telegram_id: int) -> Position:
         async with self._sessions() as session:
             current, response = await self._response(session, code, telegram_id)
             if response is None:
                 raise SurveyError(SurveyProblem.NOT_STARTED)
-            if response.status == "completed":
+            if response.status == ResponseStatus.COMPLETED:
                 raise SurveyError(SurveyProblem.DONE)
             return await self._position(session, current, response)
 
@@ -192,7 +147,7 @@ class SurveyService(SurveyRounds):
     ) -> Position:
         survey = await self._definition(session, response.version_id)
         rows = await repo.answers_of(session, response.id)
-        answers = {a.question_code: a.value for a in rows if a.value is not None}
+        answers = _given(rows)
         skipped = frozenset(a.question_code for a in rows if a.value is None)
         others = {a.question_code: a.other_text for a in rows if a.other_text}
         question = None if response.current == SUMMARY else survey.question(response.current or "")
@@ -216,14 +171,15 @@ class SurveyService(SurveyRounds):
         current, response = await self._response(session, code, telegram_id, lock=True)
         if response is None:
             raise SurveyError(SurveyProblem.NOT_STARTED)
-        if response.status == "completed":
+        if response.status == ResponseStatus.COMPLETED:
             raise SurveyError(SurveyProblem.DONE)
         return current, response, await self._definition(session, response.version_id)
 
     async def _at(
         self, session: AsyncSession, code: str, telegram_id: int, version_id: int, ordinal: int
     ) -> tuple[SurveyRound, SurveyResponse, Survey, Question | None]:
-        """The response, checked to be at the question a button was for (else STALE)."""
+        """The response, checked to be at the question a button was for (else STALE);
+        ordinal -1 is the summary."""
         current, response, survey = await self._in_progress(session, code, telegram_id)
         if version_id != response.version_id:
             raise SurveyError(SurveyProblem.STALE, f"version {version_id}")
@@ -236,61 +192,43 @@ class SurveyService(SurveyRounds):
             raise SurveyError(SurveyProblem.STALE, f"{question.code} is not current")
         return current, response, survey, question
 
+    async def _at_question(
+        self, session: AsyncSession, code: str, telegram_id: int, version_id: int, ordinal: int
+    ) -> tuple[SurveyRound, SurveyResponse, Survey, Question]:
+        """As `_at`, for a button that belongs to a question, not to the summary."""
+        current, response, survey, question = await self._at(
+            session, code, telegram_id, version_id, ordinal
+        )
+        if question is None:
+            raise SurveyError(SurveyProblem.STALE, "a question's button on the summary")
+        return current, response, survey, question
+
     async def choose(
         self, code: str, telegram_id: int, version_id: int, ordinal: int, option: int
     ) -> Position:
         """A tap on an option: single choice and scale answer and move on; multiple choice
         toggles (the selection is stored at once) and waits for Done."""
         async with self._sessions.begin() as session:
-            current, response, survey, question = await self._at(
+            current, response, survey, question = await self._at_question(
                 session, code, telegram_id, version_id, ordinal
             )
-            assert question is not None
-            if question.type == Kind.SCALE:
-                if not 1 <= option <= 5:
-                    raise SurveyError(SurveyProblem.BAD_VALUE, str(option))
-                await repo.put_answer(session, response, question.code, option)
+            stored = {a.question_code: a.value for a in await repo.answers_of(session, response.id)}
+            value, complete = rules.tapped(question, option, stored.get(question.code))
+            await repo.put_answer(session, response, question.code, value)
+            if complete:
                 await self._advance(session, survey, response, question)
-            elif question.type == Kind.SINGLE:
-                if not 0 <= option < len(question.options):
-                    raise SurveyError(SurveyProblem.BAD_VALUE, str(option))
-                await repo.put_answer(
-                    session, response, question.code, question.options[option].code
-                )
-                await self._advance(session, survey, response, question)
-            elif question.type == Kind.MULTI:
-                if not 0 <= option < len(question.options):
-                    raise SurveyError(SurveyProblem.BAD_VALUE, str(option))
-                rows = {
-                    a.question_code: a.value for a in await repo.answers_of(session, response.id)
-                }
-                chosen = list(rows.get(question.code) or [])
-                picked = question.options[option].code
-                if picked in chosen:
-                    chosen.remove(picked)
-                elif question.max is not None and len(chosen) >= question.max:
-                    raise SurveyError(SurveyProblem.TOO_MANY, str(question.max))
-                else:
-                    chosen.append(picked)
-                order = [o.code for o in question.options]
-                await repo.put_answer(
-                    session, response, question.code, sorted(chosen, key=order.index) or None
-                )
-            else:
-                raise SurveyError(SurveyProblem.USE_BUTTONS)
             return await self._position(session, current, response)
 
     async def done(self, code: str, telegram_id: int, version_id: int, ordinal: int) -> Position:
         """Multiple choice: the selection is complete."""
         async with self._sessions.begin() as session:
-            current, response, survey, question = await self._at(
+            current, response, survey, question = await self._at_question(
                 session, code, telegram_id, version_id, ordinal
             )
-            assert question is not None
-            rows = {a.question_code: a.value for a in await repo.answers_of(session, response.id)}
             if question.type != Kind.MULTI:
                 raise SurveyError(SurveyProblem.STALE, "done on a non-multi question")
-            if not rows.get(question.code):
+            stored = {a.question_code: a.value for a in await repo.answers_of(session, response.id)}
+            if not stored.get(question.code):
                 if question.required:
                     raise SurveyError(SurveyProblem.REQUIRED)
                 await repo.put_answer(session, response, question.code, None)
@@ -304,47 +242,17 @@ class SurveyService(SurveyRounds):
         async with self._sessions.begin() as session:
             current, response, survey = await self._in_progress(session, code, telegram_id)
             question = survey.question(response.current or "")
-            if question is None:
-                raise SurveyError(SurveyProblem.USE_BUTTONS)
-            value: Any
-            other_text = None
-            text = text.strip()
-            if other and question.type == Kind.SINGLE and question.other:
-                if not text:
-                    raise SurveyError(SurveyProblem.BAD_VALUE)
-                if len(text) > 200:
-                    raise SurveyError(SurveyProblem.TOO_LONG, "200")
-                value, other_text = "other", text
-            elif question.type == Kind.NUMBER:
-                normalised = text.replace(",", ".").replace(" ", "")
-                try:
-                    number = float(normalised)
-                except ValueError:
-                    raise SurveyError(SurveyProblem.NOT_A_NUMBER) from None
-                if not number.is_integer():
-                    raise SurveyError(SurveyProblem.NOT_A_NUMBER)
-                assert question.min is not None and question.max is not None
-                if not question.min <= number <= question.max:
-                    raise SurveyError(SurveyProblem.OUT_OF_RANGE)
-                value = int(number)
-            elif question.type == Kind.TEXT:
-                if not text:
-                    raise SurveyError(SurveyProblem.BAD_VALUE)
-                if len(text) > question.text_limit:
-                    raise SurveyError(SurveyProblem.TOO_LONG, str(question.text_limit))
-                value = text
-            else:
-                raise SurveyError(SurveyProblem.USE_BUTTONS)
+            value, other_text = rules.typed(question, text, other)
+            assert question is not None
             await repo.put_answer(session, response, question.code, value, other_text)
             await self._advance(session, survey, response, question)
             return await self._position(session, current, response)
 
     async def skip(self, code: str, telegram_id: int, version_id: int, ordinal: int) -> Position:
         async with self._sessions.begin() as session:
-            current, response, survey, question = await self._at(
+            current, response, survey, question = await self._at_question(
                 session, code, telegram_id, version_id, ordinal
             )
-            assert question is not None
             if question.required:
                 raise SurveyError(SurveyProblem.REQUIRED)
             await repo.put_answer(session, response, question.code, None)
@@ -357,13 +265,8 @@ class SurveyService(SurveyRounds):
             current, response, survey, question = await self._at(
                 session, code, telegram_id, version_id, ordinal
             )
-            answers = await self._answers(session, response)
-            path = survey.path(answers)
-            if question is None:
-                previous = path[-1] if path else None
-            else:
-                before = [q for q in path if survey.ordered.index(q) < ordinal]
-                previous = before[-1] if before else None
+            answers = _given(await repo.answers_of(session, response.id))
+            previous = rules.previous(survey, answers, question)
             if previous is not None:
                 response.current, response.editing = previous.code, False
             await session.flush()
@@ -378,36 +281,21 @@ class SurveyService(SurveyRounds):
             if response.current != SUMMARY or not 0 <= ordinal < len(survey.ordered):
                 raise SurveyError(SurveyProblem.STALE, "not at the summary")
             target = survey.ordered[ordinal]
-            if target not in survey.path(await self._answers(session, response)):
+            answers = _given(await repo.answers_of(session, response.id))
+            if target not in survey.path(answers):
                 raise SurveyError(SurveyProblem.STALE, f"{target.code} is not on the path")
             response.current, response.editing = target.code, True
             await session.flush()
             return await self._position(session, current, response)
 
-    async def _answers(self, session: AsyncSession, response: SurveyResponse) -> dict[str, Any]:
-        return {
-            a.question_code: a.value
-            for a in await repo.answers_of(session, response.id)
-            if a.value is not None
-        }
-
     async def _advance(
         self, session: AsyncSession, survey: Survey, response: SurveyResponse, after: Question
     ) -> None:
-        """Next: the following question on the path; when editing from the summary, the first
-        question the change newly put on the path, else back to the summary."""
         rows = await repo.answers_of(session, response.id)
-        answers = {a.question_code: a.value for a in rows if a.value is not None}
         seen = {a.question_code for a in rows}
-        path = survey.path(answers)
-        if response.editing:
-            unseen = [q for q in path if q.code not in seen]
-            response.current = unseen[0].code if unseen else SUMMARY
-            response.editing = bool(unseen)
-        else:
-            index = survey.ordered.index(after)
-            later = [q for q in path if survey.ordered.index(q) > index]
-            response.current = later[0].code if later else SUMMARY
+        response.current, response.editing = rules.following(
+            survey, _given(rows), seen, after, response.editing
+        )
         await session.flush()
 
     async def submit(self, code: str, telegram_id: int, version_id: int) -> Submitted | Position:
@@ -419,41 +307,34 @@ class SurveyService(SurveyRounds):
             if response.current != SUMMARY:
                 raise SurveyError(SurveyProblem.STALE, "not at the summary")
             rows = await repo.answers_of(session, response.id)
-            answers = {a.question_code: a.value for a in rows if a.value is not None}
+            answers = _given(rows)
             path = survey.path(answers)
-            on_path = {q.code for q in path}
             missing = [q for q in path if q.required and q.code not in answers]
             if missing:
                 response.current, response.editing = missing[0].code, True
                 await session.flush()
                 return await self._position(session, current, response)
             # Answers a changed branch left behind are not part of the response.
-            await repo.delete_answers(
-                session,
-                response.id,
-                [a.question_code for a in rows if a.question_code not in on_path],
-            )
-            resident = await residents_repo.get_resident(session, telegram_id)
-            if resident is not None:
-                response.municipality = resident.municipality
-                response.age_band = resident.age_band
-                response.resident_status = resident.status
-            response.status, response.completed_at = "completed", _now()
-            response.current, response.editing = None, False
+            on_path = {q.code for q in path}
+            left_behind = [a.question_code for a in rows if a.question_code not in on_path]
+            await repo.delete_answers(session, response.id, left_behind)
+            await self._complete(session, response, telegram_id)
             log.info("survey %s round %s: a response completed", code, current.number)
-            return Submitted(survey, response.respondent, _topics(survey, answers))
+            return Submitted(survey, response.respondent, rules.topics(survey, answers))
+
+    async def _complete(
+        self, session: AsyncSession, response: SurveyResponse, telegram_id: int
+    ) -> None:
+        """Close the response, with the profile copied as it is now (for the statistics)."""
+        resident = await residents_repo.get_resident(session, telegram_id)
+        if resident is not None:
+            response.municipality = resident.municipality
+            response.age_band = resident.age_band
+            response.resident_status = resident.status
+        response.status, response.completed_at = ResponseStatus.COMPLETED, utcnow()
+        response.current, response.editing = None, False
 
 
-def _topics(survey: Survey, answers: dict[str, Any]) -> tuple[str, ...]:
-    """Lab themes the reasons point to, most telling first."""
-    found: list[str] = []
-    for code in SUGGESTING:
-        question = survey.question(code)
-        given = answers.get(code)
-        if question is None or not given:
-            continue
-        for value in given if isinstance(given, list) else [given]:
-            option = question.option(value)
-            if option is not None and option.topic and option.topic not in found:
-                found.append(option.topic)
-    return tuple(found)
+def _given(rows: list[SurveyAnswer]) -> dict[str, Any]:
+    """Answered (not skipped) question code -> value."""
+    return {a.question_code: a.value for a in rows if a.value is not None}

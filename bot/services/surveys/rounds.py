@@ -1,73 +1,59 @@
 """Survey rounds: a survey runs in rounds that coordinators open and close, each with its
-counts, and one invitation of every consenting resident through the outbox.
-
-A mixin of SurveyService (which owns the sessions and the shipped definitions)."""
+counts, and one invitation of every reachable resident through the outbox."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import resolve_locale
-from bot.services.labs.types import Notice
-from bot.services.surveys.definition import Survey
+from bot.domain import ResponseStatus, RoundStatus
+from bot.i18n import I18n
+from bot.services.surveys import notices
+from bot.services.surveys.definition import Survey, bilingual
 from bot.services.surveys.errors import SurveyError, SurveyProblem
-from storage.models import Resident, SurveyRound
+from bot.services.surveys.types import RoundState
+from storage.models import SurveyRound, utcnow
 from storage.repositories import audit as audit_repo
 from storage.repositories import outbox as outbox_repo
+from storage.repositories import residents as residents_repo
 from storage.repositories import surveys as repo
 
 
-@dataclass(frozen=True)
-class RoundState:
-    code: str
-    title: dict[str, str]
-    number: int | None
-    status: str | None
-    completed: int = 0
-    partial: int = 0
-    opened_at: datetime | None = None
-    invited: bool = False
+class RoundService:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], shipped: dict[str, Survey], i18n: I18n
+    ):
+        self._sessions = sessions
+        self._shipped = shipped
+        self._i18n = i18n
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class SurveyRounds:
-    _sessions: async_sessionmaker[AsyncSession]
-    surveys: dict[str, Survey]
-
-    # ---- rounds ----------------------------------------------------------------------------
-
-    async def rounds(self) -> list[RoundState]:
-        states = []
+    async def states(self) -> list[RoundState]:
+        """Each shipped survey with its latest round (if any) and that round's counts."""
         async with self._sessions() as session:
-            for code, survey in self.surveys.items():
-                last = await repo.last_round(session, code)
-                if last is None:
-                    states.append(RoundState(code, survey.title, None, None))
-                    continue
-                counts = await repo.count_by_status(session, last.id)
-                states.append(
-                    RoundState(
-                        code,
-                        survey.title,
-                        last.number,
-                        last.status,
-                        counts.get("completed", 0),
-                        counts.get("in_progress", 0),
-                        last.opened_at,
-                        last.invited_at is not None,
-                    )
-                )
-        return states
+            return [await self._state(session, survey) for survey in self._shipped.values()]
 
-    async def open_round(self, actor: int, code: str) -> RoundState:
-        if code not in self.surveys:
+    async def state(self, code: str) -> RoundState:
+        async with self._sessions() as session:
+            return await self._state(session, self._shipped[code])
+
+    async def _state(self, session: AsyncSession, survey: Survey) -> RoundState:
+        title = bilingual(survey.title)
+        last = await repo.last_round(session, survey.code)
+        if last is None:
+            return RoundState(survey.code, title, None, None)
+        counts = await repo.count_by_status(session, last.id)
+        return RoundState(
+            survey.code,
+            title,
+            last.number,
+            RoundStatus(last.status),
+            counts.get(ResponseStatus.COMPLETED, 0),
+            counts.get(ResponseStatus.IN_PROGRESS, 0),
+            last.opened_at,
+            last.invited_at is not None,
+        )
+
+    async def open(self, actor: int, code: str) -> RoundState:
+        if code not in self._shipped:
             raise SurveyError(SurveyProblem.UNKNOWN_SURVEY, code)
         async with self._sessions.begin() as session:
             if await repo.open_round(session, code) is not None:
@@ -75,47 +61,46 @@ class SurveyRounds:
             last = await repo.last_round(session, code)
             number = (last.number + 1) if last else 1
             session.add(
-                SurveyRound(survey_code=code, number=number, status="open", opened_by=actor)
+                SurveyRound(
+                    survey_code=code, number=number, status=RoundStatus.OPEN, opened_by=actor
+                )
             )
             await audit_repo.add_audit_entry(
                 session, "survey.open", actor_telegram_id=actor, subject=f"{code}#{number}"
             )
-        return next(s for s in await self.rounds() if s.code == code)
+        return await self.state(code)
 
-    async def close_round(self, actor: int, code: str) -> RoundState:
+    async def close(self, actor: int, code: str) -> RoundState:
         async with self._sessions.begin() as session:
             current = await repo.open_round(session, code)
             if current is None:
                 raise SurveyError(SurveyProblem.NOT_OPEN, code)
-            current.status, current.closed_at, current.closed_by = "closed", _now(), actor
+            current.status, current.closed_at, current.closed_by = (
+                RoundStatus.CLOSED,
+                utcnow(),
+                actor,
+            )
             await audit_repo.add_audit_entry(
                 session,
                 "survey.close",
                 actor_telegram_id=actor,
                 subject=f"{code}#{current.number}",
             )
-        return next(s for s in await self.rounds() if s.code == code)
+        return await self.state(code)
 
-    async def invite(
-        self, actor: int, code: str, notices: dict[str, Notice], default_locale: str
-    ) -> int:
-        """Invite every consenting resident to the open round, once, through the outbox."""
+    async def invite(self, actor: int, code: str) -> int:
+        """Invite every reachable resident to the open round, once, through the outbox."""
         async with self._sessions.begin() as session:
             current = await repo.open_round(session, code)
             if current is None:
                 raise SurveyError(SurveyProblem.NOT_OPEN, code)
             if current.invited_at is not None:
                 raise SurveyError(SurveyProblem.STALE, "already invited")
-            current.invited_at = now = _now()
-            query = select(Resident).where(
-                Resident.consent_version.is_not(None),
-                Resident.onboarding_step == "done",
-                Resident.is_active.is_(True),
-            )
+            current.invited_at = now = utcnow()
             rows = []
-            for resident in (await session.execute(query.order_by(Resident.id))).scalars():
-                locale = resolve_locale(resident.locale, resident.language_code, default_locale)
-                notice = notices[locale]
+            for resident in await residents_repo.reachable_residents(session):
+                tr = self._i18n.resolve(resident.locale, resident.language_code)
+                notice = notices.invitation(tr)
                 rows.append(
                     outbox_repo.outbox_row(
                         key=f"srvinv:{current.id}:{resident.id}",
@@ -123,7 +108,7 @@ class SurveyRounds:
                         resident_id=resident.id,
                         chat_id=resident.telegram_id,
                         text=notice.text,
-                        reply_markup=notice.markup,
+                        reply_markup=notice.reply_markup,
                         now=now,
                     )
                 )

@@ -104,6 +104,10 @@ async def test_an_english_resident_who_left_bad_input_and_a_restart(bot: Harness
     assert "Where do you study or work?" not in ben.last.text  # "other" has no work place
     assert "How likely are you to come back" in ben.last.text
     _, stale_data = ben.find_button("Likely")
+    # A button of the old shape (one-letter actions): refused, nothing answered.
+    await ben.click("Likely", ben.last, data="survey:v1:c:1:3:0")
+    assert alerts(ben)[-1] == "This button is no longer valid."
+    assert "How likely are you to come back" in ben.last.text
     await ben.click("Maybe")
     # The bot restarts in the middle; Ben comes back later and continues.
     await bot.restart()

@@ -29,7 +29,7 @@ def posted(bot: Harness) -> list:  # type: ignore[type-arg]
 
 async def test_digest_after_every_n_responses_and_on_demand(digestbot: Harness) -> None:
     bot = digestbot
-    await bot.services.surveys.open_round(1, "stay_or_leave")
+    await bot.services.surveys.rounds.open(1, "stay_or_leave")
     for i in range(5):
         user = await seed_resident(bot, 1200 + i, f"R{i}", "sl")
         await answer_survey(bot, user.id, anonymous=True)

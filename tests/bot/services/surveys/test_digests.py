@@ -10,10 +10,13 @@ import pytest
 from sqlalchemy import insert, select
 
 from bot.i18n import I18n
+from bot.services.surveys.chart import chart_png
 from bot.services.surveys.definition import shipped
-from bot.services.surveys.digest_render import DigestSender, chart_png, render
-from bot.services.surveys.digests import DigestService, parse_schedule, suppress
-from bot.services.surveys.responses import SurveyService
+from bot.services.surveys.digests import DigestConfig, DigestService
+from bot.services.surveys.figures import suppress
+from bot.services.surveys.notices import digest_text
+from bot.services.surveys.service import Surveys
+from bot.timeparse import last_slot, parse_schedule
 from storage.models import OutboxMessage, SurveyAnswer, SurveyResponse, SurveyRound, SurveyVersion
 
 TZ = ZoneInfo("Europe/Ljubljana")
@@ -76,15 +79,20 @@ async def seed(sessions, people: list[dict[str, object]], municipality=None) -> 
                 )
 
 
-async def ready(sessions) -> SurveyService:  # type: ignore[no-untyped-def]
-    surveys = SurveyService(sessions, shipped(), "k")
+async def ready(sessions) -> Surveys:  # type: ignore[no-untyped-def]
+    surveys = Surveys(sessions, shipped(), I18n(TZ, "sl"), "k")
     await surveys.sync()
-    await surveys.open_round(1, "stay_or_leave")
+    await surveys.rounds.open(1, "stay_or_leave")
     return surveys
 
 
+def digests(sessions, surveys: Surveys, every: int, schedule: str) -> DigestService:  # type: ignore[no-untyped-def]
+    config = DigestConfig(-1001, "sl", 5, TZ, every=every, schedule=schedule)
+    return DigestService(sessions, I18n(TZ, "sl"), list(surveys.shipped), config)
+
+
 async def test_a_digest_hides_small_groups_and_what_would_reveal_them(sessions) -> None:  # type: ignore[no-untyped-def]
-    await ready(sessions)
+    surveys = await ready(sessions)
     people = (
         [{"lives": "celje", "intention": "stay", "reasons_stay": ["family", "housing"]}] * 8
         + [{"lives": "celje", "intention": "maybe_leave", "reasons_leave": ["housing", "pay"]}] * 6
@@ -101,8 +109,7 @@ async def test_a_digest_hides_small_groups_and_what_would_reveal_them(sessions) 
         + [{"lives": "abroad", "idea": "Ne deli tega", "share_idea": "no"}]
     )
     await seed(sessions, people, municipality=["celje"] * 15 + ["prebold", "abroad"])
-    service = DigestService(sessions, 5, TZ, every=0, schedule="")
-    data = await service.gather("stay_or_leave")
+    data = await digests(sessions, surveys, every=0, schedule="").gather("stay_or_leave")
     assert data is not None and data.completed == 17
     intention = next(d for d in data.key if d.question == "intention")
     assert intention.cells["stay"] == 8
@@ -113,7 +120,7 @@ async def test_a_digest_hides_small_groups_and_what_would_reveal_them(sessions) 
     assert data.municipality is not None
     assert data.municipality.cells["celje"] is None  # 15 shown would reveal the other two
     assert data.ideas == ["Piši na […] za kolesa", "Piši na […] za kolesa"]
-    text = render(I18n(TZ, "sl").get("sl"), data)
+    text = digest_text(I18n(TZ, "sl").get("sl"), data)
     assert "Ostali bom: 50 %" not in text  # labels come from the definition
     assert "Ostal/-a bom: 50 %" in text and "Odšel/odšla bom: •" in text
     assert "Ne deli tega" not in text and "ana@example.com" not in text
@@ -123,9 +130,7 @@ async def test_a_digest_hides_small_groups_and_what_would_reveal_them(sessions) 
 
 async def test_digests_are_due_on_schedule_and_every_n_responses(sessions) -> None:  # type: ignore[no-untyped-def]
     surveys = await ready(sessions)
-    i18n = I18n(TZ, "sl")
-    digests = DigestService(sessions, 5, TZ, every=3, schedule="mon 08:00")
-    sender = DigestSender(digests, i18n, list(surveys.surveys), -1001, "sl")
+    sender = digests(sessions, surveys, every=3, schedule="mon 08:00")
     monday = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)  # 08:30 in Ljubljana
     await seed(sessions, [{"lives": "celje", "intention": "stay"}] * 2)
     sunday = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -149,14 +154,14 @@ async def test_digests_are_due_on_schedule_and_every_n_responses(sessions) -> No
 
 
 def test_schedules_as_weekday_and_time_or_crontab() -> None:
-    weekly = DigestService(None, 5, TZ, schedule="mon 08:00")  # type: ignore[arg-type]
-    cron = DigestService(None, 5, TZ, schedule="0 8 * * mon")  # type: ignore[arg-type]
+    weekly = parse_schedule("mon 08:00", TZ)
+    cron = parse_schedule("0 8 * * mon", TZ)
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
     monday_8 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 08:00 in Ljubljana (CET)
-    assert weekly.last_slot(now) == monday_8 == cron.last_slot(now)
+    assert last_slot(weekly, now, TZ) == monday_8 == last_slot(cron, now, TZ)
     summer = datetime(2027, 6, 9, 12, 0, tzinfo=UTC)
-    assert cron.last_slot(summer) == datetime(2027, 6, 7, 6, 0, tzinfo=UTC)  # CEST
-    assert DigestService(None, 5, TZ, schedule="").last_slot(now) is None  # type: ignore[arg-type]
+    assert last_slot(cron, summer, TZ) == datetime(2027, 6, 7, 6, 0, tzinfo=UTC)  # CEST
+    assert last_slot(parse_schedule("", TZ), now, TZ) is None
     for bad in ("someday 08:00", "mon eight", "99 * * * *"):
         with pytest.raises(ValueError):
             parse_schedule(bad, TZ)

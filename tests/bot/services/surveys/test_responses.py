@@ -5,28 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.domain import CONSENT_VERSION
+from bot.i18n import I18n
 from bot.services.surveys.definition import Survey, shipped
-from bot.services.surveys.responses import (
-    Position,
-    Submitted,
-    SurveyError,
-    SurveyProblem,
-    SurveyService,
-)
+from bot.services.surveys.errors import SurveyError, SurveyProblem
+from bot.services.surveys.service import Surveys
+from bot.services.surveys.types import Position, Submitted
 from storage.models import AuditEntry, Resident, SurveyAnswer, SurveyResponse, SurveyVersion
 
 CODE = "stay_or_leave"
 ANA, BEN = 3001, 3002
 
 
-async def service(sessions, surveys=None, secret="test-secret") -> SurveyService:  # type: ignore[no-untyped-def]
+async def service(sessions, surveys=None, secret="test-secret") -> Surveys:  # type: ignore[no-untyped-def]
     surveys = surveys or shipped()
-    svc = SurveyService(sessions, surveys, secret)
+    svc = Surveys(sessions, surveys, I18n(ZoneInfo("Europe/Ljubljana")), secret)
     await svc.sync()
     return svc
 
@@ -50,19 +48,21 @@ def at(position: Position) -> str:
     return position.question.code if position.question else "summary"
 
 
-async def pick(svc: SurveyService, tid: int, position: Position, *codes: str) -> Position:
+async def pick(svc: Surveys, tid: int, position: Position, *codes: str) -> Position:
     """Tap the options with these codes on the current question (Done for multiple choice)."""
     q = position.question
     assert q is not None
     for code in codes:
         index = next(i for i, o in enumerate(q.options) if o.code == code)
-        position = await svc.choose(CODE, tid, position.version_id, position.ordinal(q), index)
+        position = await svc.responses.choose(
+            CODE, tid, position.version_id, position.ordinal(q), index
+        )
     if q.type.value == "multi":
-        position = await svc.done(CODE, tid, position.version_id, position.ordinal(q))
+        position = await svc.responses.done(CODE, tid, position.version_id, position.ordinal(q))
     return position
 
 
-async def answer_all(svc: SurveyService, tid: int, position: Position) -> Position:
+async def answer_all(svc: Surveys, tid: int, position: Position) -> Position:
     """The rest of the path with the first option, 4 on scales, 20 years, a short text."""
     while position.question is not None:
         q = position.question
@@ -70,11 +70,11 @@ async def answer_all(svc: SurveyService, tid: int, position: Position) -> Positi
         if q.type.value in ("single", "multi"):
             position = await pick(svc, tid, position, q.options[0].code)
         elif q.type.value == "scale":
-            position = await svc.choose(CODE, tid, position.version_id, ordinal, 4)
+            position = await svc.responses.choose(CODE, tid, position.version_id, ordinal, 4)
         elif q.type.value == "number":
-            position = await svc.type_in(CODE, tid, "20")
+            position = await svc.responses.type_in(CODE, tid, "20")
         else:
-            position = await svc.type_in(CODE, tid, "Več prostorov za mlade.")
+            position = await svc.responses.type_in(CODE, tid, "Več prostorov za mlade.")
     return position
 
 
@@ -93,21 +93,22 @@ async def test_one_anonymous_response_per_round_with_versions_and_codes(sessions
     svc = await service(sessions)
     await residents(sessions)
     with pytest.raises(SurveyError) as none:
-        await svc.begin(CODE, ANA, anonymous=True)
+        await svc.responses.begin(CODE, ANA, anonymous=True)
     assert none.value.problem == SurveyProblem.NO_ROUND
-    await svc.open_round(1, CODE)
+    await svc.rounds.open(1, CODE)
     first, again = await asyncio.gather(
-        svc.begin(CODE, ANA, anonymous=True), svc.begin(CODE, ANA, anonymous=True)
+        svc.responses.begin(CODE, ANA, anonymous=True),
+        svc.responses.begin(CODE, ANA, anonymous=True),
     )
     assert at(first) == at(again) == "lives"
     position = await pick(svc, ANA, first, "celje")
     position = await pick(svc, ANA, position, "student")
     assert at(position) == "work_place"
     position = await answer_all(svc, ANA, position)
-    result = await svc.submit(CODE, ANA, position.version_id)
+    result = await svc.responses.submit(CODE, ANA, position.version_id)
     assert isinstance(result, Submitted)
     with pytest.raises(SurveyError) as twice:
-        await svc.begin(CODE, ANA, anonymous=False)
+        await svc.responses.begin(CODE, ANA, anonymous=False)
     assert twice.value.problem == SurveyProblem.DONE
     async with sessions() as session:
         (response,) = (await session.execute(select(SurveyResponse))).scalars().all()
@@ -122,13 +123,13 @@ async def test_one_anonymous_response_per_round_with_versions_and_codes(sessions
     assert {a.version_id for a in answers} == {response.version_id}
     assert {a.question_code for a in answers} <= {q.code for q in shipped()[0].ordered}
     # Another secret hashes differently: without the key, nobody can recompute the link.
-    other = SurveyService(sessions, shipped(), "another-secret")
-    await other.sync()
-    assert other._hash(response.round_id, ANA) != response.dedupe_hash
+    other = await service(sessions, secret="another-secret")
+    assert other.responses.dedupe_hash(response.round_id, ANA) != response.dedupe_hash
+    assert svc.responses.dedupe_hash(response.round_id, ANA) == response.dedupe_hash
     # A new round: the same resident answers again, once.
-    await svc.close_round(1, CODE)
-    await svc.open_round(1, CODE)
-    assert at(await svc.begin(CODE, ANA, anonymous=False)) == "lives"
+    await svc.rounds.close(1, CODE)
+    await svc.rounds.open(1, CODE)
+    assert at(await svc.responses.begin(CODE, ANA, anonymous=False)) == "lives"
     async with sessions() as session:
         linked = (
             await session.execute(select(SurveyResponse).where(SurveyResponse.anonymous.is_(False)))
@@ -141,25 +142,29 @@ async def test_one_anonymous_response_per_round_with_versions_and_codes(sessions
 async def test_branching_back_skip_and_edits_from_the_summary(sessions) -> None:  # type: ignore[no-untyped-def]
     svc = await service(sessions)
     await residents(sessions)
-    await svc.open_round(1, CODE)
-    position = await svc.begin(CODE, BEN, anonymous=True)
+    await svc.rounds.open(1, CODE)
+    position = await svc.responses.begin(CODE, BEN, anonymous=True)
     position = await pick(svc, BEN, position, "abroad")
     assert at(position) == "origin" and (position.index, position.total) == (2, 10)
     position = await pick(svc, BEN, position, "celje")
-    position = await svc.back(CODE, BEN, position.version_id, position.ordinal(position.question))
+    position = await svc.responses.back(
+        CODE, BEN, position.version_id, position.ordinal(position.question)
+    )
     assert at(position) == "origin" and position.answers["origin"] == "celje"
     position = await pick(svc, BEN, position, "celje")
     position = await pick(svc, BEN, position, "job_seeking")  # no work place, no commute
     assert at(position) == "return"
     # Required questions cannot be skipped; an optional one can.
     with pytest.raises(SurveyError) as required:
-        await svc.skip(CODE, BEN, position.version_id, position.ordinal(position.question))
+        await svc.responses.skip(
+            CODE, BEN, position.version_id, position.ordinal(position.question)
+        )
     assert required.value.problem == SurveyProblem.REQUIRED
     position = await pick(svc, BEN, position, "maybe")
     q = position.question
     assert q is not None and q.code == "reasons_left"
     for code in ("housing", "jobs", "pay"):
-        position = await svc.choose(
+        position = await svc.responses.choose(
             CODE,
             BEN,
             position.version_id,
@@ -167,24 +172,26 @@ async def test_branching_back_skip_and_edits_from_the_summary(sessions) -> None:
             [o.code for o in q.options].index(code),
         )
     with pytest.raises(SurveyError) as too_many:
-        await svc.choose(CODE, BEN, position.version_id, position.ordinal(q), 4)
+        await svc.responses.choose(CODE, BEN, position.version_id, position.ordinal(q), 4)
     assert too_many.value.problem == SurveyProblem.TOO_MANY
-    position = await svc.done(CODE, BEN, position.version_id, position.ordinal(q))
+    position = await svc.responses.done(CODE, BEN, position.version_id, position.ordinal(q))
     position = await answer_all(svc, BEN, position)
     assert at(position) == "summary"
     # Change where he lives from the summary: the branch for people who left disappears,
     # the one for residents appears and is asked before the summary comes back.
     lives = next(q for q in position.path if q.code == "lives")
-    position = await svc.edit(CODE, BEN, position.version_id, position.ordinal(lives))
+    position = await svc.responses.edit(CODE, BEN, position.version_id, position.ordinal(lives))
     position = await pick(svc, BEN, position, "prebold")
     assert at(position) == "years_here"
     with pytest.raises(SurveyError) as range_:
-        await svc.type_in(CODE, BEN, "250")
+        await svc.responses.type_in(CODE, BEN, "250")
     assert range_.value.problem == SurveyProblem.OUT_OF_RANGE
     with pytest.raises(SurveyError) as letters:
-        await svc.type_in(CODE, BEN, "dvajset")
+        await svc.responses.type_in(CODE, BEN, "dvajset")
     assert letters.value.problem == SurveyProblem.NOT_A_NUMBER
-    position = await svc.skip(CODE, BEN, position.version_id, position.ordinal(position.question))
+    position = await svc.responses.skip(
+        CODE, BEN, position.version_id, position.ordinal(position.question)
+    )
     assert at(position) == "intention"
     position = await pick(svc, BEN, position, "leave")
     position = await pick(svc, BEN, position, "housing")  # reasons_leave
@@ -192,9 +199,9 @@ async def test_branching_back_skip_and_edits_from_the_summary(sessions) -> None:
     assert at(position) == "summary"
     # A button from an earlier question is stale.
     with pytest.raises(SurveyError) as stale:
-        await svc.choose(CODE, BEN, position.version_id, 0, 1)
+        await svc.responses.choose(CODE, BEN, position.version_id, 0, 1)
     assert stale.value.problem == SurveyProblem.STALE
-    result = await svc.submit(CODE, BEN, position.version_id)
+    result = await svc.responses.submit(CODE, BEN, position.version_id)
     assert isinstance(result, Submitted)
     assert result.topics[:2] == ("housing", "mobility")
     async with sessions() as session:
@@ -207,20 +214,20 @@ async def test_branching_back_skip_and_edits_from_the_summary(sessions) -> None:
 async def test_text_limits_and_buttons_where_buttons_are_expected(sessions) -> None:  # type: ignore[no-untyped-def]
     svc = await service(sessions)
     await residents(sessions)
-    await svc.open_round(1, CODE)
-    position = await svc.begin(CODE, ANA, anonymous=False)
+    await svc.rounds.open(1, CODE)
+    position = await svc.responses.begin(CODE, ANA, anonymous=False)
     with pytest.raises(SurveyError) as buttons:
-        await svc.type_in(CODE, ANA, "Celje")
+        await svc.responses.type_in(CODE, ANA, "Celje")
     assert buttons.value.problem == SurveyProblem.USE_BUTTONS
     position = await pick(svc, ANA, position, "celje")
-    other = await svc.type_in(CODE, ANA, "Delam v kmetijstvu", other=True)
+    other = await svc.responses.type_in(CODE, ANA, "Delam v kmetijstvu", other=True)
     assert other.answers["occupation"] == "other"
     assert other.other_texts["occupation"] == "Delam v kmetijstvu"
     position = await answer_all(svc, ANA, other)
     idea = next(q for q in position.path if q.code == "idea")
-    position = await svc.edit(CODE, ANA, position.version_id, position.ordinal(idea))
+    position = await svc.responses.edit(CODE, ANA, position.version_id, position.ordinal(idea))
     with pytest.raises(SurveyError) as long_:
-        await svc.type_in(CODE, ANA, "x" * 501)
+        await svc.responses.type_in(CODE, ANA, "x" * 501)
     assert long_.value.problem == SurveyProblem.TOO_LONG
-    position = await svc.type_in(CODE, ANA, "Kolesarske poti do Šempetra.")
+    position = await svc.responses.type_in(CODE, ANA, "Kolesarske poti do Šempetra.")
     assert at(position) == "summary" and position.answers["idea"].startswith("Kolesarske")
