@@ -111,7 +111,7 @@ async def open_services(settings: Settings) -> Services:
         lab_admin=LabAdmin(sessions, labs, settings.tz),
         lab_jobs=LabJobs(sessions, labs, timedelta(days=settings.lab_retention_days)),
         surveys=surveys,
-        privacy=PrivacyService(sessions, residents, labs),
+        privacy=PrivacyService(sessions, residents, labs, surveys.responses),
         leadership=Leadership(engine),
         exports=ExportService(sessions),
         digests=DigestService(
@@ -257,6 +257,7 @@ class BotRuntime:
             raise ConfigError(
                 "webhook mode needs MAGNET_WEBHOOK_URL, MAGNET_WEBHOOK_SECRET and MAGNET_HTTP_PORT"
             )
+        settings.survey_key()  # refuse to start rather than keep the key in the database
         self.webhook = webhook
         self.settings = settings
         self._on_update_done = on_update_done

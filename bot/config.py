@@ -166,6 +166,17 @@ class Settings(BaseSettings):
     def should_auto_migrate(self) -> bool:
         return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
 
+    def survey_key(self) -> str:
+        """The key of the survey hashes. It must not live in the database: with it, a copy of
+        the database could tell who took part in a round, and whose unfinished answers are whose."""
+        if self.survey_secret is None or not self.survey_secret.get_secret_value().strip():
+            raise ConfigError(
+                "MAGNET_SURVEY_SECRET is not set: give the bot a long random key, kept out of "
+                "the database, e.g. "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return self.survey_secret.get_secret_value().strip()
+
     def token(self) -> str:
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():
             raise ConfigError(

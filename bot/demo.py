@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ async def run_demo(out: TextIO = sys.stdout, database: Path | None = None) -> in
                 quiet_hours="",  # the demo may run at night; the tests cover quiet hours
                 scheduler_seconds=0.5,
                 coordinator_chat_id=COORDINATORS_CHAT,
+                survey_secret=secrets.token_urlsafe(32),  # the demo's database is thrown away
             )
             emulator.processing_hook = True
             emulator.add_group(COORDINATORS_CHAT, "Koordinatorji MAGNET")

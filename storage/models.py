@@ -329,8 +329,9 @@ class SurveyRound(Base):
 
 
 class SurveyResponse(Base):
-    """One resident's answers in one round. Anonymous responses have no resident_id: only a
-    keyed hash of (round, Telegram id) finds them, to resume and to refuse a second answer."""
+    """One resident's answers in one round. Anonymous responses have no resident_id: while in
+    progress a keyed hash of (round, Telegram id) finds them to resume; once finished the hash
+    moves to SurveyParticipation, so nothing stored points from a person to their answers."""
 
     __tablename__ = "survey_responses"
     __table_args__ = (
@@ -344,7 +345,7 @@ class SurveyResponse(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id", ondelete="CASCADE"))
     version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"))
     respondent: Mapped[str] = mapped_column(String(32), unique=True)
-    dedupe_hash: Mapped[str] = mapped_column(String(64))
+    dedupe_hash: Mapped[str | None] = mapped_column(String(64))  # None once finished
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(16), default="in_progress")
@@ -358,6 +359,18 @@ class SurveyResponse(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SurveyParticipation(Base):
+    """Who finished a round, as the keyed hash alone: it refuses a second answer and says
+    nothing about which response was theirs (no time, no response id)."""
+
+    __tablename__ = "survey_participation"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    dedupe_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class SurveyAnswer(Base):

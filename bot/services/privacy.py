@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.services.labs.seats import LabService
 from bot.services.labs.types import LabError
 from bot.services.residents import ResidentService, ResidentView
+from bot.services.surveys.responses import ResponseService
 from storage.models import Lab, LabRegistration, OutboxMessage, Resident
 from storage.repositories import audit as audit_repo
 from storage.repositories import labs as labs_repo
@@ -32,10 +33,12 @@ class PrivacyService:
         sessions: async_sessionmaker[AsyncSession],
         residents: ResidentService,
         labs: LabService,
+        responses: ResponseService,
     ):
         self._sessions = sessions
         self.residents = residents
         self.labs = labs
+        self.responses = responses
 
     async def export(self, telegram_id: int) -> dict[str, Any]:
         """Everything the bot holds about one resident, as plain JSON-ready data."""
@@ -60,8 +63,10 @@ class PrivacyService:
             data["survey_responses"] = await _responses(session, resident.id)
             data["survey_responses_note"] = (
                 "Responses you gave anonymously are not linked to you, so they cannot be "
-                "listed here or deleted."
+                "listed here or deleted. What is kept is only that you took part in a round "
+                "(so that nobody answers twice), listed below; /forget erases it too."
             )
+            data["survey_rounds_taken_part_in"] = await self._rounds_taken(session, telegram_id)
             data["messages_from_the_bot"] = [
                 _message(m) for m in await repo.list_messages(session, resident.id)
             ]
@@ -84,6 +89,7 @@ class PrivacyService:
             if resident is None:
                 return False
             await _erase(session, resident)
+            await self.responses.forget_in(session, telegram_id)
             await session.execute(delete(Resident).where(Resident.id == resident.id))
             await repo.unlink_telegram_id(session, telegram_id)
             # The audit log records that an erasure happened, not whose.
@@ -99,7 +105,16 @@ class PrivacyService:
             resident = await residents_repo.get_resident(session, telegram_id, lock=True)
             assert resident is not None, "the gate creates the resident first"
             await repo.delete_activity(session, resident.id)
+            await self.responses.forget_in(session, telegram_id)
             return await self.residents.decline_in(session, telegram_id)
+
+    async def _rounds_taken(self, session: AsyncSession, telegram_id: int) -> list[dict[str, Any]]:
+        taken = set(await self.responses.participated_in(session, telegram_id))
+        return [
+            {"survey": round_.survey_code, "round": round_.number}
+            for round_ in await repo.list_rounds(session)
+            if round_.id in taken
+        ]
 
     async def _leave_labs(self, telegram_id: int) -> None:
         """Active sign-ups are cancelled the normal way first, so freed seats are offered."""

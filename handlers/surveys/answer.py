@@ -81,7 +81,9 @@ async def show_intro(update: Update, context: MagnetContext, code: str) -> None:
         await send(update, escape(tr.gettext("Welcome back! Let's continue where you left off.")))
         await _ask(update, context, code, position, fresh=True)
         return
-    await show(update, *screens.intro(tr, services.surveys.shipped[code]))
+    await show(
+        update, *screens.intro(tr, services.surveys.shipped[code], services.settings.min_group_size)
+    )
 
 
 @requires_onboarding

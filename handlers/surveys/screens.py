@@ -11,6 +11,7 @@ from bot.services.surveys.definition import Kind, Question, Survey, Text, biling
 from bot.services.surveys.types import Position
 from handlers.common import Button, bold, escape, in_rows, keyboard
 from handlers.labs.screens import time_range
+from handlers.screens import groups_promise
 
 Screen = tuple[str, InlineKeyboardMarkup | None]
 
@@ -19,14 +20,16 @@ def _t(tr: Translator, text: Text | None) -> str:
     return bilingual(text).get(tr.locale)
 
 
-def intro(tr: Translator, survey: Survey) -> Screen:
+def intro(tr: Translator, survey: Survey, min_group_size: int) -> Screen:
     privacy = tr.gettext(
         "You choose how your answers are kept:\n"
-        "• Anonymously: stored under a random number with no link to you. Only your "
-        "municipality, age group and status are copied onto them, for the statistics.\n"
+        "• Anonymously: stored under a random number. Until you submit them, a code made from "
+        "your Telegram ID with a secret key lets you continue later; when you submit, it is "
+        "removed, and nothing links the answers to you any more. Only your municipality, age "
+        "group and status are copied onto them, for the statistics.\n"
         "• With your profile: linked to you, so you can see or delete them later.\n"
-        "Results are only ever shown for groups of five people or more."
-    )
+        "%(groups)s"
+    ) % {"groups": groups_promise(tr, min_group_size)}
     minutes = tr.ngettext("About %(count)d minute.", "About %(count)d minutes.", survey.minutes)
     text = "\n\n".join(
         [

@@ -177,3 +177,7 @@ async def list_authored(session: AsyncSession, telegram_id: int) -> dict[str, li
         ],
         "check_ins_done_at_labs": sorted(set(checkins.scalars())),
     }
+
+
+async def list_rounds(session: AsyncSession) -> Sequence[SurveyRound]:
+    return (await session.execute(select(SurveyRound).order_by(SurveyRound.id))).scalars().all()

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     AppSecret,
     SurveyAnswer,
+    SurveyParticipation,
     SurveyResponse,
     SurveyRound,
     SurveyVersion,
@@ -94,6 +95,45 @@ async def response_by_hash(
     if lock:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def has_participated(session: AsyncSession, round_id: int, dedupe_hash: str) -> bool:
+    query = select(SurveyParticipation.round_id).where(
+        SurveyParticipation.round_id == round_id, SurveyParticipation.dedupe_hash == dedupe_hash
+    )
+    return (await session.execute(query)).first() is not None
+
+
+async def add_participation(session: AsyncSession, round_id: int, dedupe_hash: str) -> None:
+    session.add(SurveyParticipation(round_id=round_id, dedupe_hash=dedupe_hash))
+
+
+async def list_round_ids(session: AsyncSession) -> list[int]:
+    return list((await session.execute(select(SurveyRound.id))).scalars())
+
+
+async def delete_traces(session: AsyncSession, keys: dict[int, str]) -> list[int]:
+    """Participation and unfinished responses found by these (round id -> hash) keys; the
+    rounds in which one was found."""
+    found = []
+    for round_id, key in keys.items():
+        gone = await session.execute(
+            delete(SurveyParticipation).where(
+                SurveyParticipation.round_id == round_id, SurveyParticipation.dedupe_hash == key
+            )
+        )
+        unfinished = select(SurveyResponse.id).where(
+            SurveyResponse.round_id == round_id, SurveyResponse.dedupe_hash == key
+        )
+        await session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(unfinished)))
+        dropped = await session.execute(
+            delete(SurveyResponse).where(
+                SurveyResponse.round_id == round_id, SurveyResponse.dedupe_hash == key
+            )
+        )
+        if gone.rowcount or dropped.rowcount:
+            found.append(round_id)
+    return found
 
 
 async def answers_of(session: AsyncSession, response_id: int) -> list[SurveyAnswer]:

@@ -71,6 +71,16 @@ def test_run_without_a_token_says_what_to_do(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_run_without_a_survey_key_refuses_to_start(tmp_path: Path) -> None:
+    """The survey hash key must not live in the database, so the bot will not make one up."""
+    result = run_cli(
+        "run", env=cli_env(MAGNET_BOT_TOKEN=TOKEN, MAGNET_SURVEY_SECRET=""), cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "MAGNET_SURVEY_SECRET is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_bad_configuration_is_reported_per_variable(tmp_path: Path) -> None:
     result = run_cli(
         "run", env=cli_env(MAGNET_TIMEZONE="Mars/Base", MAGNET_ADMIN_IDS="x"), cwd=tmp_path

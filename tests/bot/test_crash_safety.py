@@ -54,6 +54,7 @@ async def _start(url: str, emulator: BotAPIEmulator, cwd: Path) -> asyncio.subpr
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAGNET_")}
     env.update(
         MAGNET_BOT_TOKEN=TOKEN,
+        MAGNET_SURVEY_SECRET="a-test-key-that-is-not-in-the-database",
         MAGNET_BOT_API_URL=emulator.base_url,
         MAGNET_DATABASE_URL=url,
         MAGNET_DELIVERY_LEASE_SECONDS="5",

@@ -116,3 +116,28 @@ async def test_a_coordinator_who_forgets_leaves_no_trace_and_no_role(bot: Harnes
     await cvetka.click("🗑 Da, izbriši vse")
     assert await bot.services.roles.list_grants() == []
     assert await find_traces(bot.services.sessions, ["987654321", "Cvetka"]) == []
+
+
+async def test_after_forget_nothing_links_a_person_to_their_anonymous_answers(bot: Harness) -> None:
+    """Even with the hash key, a copy of the database cannot find whose answers are whose:
+    finished responses carry no hash, and /forget erases the record that they took part."""
+    from storage.models import SurveyParticipation
+    from tests.support.scan import find_traces
+
+    dora = await seed_resident(bot, 123456789, "Dora", "sl")
+    await bot.services.surveys.rounds.open(1, "stay_or_leave")
+    await answer_survey(bot, dora.id, anonymous=True)
+    await dora.send("/moji_podatki")
+    data = json.loads(dora.last.document.data)
+    assert data["survey_rounds_taken_part_in"] == [{"survey": "stay_or_leave", "round": 1}]
+    assert data["survey_responses"] == []  # anonymous: not listed as hers
+    before = await aggregates(bot)
+    await dora.send("/pozabi")
+    await dora.click("🗑 Da, izbriši vse")
+    async with bot.services.sessions() as session:
+        (response,) = (await session.execute(select(SurveyResponse))).scalars().all()
+        taken = (await session.execute(select(SurveyParticipation))).scalars().all()
+    assert response.dedupe_hash is None and response.resident_id is None
+    assert taken == []
+    assert await find_traces(bot.services.sessions, ["123456789", "Dora"]) == []
+    assert await aggregates(bot) == before

@@ -10,6 +10,7 @@ from pathlib import Path
 
 def cli_env(**values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAGNET_")}
+    env["MAGNET_SURVEY_SECRET"] = "a-test-key-that-is-not-in-the-database"
     env.update(values)
     return env
 

@@ -31,6 +31,7 @@ def make_settings(emulator: BotAPIEmulator, database_url: str, **overrides: obje
         "poll_timeout": 1,
         "quiet_hours": "",  # tests that want quiet hours set them; the clock may be at night
         "scheduler_seconds": 0.2,
+        "survey_secret": "a-test-key-that-is-not-in-the-database",
     }
     values.update(overrides)
     return load_settings(**values)

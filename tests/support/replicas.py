@@ -145,6 +145,7 @@ async def start_replica(
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAGNET_")}
     env.update(
         MAGNET_BOT_TOKEN=token,
+        MAGNET_SURVEY_SECRET="a-test-key-that-is-not-in-the-database",
         MAGNET_BOT_API_URL=api_url,
         MAGNET_DATABASE_URL=database_url,
         MAGNET_HTTP_PORT=str(port),

@@ -42,26 +42,34 @@ class ResponseService:
         self._versions: dict[int, Survey] = {}
 
     async def sync(self) -> None:
-        """Record each shipped definition (a changed one becomes the next version) and the
-        hash key, when none is configured."""
+        """Record each shipped definition (a changed one becomes the next version)."""
         async with self._sessions.begin() as session:
             for survey in self._shipped.values():
                 definition = survey.model_dump(mode="json", by_alias=True)
                 await repo.add_version_if_new(session, survey.code, survey.checksum(), definition)
-            if self._secret is None:
-                key = await repo.app_secret(session, "survey_hash", lambda: secrets.token_hex(32))
-                self._secret = key.encode()
-                log.warning(
-                    "MAGNET_SURVEY_SECRET is not set: survey hashes use a key kept in the "
-                    "database; set one so that a copy of the database alone cannot link "
-                    "anonymous answers to residents"
-                )
 
     def dedupe_hash(self, round_id: int, telegram_id: int) -> str:
         """What finds a resident's response in a round, without storing who they are."""
-        assert self._secret is not None, "sync() first"
+        assert self._secret is not None, "the bot starts only with MAGNET_SURVEY_SECRET set"
         message = f"{round_id}:{telegram_id}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+    async def forget_in(self, session: AsyncSession, telegram_id: int) -> list[int]:
+        """Erase what the keyed hash still ties to this person: their participation records
+        and unfinished anonymous responses. The rounds they had taken part in."""
+        rounds = await repo.list_round_ids(session)
+        return await repo.delete_traces(
+            session, {r: self.dedupe_hash(r, telegram_id) for r in rounds}
+        )
+
+    async def participated_in(self, session: AsyncSession, telegram_id: int) -> list[int]:
+        """The rounds this person finished, as the participation records say (for /mydata)."""
+        rounds = await repo.list_round_ids(session)
+        return [
+            r
+            for r in rounds
+            if await repo.has_participated(session, r, self.dedupe_hash(r, telegram_id))
+        ]
 
     async def _definition(self, session: AsyncSession, version_id: int) -> Survey:
         if version_id not in self._versions:
@@ -76,9 +84,10 @@ class ResponseService:
         current = await repo.open_round(session, code)
         if current is None:
             raise SurveyError(SurveyProblem.NO_ROUND, code)
-        response = await repo.response_by_hash(
-            session, current.id, self.dedupe_hash(current.id, telegram_id), lock=lock
-        )
+        key = self.dedupe_hash(current.id, telegram_id)
+        response = await repo.response_by_hash(session, current.id, key, lock=lock)
+        if response is None and await repo.has_participated(session, current.id, key):
+            raise SurveyError(SurveyProblem.DONE)
         return current, response
 
     async def status(self, code: str, telegram_id: int) -> str:
@@ -86,8 +95,8 @@ class ResponseService:
         async with self._sessions() as session:
             try:
                 _, response = await self._response(session, code, telegram_id)
-            except SurveyError:
-                return "none"
+            except SurveyError as exc:
+                return ResponseStatus.COMPLETED if exc.problem == SurveyProblem.DONE else "none"
             return response.status if response else "new"
 
     async def begin(self, code: str, telegram_id: int, anonymous: bool) -> Position:
@@ -333,6 +342,11 @@ class ResponseService:
             response.resident_status = resident.status
         response.status, response.completed_at = ResponseStatus.COMPLETED, utcnow()
         response.current, response.editing = None, False
+        # From now on only the participation record knows this person answered the round.
+        await repo.add_participation(
+            session, response.round_id, self.dedupe_hash(response.round_id, telegram_id)
+        )
+        response.dedupe_hash = None
 
 
 def _given(rows: list[SurveyAnswer]) -> dict[str, Any]:

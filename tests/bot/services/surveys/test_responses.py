@@ -16,7 +16,14 @@ from bot.services.surveys.definition import Survey, shipped
 from bot.services.surveys.errors import SurveyError, SurveyProblem
 from bot.services.surveys.service import Surveys
 from bot.services.surveys.types import Position, Submitted
-from storage.models import AuditEntry, Resident, SurveyAnswer, SurveyResponse, SurveyVersion
+from storage.models import (
+    AuditEntry,
+    Resident,
+    SurveyAnswer,
+    SurveyParticipation,
+    SurveyResponse,
+    SurveyVersion,
+)
 
 CODE = "stay_or_leave"
 ANA, BEN = 3001, 3002
@@ -114,7 +121,12 @@ async def test_one_anonymous_response_per_round_with_versions_and_codes(sessions
         (response,) = (await session.execute(select(SurveyResponse))).scalars().all()
         answers = (await session.execute(select(SurveyAnswer))).scalars().all()
     assert response.resident_id is None and response.anonymous
-    assert str(ANA) not in response.dedupe_hash and len(response.respondent) == 32
+    # A finished response carries nothing that finds its author: even with the key, the hash
+    # only says that Ana took part in the round, not which response is hers.
+    assert response.dedupe_hash is None and len(response.respondent) == 32
+    async with sessions() as session:
+        (taken,) = (await session.execute(select(SurveyParticipation))).scalars().all()
+    assert taken.round_id == response.round_id and str(ANA) not in taken.dedupe_hash
     assert (response.municipality, response.age_band, response.resident_status) == (
         "celje",
         "18_24",
@@ -124,8 +136,8 @@ async def test_one_anonymous_response_per_round_with_versions_and_codes(sessions
     assert {a.question_code for a in answers} <= {q.code for q in shipped()[0].ordered}
     # Another secret hashes differently: without the key, nobody can recompute the link.
     other = await service(sessions, secret="another-secret")
-    assert other.responses.dedupe_hash(response.round_id, ANA) != response.dedupe_hash
-    assert svc.responses.dedupe_hash(response.round_id, ANA) == response.dedupe_hash
+    assert other.responses.dedupe_hash(response.round_id, ANA) != taken.dedupe_hash
+    assert svc.responses.dedupe_hash(response.round_id, ANA) == taken.dedupe_hash
     # A new round: the same resident answers again, once.
     await svc.rounds.close(1, CODE)
     await svc.rounds.open(1, CODE)
