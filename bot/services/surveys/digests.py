@@ -193,11 +193,12 @@ class DigestService:
         async with self._sessions() as session:
             last = await repo.last_digest(session, survey_code)
             slot = last_slot(self._slot, now, self.config.tz)
-            if slot is not None and last is not None and last.at < slot <= now:
-                return "schedule"
-            if slot is not None and last is None and slot <= now:
-                has_round = await surveys_repo.last_round(session, survey_code) is not None
-                return "schedule" if has_round else None
+            if slot is not None and slot <= now and (last is None or last.at < slot):
+                # The first weekly digest of a round is at the first slot after it opened,
+                # not at the next tick, before anyone could answer.
+                latest = await surveys_repo.last_round(session, survey_code)
+                if latest is not None and latest.opened_at < slot:
+                    return "schedule"
             if self.config.every <= 0:
                 return None
             current = await surveys_repo.open_round(session, survey_code)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -131,16 +131,25 @@ async def test_a_digest_hides_small_groups_and_what_would_reveal_them(sessions) 
 async def test_digests_are_due_on_schedule_and_every_n_responses(sessions) -> None:  # type: ignore[no-untyped-def]
     surveys = await ready(sessions)
     sender = digests(sessions, surveys, every=3, schedule="mon 08:00")
-    monday = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)  # 08:30 in Ljubljana
+    async with sessions() as session:
+        opened = (await session.execute(select(SurveyRound.opened_at))).scalar_one()
+    # The first Monday 08:00 in Ljubljana after the round opened.
+    local = opened.astimezone(TZ)
+    day = local.date() + timedelta(days=(7 - local.weekday()) % 7)
+    monday = datetime.combine(day, time(8, 0), TZ).astimezone(UTC)
+    if monday <= opened:
+        monday += timedelta(days=7)
+    soon = opened + timedelta(minutes=1)
+    # A round that just opened: no digest on the next tick, before anyone could answer.
+    assert await sender.tick(soon) == {"digests": 0}
     await seed(sessions, [{"lives": "celje", "intention": "stay"}] * 2)
-    sunday = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-    assert await sender.tick(sunday) == {"digests": 1}  # last Monday's slot, none sent yet
-    assert await sender.tick(sunday) == {"digests": 0}
-    await seed(sessions, [{"lives": "celje", "intention": "stay"}] * 2)
-    assert await sender.tick(sunday) == {"digests": 0}  # 2 new, N is 3
-    await seed(sessions, [{"lives": "prebold", "intention": "leave"}])
-    assert await sender.tick(sunday) == {"digests": 1}  # the third new response
-    assert await sender.tick(monday) == {"digests": 1}  # Monday 08:00 has come
+    assert await sender.tick(soon) == {"digests": 0}  # 2 new, N is 3
+    await seed(sessions, [{"lives": "celje", "intention": "stay"}])
+    assert await sender.tick(soon) == {"digests": 1}  # the third new response
+    await seed(sessions, [{"lives": "prebold", "intention": "leave"}] * 2)
+    assert await sender.tick(soon) == {"digests": 0}
+    monday += timedelta(minutes=30)
+    assert await sender.tick(monday) == {"digests": 1}  # the first Monday 08:00 has come
     assert await sender.tick(monday + timedelta(hours=1)) == {"digests": 0}
     async with sessions() as session:
         rows = list(
@@ -148,8 +157,8 @@ async def test_digests_are_due_on_schedule_and_every_n_responses(sessions) -> No
         )
     texts = [r for r in rows if r.attachment is None]
     charts = [r for r in rows if r.attachment is not None]
-    assert len(texts) == 3 and {r.chat_id for r in rows} == {-1001}
-    assert "+3 od zadnjega povzetka" in texts[1].text
+    assert len(texts) == 2 and {r.chat_id for r in rows} == {-1001}
+    assert "+2 od zadnjega povzetka" in texts[1].text
     assert all(c.attachment.startswith(b"\x89PNG") for c in charts)
 
 
