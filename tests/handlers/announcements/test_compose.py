@@ -221,10 +221,18 @@ async def test_quiet_hours_hold_non_urgent_announcements(
         report = coord.last
         await eventually(lambda: "Nočni mir" in report.text, timeout=10)
         assert not received(ana, "Ponoči ne")
+        [held] = await bot.services.announcements.sending.active()
         await compose(coord, sl="Nujno: voda", en="Urgent: water", urgent=True)
         await coord.click("📣 Pošlji zdaj")
         await eventually(lambda: received(ana, "Nujno: voda"))
         assert not any(m.text and m.text.startswith("Ponoči ne") for m in ana.messages)
+        # Cancelling the held one turns its live report into the final one.
+        await coord.send("/obvestila")
+        await coord.click(f"✖ Prekliči št. {held.id}")
+        final = coord.emulator.chat(COORDINATOR).messages[report.message_id].text
+        assert f"Obvestilo št. {held.id}: preklicano" in final
+        assert "✖ Ni poslano (preklicano): 2" in final  # Ana and the coordinator
+        assert not received(ana, "Ponoči ne")
 
 
 async def test_a_blocked_resident_is_marked_inactive(
@@ -331,6 +339,8 @@ async def test_bad_input_while_composing(bot: Harness, town: dict[str, EmulatedU
     )  # another draft's id
     assert any(e.text == "Ta gumb ni več veljaven." for e in replies if e.kind == "callback_answer")
     replies = await coord.click("Končano ✔", data="announce:v1:schedule:1")  # a later step
+    assert any(e.text == "Ta gumb ni več veljaven." for e in replies if e.kind == "callback_answer")
+    replies = await coord.click("Končano ✔", data="announce:v1:vals:1")  # before actions had names
     assert any(e.text == "Ta gumb ni več veljaven." for e in replies if e.kind == "callback_answer")
     await coord.click("✖ Zavrzi")
     assert coord.last.text == "Obvestilo je zavrženo."
