@@ -20,8 +20,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
-from bot.commands import command_name
-from bot.config import SUPPORTED_LOCALES, ConfigError, Settings
+from bot.config import ConfigError, Settings
 from bot.context import BotData, MagnetContext, Services
 from bot.delivery.engine import DeliveryConfig, DeliveryEngine
 from bot.delivery.quiet import QuietHours
@@ -83,6 +82,7 @@ async def open_services(settings: Settings) -> Services:
     sessions = create_sessionmaker(engine)
     i18n = I18n(settings.tz, settings.default_locale)
     residents = ResidentService(sessions, settings.admin_ids)
+    quiet = QuietHours.parse(settings.quiet_hours, settings.tz)
     labs = LabService(
         sessions,
         i18n,
@@ -105,8 +105,8 @@ async def open_services(settings: Settings) -> Services:
         residents=residents,
         roles=RoleService(sessions),
         hubs=HubService(sessions),
-        announcements=AnnouncementService(sessions, i18n, announcement_footers(i18n)),
-        quiet=QuietHours.parse(settings.quiet_hours, settings.tz),
+        announcements=AnnouncementService(sessions, i18n, quiet),
+        quiet=quiet,
         labs=labs,
         lab_admin=LabAdmin(sessions, labs, settings.tz),
         lab_jobs=LabJobs(sessions, labs, timedelta(days=settings.lab_retention_days)),
@@ -131,20 +131,6 @@ async def open_services(settings: Settings) -> Services:
     )
 
 
-def announcement_footers(i18n: I18n) -> dict[str, str]:
-    """Every announcement says why it came and how to change that."""
-    footers = {}
-    for locale in SUPPORTED_LOCALES:
-        tr = i18n.get(locale)
-        text = tr.gettext("You receive this from MAGNET; choose what you receive in %(settings)s.")
-        footers[locale] = (
-            "<i>"
-            + html.escape(text % {"settings": "/" + command_name("settings", locale)})
-            + "</i>"
-        )
-    return footers
-
-
 def attach_delivery(services: Services, bot: ExtBot[None]) -> None:
     settings = services.settings
     services.delivery = DeliveryEngine(
@@ -160,10 +146,8 @@ def attach_delivery(services: Services, bot: ExtBot[None]) -> None:
         services.delivery.on_share = limiter.share
     services.scheduler = Scheduler(
         bot,
-        services.i18n,
         services.announcements,
         services.delivery,
-        services.quiet,
         tick_seconds=settings.scheduler_seconds,
         jobs=[services.lab_jobs.tick, services.digests.tick],
         leader=services.leadership.check,

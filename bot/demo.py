@@ -112,9 +112,9 @@ async def _announce(runtime: BotRuntime, ana: EmulatedUser) -> None:
     await ana.click("Brez fotografije")
     await ana.click("Vsi")
     await ana.click("📣 Pošlji zdaj")
-    [announcement] = await runtime.services.announcements.active()
+    [announcement] = await runtime.services.announcements.sending.active()
     for _ in range(200):
-        current = await runtime.services.announcements.get(announcement.id)
+        current = await runtime.services.announcements.sending.get(announcement.id)
         report = ana.emulator.chat(ana.id).messages[ana.last.message_id]
         if current and current.status == "done" and "poročilo" in (report.text or ""):
             break

@@ -12,10 +12,9 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.quiet import QuietHours
-from bot.i18n import I18n
-from bot.services.announcements.report import render_progress, render_report
-from bot.services.announcements.service import AnnouncementService, Progress
+from bot.domain import AnnouncementStatus
+from bot.services.announcements.service import AnnouncementService
+from bot.services.announcements.types import Report
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +34,16 @@ class Scheduler:
     def __init__(
         self,
         bot: ExtBot[None],
-        i18n: I18n,
         announcements: AnnouncementService,
         engine: DeliveryEngine,
-        quiet: QuietHours,
         tick_seconds: float = 5.0,
         report_seconds: float = 2.0,
         jobs: Sequence[Callable[[], Awaitable[object]]] = (),
         leader: Callable[[], Awaitable[bool]] | None = None,
     ):
         self.bot = bot
-        self.i18n = i18n
         self.announcements = announcements
         self.engine = engine
-        self.quiet = quiet
         self.tick_seconds = tick_seconds
         self.report_seconds = report_seconds
         self.jobs = list(jobs)
@@ -119,63 +114,49 @@ class Scheduler:
 
     async def release_due(self) -> None:
         """Scheduled announcements whose time has come go to the outbox."""
+        sending = self.announcements.sending
         try:
-            due = await self.announcements.due(datetime.now(UTC))
+            due = await sending.due(datetime.now(UTC))
         except Exception:
             log.exception("could not read scheduled announcements")
             return
         for announcement in due:
-            tr = self.i18n.get(announcement.author_locale)
-            notice = tr.gettext("📣 Announcement #%(id)d is going out now…") % {
-                "id": announcement.id
-            }
-            if await self.announcements.release(announcement.id, notice):
+            if await sending.release(announcement.id):
                 log.info("scheduled announcement %s released", announcement.id)
 
     async def report(self) -> None:
         """Edit each running broadcast's report; close the ones with nothing left to send."""
+        sending = self.announcements.sending
         try:
-            active = await self.announcements.active()
+            active = await sending.active()
         except Exception:
             log.exception("could not read running announcements")
             return
         for announcement in active:
-            if announcement.status != "sending":
+            if announcement.status != AnnouncementStatus.SENDING:
                 continue
-            finished = await self.announcements.finish(announcement.id)
-            progress = await self.announcements.progress(announcement.id)
-            if progress is None:
-                continue
-            await self.show(progress, final=finished)
+            await sending.finish(announcement.id)
+            report = await sending.report(announcement.id)
+            if report is not None:
+                await self._show(announcement.id, report)
+        # Cancelled meanwhile: whoever cancelled it closed its report.
+        live = {a.id for a in active}
+        self._shown = {i: text for i, text in self._shown.items() if i in live}
 
-    async def show(self, progress: Progress, final: bool = False) -> None:
-        """Put the progress (or, when final, the delivery report) into the report message."""
-        announcement = progress.announcement
-        if announcement.report_message_id is None or announcement.report_chat_id is None:
-            return
-        tr = self.i18n.get(announcement.author_locale)
-        if final:
-            text = render_report(tr, progress)
-        else:
-            now = datetime.now(UTC)
-            quiet = (
-                self.quiet.ends_after(now)
-                if (self.quiet.contains(now) and not announcement.urgent)
-                else None
-            )
-            text = render_progress(tr, progress, quiet)
-        if self._shown.get(announcement.id) == text:
+    async def _show(self, announcement_id: int, report: Report) -> None:
+        """Put the report's text into its message, unless it already reads so."""
+        if self._shown.get(announcement_id) == report.text:
             return
         try:
             await self.bot.edit_message_text(
-                text, chat_id=announcement.report_chat_id, message_id=announcement.report_message_id
+                report.text, chat_id=report.chat_id, message_id=report.message_id
             )
         except BadRequest as exc:
             if "not modified" not in exc.message.lower():
-                log.warning("could not update report %s: %s", announcement.id, exc)
+                log.warning("could not update report %s: %s", announcement_id, exc)
         except TelegramError as exc:
-            log.warning("could not update report %s: %s", announcement.id, exc)
+            log.warning("could not update report %s: %s", announcement_id, exc)
             return
-        self._shown[announcement.id] = text
-        if final:
-            self._shown.pop(announcement.id, None)
+        self._shown[announcement_id] = report.text
+        if report.final:
+            self._shown.pop(announcement_id, None)

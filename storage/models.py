@@ -72,7 +72,7 @@ class Resident(Base):
     status: Mapped[str | None] = mapped_column(String(32))
     onboarding_step: Mapped[str] = mapped_column(String(32), default="consent")
     start_payload: Mapped[str | None] = mapped_column(String(64))
-    # Which feature the resident's next typed text is for ("ann", "lab", "fb:<registration>").
+    # Which feature the resident's next typed text is for ("lab", "fb:<registration>", ...).
     awaiting: Mapped[str | None] = mapped_column(String(32))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

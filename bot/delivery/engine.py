@@ -25,6 +25,7 @@ from telegram.ext import ExtBot
 from bot.delivery.outcome import Classified, Outcome, classify
 from bot.delivery.pacer import Pacer
 from bot.delivery.quiet import QuietHours
+from bot.domain import OutboxStatus
 from bot.ratelimit import NO_RETRIES
 from storage.models import OutboxMessage
 from storage.repositories import announcements as announcements_repo
@@ -283,22 +284,24 @@ class DeliveryEngine:
         outcome = result.outcome
         if outcome == Outcome.SENT:
             assert message is not None
-            values.update(status="sent", sent_at=now, telegram_message_id=message.message_id)
+            values.update(
+                status=OutboxStatus.SENT, sent_at=now, telegram_message_id=message.message_id
+            )
         elif outcome == Outcome.BLOCKED:
-            values.update(status="blocked", last_error=result.detail)
+            values.update(status=OutboxStatus.BLOCKED, last_error=result.detail)
         elif outcome == Outcome.FAILED or (
             # A 429 says "wait", not "broken": it does not use up the row's attempts.
             outcome != Outcome.FLOOD and row.attempts + 1 >= self.config.max_attempts
         ):
-            values.update(status="failed", last_error=result.detail)
+            values.update(status=OutboxStatus.FAILED, last_error=result.detail)
         elif outcome == Outcome.FLOOD:
             wait = result.retry_after or 1.0
             self.pacer.pause(wait)
             log.warning("429 from Telegram: delivery waits %.0f s (replies go on)", wait)
-            values.update(status="pending", not_before=now + timedelta(seconds=wait))
+            values.update(status=OutboxStatus.PENDING, not_before=now + timedelta(seconds=wait))
         else:
             values.update(
-                status="pending",
+                status=OutboxStatus.PENDING,
                 not_before=now + backoff(row.attempts + 1),
                 last_error=result.detail,
             )

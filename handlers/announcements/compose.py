@@ -1,49 +1,80 @@
-"""/announce (/obvesti) and /announcements (/obvestila): coordinators compose, preview, send,
-schedule and cancel announcements. The draft lives in the database, step by step."""
+"""/announce (/obvesti): a coordinator composes an announcement, previews it, sends or schedules it.
+
+The draft and its step live in the database; the service decides each next step, and these
+handlers parse the input and show the step's question.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from telegram import Update
 
-from bot.codec import NS, decode, encode
+from bot.codec import Callback
 from bot.context import MagnetContext
 from bot.domain import Role
-from bot.services.announcements.report import render_progress, render_report
-from bot.services.announcements.service import (
-    MAX_CAPTION,
-    MAX_TEXT,
+from bot.services.announcements.drafts import Drafts
+from bot.services.announcements.types import (
     AnnouncementError,
     AnnouncementView,
     Audience,
     Compose,
-    plain_length,
-    plain_text,
+    Problem,
 )
 from bot.timeparse import parse_local_datetime
-from handlers import screens
-from handlers.announcements.screens import audience_label, prompt
-from handlers.common import answer, bold, escape, keyboard, requires_role, send, show, stale_button
+from handlers.announcements import screens
+from handlers.announcements.screens import Screen
+from handlers.common import ButtonHandler, answer, escape, requires_role, send, show, stale_button
 
 log = logging.getLogger(__name__)
 
-TEXT_STEPS = {Compose.TEXT_SL, Compose.TEXT_EN, Compose.SCHEDULE}
+# Steps asked with buttons only: their question replaces the message whose button was pressed.
+IN_PLACE = {Compose.AUDIENCE, Compose.AUDIENCE_VALUES, Compose.URGENCY}
+# Refused input that the question, asked again, helps with.
+ASK_AGAIN = {Problem.WANTS_BUTTON, Problem.CAPTION_TOO_LONG}
+
+DraftAction = Callable[[Update, MagnetContext, int, str | None], Awaitable[None]]
+
+
+def _drafts(context: MagnetContext) -> Drafts:
+    return context.services.announcements.drafts
 
 
 @requires_role(Role.COORDINATOR)
 async def start_announcement(update: Update, context: MagnetContext) -> None:
-    resident = context.resident
-    assert resident is not None
-    draft, new = await context.services.announcements.start(resident.telegram_id, context.tr.locale)
-    await context.services.residents.set_awaiting(resident.telegram_id, "ann")
+    draft, new = await _drafts(context).start(context.me.telegram_id, context.tr.locale)
     if not new:
-        await send(
-            update,
-            escape(context.tr.gettext("You have an unfinished announcement; let's continue it.")),
-        )
-    await prompt(update, context, draft)
+        text = context.tr.gettext("You have an unfinished announcement; let's continue it.")
+        await send(update, escape(text))
+    await ask(update, context, draft)
+
+
+async def ask(update: Update, context: MagnetContext, draft: AnnouncementView) -> None:
+    """Ask for whatever the draft needs next."""
+    tr, drafts = context.tr, _drafts(context)
+    if draft.step == Compose.PREVIEW:
+        for screen in screens.preview(tr, await drafts.preview(draft)):
+            await _send(update, screen)
+        return
+    choosing_labs = draft.step == Compose.AUDIENCE_VALUES and draft.audience == Audience.LAB
+    labs = await drafts.audience_labs() if choosing_labs else ()
+    screen = screens.step(tr, draft, labs=labs, quiet_hours=context.services.settings.quiet_hours)
+    if draft.step in IN_PLACE:
+        await show(update, screen.text, screen.markup)
+    else:
+        await _send(update, screen)
+
+
+async def _send(update: Update, screen: Screen) -> None:
+    if screen.photo is None:
+        await send(update, screen.text, screen.markup)
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_photo(screen.photo, caption=screen.text, reply_markup=screen.markup)
 
 
 async def _draft_of(context: MagnetContext) -> AnnouncementView | None:
@@ -51,7 +82,15 @@ async def _draft_of(context: MagnetContext) -> AnnouncementView | None:
     resident = context.resident
     if resident is None or not resident.has_role(Role.COORDINATOR):
         return None
-    return await context.services.announcements.draft(resident.telegram_id)
+    return await _drafts(context).draft(resident.telegram_id)
+
+
+async def _refuse_input(
+    update: Update, context: MagnetContext, exc: AnnouncementError, draft: AnnouncementView
+) -> None:
+    await send(update, escape(screens.problem_text(context.tr, exc)))
+    if exc.problem in ASK_AGAIN:
+        await ask(update, context, draft)
 
 
 async def compose_text(update: Update, context: MagnetContext) -> bool:
@@ -59,43 +98,30 @@ async def compose_text(update: Update, context: MagnetContext) -> bool:
     draft = await _draft_of(context)
     if draft is None:
         return False
-    resident, message = context.resident, update.effective_message
-    assert resident is not None and message is not None and message.text is not None
-    service, tr = context.services.announcements, context.tr
-    if draft.step not in TEXT_STEPS:
-        await send(update, escape(tr.gettext("Please choose one of the options below.")))
-        await prompt(update, context, draft)
-        return True
-    if draft.step == Compose.SCHEDULE:
-        await _schedule_at(update, context, draft, message.text)
-        return True
-    limit = MAX_TEXT - service.footer_length()
-    length = plain_length(message.text_html)
-    if length > limit:
-        text = tr.gettext(
-            "The text can be at most %(limit)d characters long; yours has %(length)d. "
-            "Please send a shorter one."
-        ) % {"limit": limit, "length": length}
-        await send(update, escape(text))
-        return True
-    if draft.step == Compose.TEXT_SL:
-        draft = await service.update_draft(
-            resident.telegram_id,
-            draft.id,
-            {Compose.TEXT_SL},
-            text_sl=message.text_html,
-            step=Compose.TEXT_EN,
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    try:
+        if draft.step == Compose.SCHEDULE:
+            scheduled = await _schedule(context, draft, message.text)
+            await send(update, screens.scheduled(context.tr, scheduled))
+            return True
+        changed = await _drafts(context).set_text(
+            context.me.telegram_id, draft.id, message.text_html
         )
-    else:
-        draft = await service.update_draft(
-            resident.telegram_id,
-            draft.id,
-            {Compose.TEXT_EN},
-            text_en=message.text_html,
-            step=Compose.PHOTO,
-        )
-    await prompt(update, context, draft)
+    except AnnouncementError as exc:
+        await _refuse_input(update, context, exc, draft)
+        return True
+    await ask(update, context, changed)
     return True
+
+
+async def _schedule(context: MagnetContext, draft: AnnouncementView, text: str) -> AnnouncementView:
+    when = parse_local_datetime(text, datetime.now(UTC), context.services.settings.tz)
+    if when is None:
+        raise AnnouncementError(Problem.NOT_A_DATE, text)
+    return await context.services.announcements.sending.schedule(
+        context.me.telegram_id, draft.id, when
+    )
 
 
 async def compose_photo(update: Update, context: MagnetContext) -> bool:
@@ -106,210 +132,114 @@ async def compose_photo(update: Update, context: MagnetContext) -> bool:
     draft = await _draft_of(context)
     if draft is None:
         return False
-    resident = context.resident
-    assert resident is not None
-    service, tr = context.services.announcements, context.tr
-    if draft.step != Compose.PHOTO:
-        await send(update, escape(tr.gettext("Please choose one of the options below.")))
-        await prompt(update, context, draft)
+    largest = message.photo[-1]
+    try:
+        changed = await _drafts(context).set_photo(
+            context.me.telegram_id, draft.id, largest.file_id
+        )
+    except AnnouncementError as exc:
+        await _refuse_input(update, context, exc, draft)
         return True
-    limit = MAX_CAPTION - service.footer_length()
-    longest = max(plain_length(draft.text_sl or ""), plain_length(draft.text_en or ""))
-    if longest > limit:
-        text = tr.gettext(
-            "With a photo, each text can be at most %(limit)d characters long; yours has "
-            "%(length)d. Skip the photo, or discard and start again with a shorter text."
-        ) % {"limit": limit, "length": longest}
-        await send(update, escape(text))
-        await prompt(update, context, draft)
-        return True
-    photo = message.photo[-1]  # the largest size
-    draft = await service.update_draft(
-        resident.telegram_id,
-        draft.id,
-        {Compose.PHOTO},
-        photo_file_id=photo.file_id,
-        step=Compose.AUDIENCE,
-    )
-    await prompt(update, context, draft)
+    await ask(update, context, changed)
     return True
 
 
-async def _schedule_at(
-    update: Update, context: MagnetContext, draft: AnnouncementView, text: str
-) -> None:
-    tr, settings = context.tr, context.services.settings
-    now = datetime.now(UTC)
-    when = parse_local_datetime(text, now, settings.tz)
-    if when is None:
-        message = tr.gettext(
-            "I couldn't read that as a date and time. Please write it like %(example)s."
-        )
-        await send(update, escape(message % {"example": "24. 11. 18:00"}))
-        return
-    if when <= now:
-        await send(
-            update,
-            escape(
-                tr.gettext("That moment has already passed. Please choose a time in the future.")
-            ),
-        )
-        return
-    assert context.resident is not None
-    scheduled = await context.services.announcements.schedule(
-        context.resident.telegram_id, draft.id, when
-    )
-    assert scheduled.scheduled_at is not None
-    done = tr.gettext(
-        "🕒 Announcement #%(id)d is scheduled for %(when)s. %(list)s shows it and can cancel it."
-    ) % {
-        "id": scheduled.id,
-        "when": tr.when(scheduled.scheduled_at),
-        "list": screens.command(tr, "announcements"),
-    }
-    await send(update, escape(done))
+async def refuse(update: Update, context: MagnetContext, exc: AnnouncementError) -> None:
+    """A button the announcement's state does not allow."""
+    if exc.problem == Problem.STALE:
+        await stale_button(update, context, f"announcement: {exc}")
+    else:
+        await answer(update, screens.problem_text(context.tr, exc), alert=True)
 
 
-@requires_role(Role.COORDINATOR)
-async def announcement_button(update: Update, context: MagnetContext) -> None:
-    callback = decode(update.callback_query.data if update.callback_query else None)
-    resident = context.resident
-    assert resident is not None
-    if callback is None or not (callback.arg(0) or "").isdigit():
-        await stale_button(update, context, "undecodable announcement button")
-        return
-    aid, value = int(callback.arg(0) or 0), callback.arg(1)
-    service, tr, author = context.services.announcements, context.tr, resident.telegram_id
-    try:
-        if callback.action == "cancel":
-            await _cancel(update, context, aid)
+def announcement_button(action: DraftAction) -> ButtonHandler:
+    """A coordinator's button about one announcement: its id, then perhaps a value."""
+
+    @requires_role(Role.COORDINATOR)
+    @functools.wraps(action)
+    async def handle(update: Update, context: MagnetContext, callback: Callback) -> None:
+        aid = callback.arg(0) or ""
+        if not aid.isdigit():
+            await stale_button(update, context, f"announcement {callback.action} without an id")
             return
-        if callback.action == "discard":
-            if not await service.discard(author, aid):
-                raise AnnouncementError("no such draft")
-            await answer(update)
-            await show(update, escape(tr.gettext("The announcement is discarded.")))
-            return
-        draft = await _advance(context, author, aid, callback.action, value)
-    except AnnouncementError as exc:
-        await stale_button(update, context, f"announcement {aid}: {exc}")
-        return
-    if draft is None:
-        return
-    if callback.action == "send":
-        await answer(update)
-        await _send_now(update, context, draft)
-        return
-    if callback.action == "vals" and not draft.audience_values:
-        await answer(update, tr.gettext("Choose at least one."), alert=True)
-        return
+        try:
+            await action(update, context, int(aid), callback.arg(1))
+        except AnnouncementError as exc:
+            await refuse(update, context, exc)
+
+    return handle
+
+
+async def _next(update: Update, context: MagnetContext, draft: AnnouncementView) -> None:
     await answer(update)
-    await prompt(update, context, draft)
+    await ask(update, context, draft)
 
 
-async def _advance(
-    context: MagnetContext, author: int, aid: int, action: str, value: str | None
-) -> AnnouncementView | None:
-    service = context.services.announcements
-    if action == "same":
-        draft = await service.draft(author)
-        text = draft.text_sl if draft else None
-        return await service.update_draft(
-            author, aid, {Compose.TEXT_EN}, text_en=text, step=Compose.PHOTO
-        )
-    if action == "nophoto":
-        return await service.update_draft(
-            author, aid, {Compose.PHOTO}, photo_file_id=None, step=Compose.AUDIENCE
-        )
-    # Without quiet hours there is nothing to be urgent about: straight to the preview.
-    after_audience = (
-        Compose.URGENCY if context.services.settings.quiet_hours.strip() else Compose.PREVIEW
-    )
-    if action == "aud" and value in {a.value for a in Audience}:
-        audience = Audience(value or "all")
-        step = after_audience if audience == Audience.ALL else Compose.AUDIENCE_VALUES
-        return await service.update_draft(
-            author, aid, {Compose.AUDIENCE}, audience_kind=audience, audience_values=[], step=step
-        )
-    if action == "audback":
-        return await service.update_draft(
-            author, aid, {Compose.AUDIENCE_VALUES}, audience_values=[], step=Compose.AUDIENCE
-        )
-    if action == "val" and value is not None:
-        return await service.toggle_value(author, aid, value)
-    if action == "vals":
-        draft = await service.draft(author)
-        if draft is None or draft.id != aid or draft.step != Compose.AUDIENCE_VALUES:
-            raise AnnouncementError("not choosing values")
-        if not draft.audience_values:
-            return draft
-        return await service.update_draft(
-            author, aid, {Compose.AUDIENCE_VALUES}, step=after_audience
-        )
-    if action == "urgent" and value in ("0", "1"):
-        return await service.update_draft(
-            author, aid, {Compose.URGENCY}, urgent=value == "1", step=Compose.PREVIEW
-        )
-    if action == "later":
-        return await service.update_draft(author, aid, {Compose.PREVIEW}, step=Compose.SCHEDULE)
-    if action == "send":
-        draft = await service.draft(author)
-        if draft is None or draft.id != aid or draft.step != Compose.PREVIEW:
-            raise AnnouncementError("not ready to send")
-        return draft
-    raise AnnouncementError(f"unknown action {action}")
+@announcement_button
+async def same_text(update: Update, context: MagnetContext, aid: int, _: str | None) -> None:
+    await _next(update, context, await _drafts(context).same_text(context.me.telegram_id, aid))
 
 
-async def _send_now(update: Update, context: MagnetContext, draft: AnnouncementView) -> None:
-    tr, service = context.tr, context.services.announcements
+@announcement_button
+async def skip_photo(update: Update, context: MagnetContext, aid: int, _: str | None) -> None:
+    await _next(update, context, await _drafts(context).skip_photo(context.me.telegram_id, aid))
+
+
+@announcement_button
+async def choose_audience(
+    update: Update, context: MagnetContext, aid: int, kind: str | None
+) -> None:
+    draft = await _drafts(context).choose_audience(context.me.telegram_id, aid, kind or "")
+    await _next(update, context, draft)
+
+
+@announcement_button
+async def change_audience(update: Update, context: MagnetContext, aid: int, _: str | None) -> None:
+    draft = await _drafts(context).back_to_audiences(context.me.telegram_id, aid)
+    await _next(update, context, draft)
+
+
+@announcement_button
+async def toggle_value(update: Update, context: MagnetContext, aid: int, value: str | None) -> None:
+    draft = await _drafts(context).toggle_value(context.me.telegram_id, aid, value or "")
+    await _next(update, context, draft)
+
+
+@announcement_button
+async def confirm_values(update: Update, context: MagnetContext, aid: int, _: str | None) -> None:
+    draft = await _drafts(context).confirm_values(context.me.telegram_id, aid)
+    await _next(update, context, draft)
+
+
+@announcement_button
+async def set_urgency(update: Update, context: MagnetContext, aid: int, flag: str | None) -> None:
+    if flag not in ("0", "1"):
+        raise AnnouncementError(Problem.STALE, f"urgency {flag!r}")
+    draft = await _drafts(context).set_urgency(context.me.telegram_id, aid, flag == "1")
+    await _next(update, context, draft)
+
+
+@announcement_button
+async def ask_when(update: Update, context: MagnetContext, aid: int, _: str | None) -> None:
+    await _next(update, context, await _drafts(context).ask_when(context.me.telegram_id, aid))
+
+
+@announcement_button
+async def send_now(update: Update, context: MagnetContext, aid: int, _: str | None) -> None:
+    """The preview's summary becomes the live report, which the scheduler then keeps current."""
     query = update.callback_query
-    assert query is not None and query.message is not None and context.resident is not None
+    assert query is not None and query.message is not None
+    sending = context.services.announcements.sending
     chat_id, message_id = query.message.chat.id, query.message.message_id
-    count = await service.dispatch(context.resident.telegram_id, draft.id, chat_id, message_id)
-    progress = await service.progress(draft.id)
-    assert progress is not None
-    text = render_report(tr, progress) if count == 0 else render_progress(tr, progress, None)
-    await show(update, text)
+    await sending.dispatch(context.me.telegram_id, aid, chat_id, message_id)
+    await answer(update)
+    report = await sending.report(aid)
+    assert report is not None
+    await show(update, report.text)
 
 
-async def _cancel(update: Update, context: MagnetContext, aid: int) -> None:
-    tr, service = context.tr, context.services.announcements
-    assert context.resident is not None
-    try:
-        cancelled = await service.cancel(context.resident.telegram_id, aid)
-    except AnnouncementError:
-        await answer(
-            update, tr.gettext("This announcement can no longer be cancelled."), alert=True
-        )
-        return
-    await answer(update, tr.gettext("Cancelled."))
-    progress = await service.progress(cancelled.id)
-    assert progress is not None and context.services.scheduler is not None
-    await context.services.scheduler.show(progress, final=True)
-    await list_announcements(update, context)
-
-
-@requires_role(Role.COORDINATOR)
-async def list_announcements(update: Update, context: MagnetContext) -> None:
-    tr = context.tr
-    active = await context.services.announcements.active()
-    if not active:
-        await show(update, escape(tr.gettext("There are no scheduled or running announcements.")))
-        return
-    lines = [bold(tr.gettext("Scheduled and running announcements"))]
-    rows = []
-    for item in active:
-        if item.status == "scheduled" and item.scheduled_at is not None:
-            state = tr.gettext("scheduled for %(when)s") % {"when": tr.when(item.scheduled_at)}
-        else:
-            state = tr.gettext("sending now")
-        preview = (item.text(tr.locale) or "").replace("\n", " ")
-        lines.append(escape(f"#{item.id} · {state} · {audience_label(tr, item)}"))
-        lines.append(f"<i>{escape(_shorten(plain_text(preview), 80))}</i>")
-        label = tr.gettext("✖ Cancel #%(id)d") % {"id": item.id}
-        rows.append([(label, encode(NS.ANNOUNCE, "cancel", item.id))])
-    await show(update, "\n".join(lines), keyboard(rows))
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+@announcement_button
+async def discard(update: Update, context: MagnetContext, aid: int, _: str | None) -> None:
+    await _drafts(context).discard(context.me.telegram_id, aid)
+    await answer(update)
+    await show(update, escape(context.tr.gettext("The announcement is discarded.")))

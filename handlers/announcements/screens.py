@@ -1,15 +1,84 @@
-"""What a coordinator sees while composing an announcement, step by step."""
+"""What a coordinator sees while composing and following announcements: texts and keyboards."""
 
 from __future__ import annotations
 
-from telegram import Update
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from telegram import InlineKeyboardMarkup
 
 from bot.codec import NS, encode
-from bot.context import MagnetContext
-from bot.domain import LANGUAGES, MUNICIPALITIES, TOPICS, label_of
+from bot.commands import slash
+from bot.domain import LANGUAGES, MUNICIPALITIES, TOPICS, AnnouncementStatus, label_of
 from bot.i18n import Translator
-from bot.services.announcements.service import AnnouncementView, Audience, Compose
-from handlers.common import bold, escape, keyboard, send, show
+from bot.services.announcements.types import (
+    AnnouncementError,
+    AnnouncementView,
+    Audience,
+    AudienceLab,
+    Compose,
+    Preview,
+    Problem,
+    plain_text,
+)
+from handlers.common import Button, bold, escape, keyboard
+
+EXAMPLE_WHEN = "24. 11. 18:00"
+
+
+class Action(StrEnum):
+    """The buttons of announcements (`announce:v1:<action>:<id>[:<value>]`)."""
+
+    DISCARD = "discard"
+    SAME_TEXT = "same_text"
+    SKIP_PHOTO = "skip_photo"
+    AUDIENCE = "audience"
+    CHANGE_AUDIENCE = "change_audience"
+    TOGGLE = "toggle"
+    DONE = "done"
+    URGENT = "urgent"
+    SEND = "send"
+    SCHEDULE = "schedule"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class Screen:
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    photo: str | None = None  # sent as a photo, the text its caption
+
+
+def _button(label: str, action: Action, aid: int, *value: object) -> Button:
+    return (label, encode(NS.ANNOUNCE, action, aid, *value))
+
+
+def problem_text(tr: Translator, exc: AnnouncementError) -> str:
+    lengths = {"limit": exc.limit, "length": exc.length}
+    texts = {
+        Problem.WANTS_BUTTON: tr.gettext("Please choose one of the options below."),
+        Problem.TEXT_TOO_LONG: tr.gettext(
+            "The text can be at most %(limit)d characters long; yours has %(length)d. "
+            "Please send a shorter one."
+        )
+        % lengths,
+        Problem.CAPTION_TOO_LONG: tr.gettext(
+            "With a photo, each text can be at most %(limit)d characters long; yours has "
+            "%(length)d. Skip the photo, or discard and start again with a shorter text."
+        )
+        % lengths,
+        Problem.NOTHING_CHOSEN: tr.gettext("Choose at least one."),
+        Problem.NOT_A_DATE: tr.gettext(
+            "I couldn't read that as a date and time. Please write it like %(example)s."
+        )
+        % {"example": EXAMPLE_WHEN},
+        Problem.IN_THE_PAST: tr.gettext(
+            "That moment has already passed. Please choose a time in the future."
+        ),
+        Problem.NOT_CANCELLABLE: tr.gettext("This announcement can no longer be cancelled."),
+    }
+    return texts.get(exc.problem, tr.gettext("This button is no longer valid."))
 
 
 def audience_label(tr: Translator, announcement: AnnouncementView) -> str:
@@ -30,124 +99,153 @@ def audience_label(tr: Translator, announcement: AnnouncementView) -> str:
     return tr.gettext("language: %(values)s") % {"values": ", ".join(names)}
 
 
-async def _value_choices(context: MagnetContext, audience: Audience) -> list[tuple[str, str]]:
+def _value_choices(
+    tr: Translator, audience: Audience, labs: Sequence[AudienceLab]
+) -> list[tuple[str, str]]:
     """(code, label already translated) for each value of the audience."""
-    tr = context.tr
     if audience == Audience.MUNICIPALITY:
         return [(c.code, tr.gettext(c.label)) for c in MUNICIPALITIES]
     if audience == Audience.TOPIC:
         return [(c.code, tr.gettext(c.label)) for c in TOPICS]
     if audience == Audience.LAB:
-        labs = await context.services.announcements.audience_labs()
         return [
-            (str(i), f"#{i} {sl if tr.locale == 'sl' else en} ({tr.date(at, 'short')})")
-            for i, sl, en, at in labs
+            (
+                str(lab.id),
+                f"#{lab.id} {lab.title.get(tr.locale)} ({tr.date(lab.starts_at, 'short')})",
+            )
+            for lab in labs
         ]
     return [(c.code, c.label) for c in LANGUAGES]
 
 
-async def prompt(update: Update, context: MagnetContext, draft: AnnouncementView) -> None:
-    """Ask for whatever the draft needs next."""
-    tr, aid = context.tr, draft.id
-    step = draft.step
-    discard = (tr.gettext("✖ Discard"), encode(NS.ANNOUNCE, "discard", aid))
-    if step == Compose.TEXT_SL:
-        text = tr.gettext("📝 New announcement. Send me its text in Slovenian.")
-        await send(update, escape(text), keyboard([[discard]]))
-    elif step == Compose.TEXT_EN:
-        text = tr.gettext("Now the text in English, or press the button if it is the same.")
-        same = (tr.gettext("Same text for both languages"), encode(NS.ANNOUNCE, "same", aid))
-        await send(update, escape(text), keyboard([[same], [discard]]))
-    elif step == Compose.PHOTO:
-        text = tr.gettext("Add a photo? Send it now, or skip.")
-        skip = (tr.gettext("Skip the photo"), encode(NS.ANNOUNCE, "nophoto", aid))
-        await send(update, escape(text), keyboard([[skip], [discard]]))
-    elif step == Compose.AUDIENCE:
-        rows = [
-            [(tr.gettext("Everyone"), encode(NS.ANNOUNCE, "aud", aid, Audience.ALL.value))],
-            [
-                (
-                    tr.gettext("By municipality"),
-                    encode(NS.ANNOUNCE, "aud", aid, Audience.MUNICIPALITY.value),
-                )
-            ],
-            [(tr.gettext("By topic"), encode(NS.ANNOUNCE, "aud", aid, Audience.TOPIC.value))],
-            [(tr.gettext("By language"), encode(NS.ANNOUNCE, "aud", aid, Audience.LANGUAGE.value))],
-            [
-                (
-                    tr.gettext("Participants of a lab"),
-                    encode(NS.ANNOUNCE, "aud", aid, Audience.LAB.value),
-                )
-            ],
-            [discard],
-        ]
-        await show(update, escape(tr.gettext("Who should receive it?")), keyboard(rows))
-    elif step == Compose.AUDIENCE_VALUES:
-        chosen = set(draft.audience_values)
-        choices = await _value_choices(context, draft.audience)
-        if not choices:
-            empty = tr.gettext("There are no labs to choose from. Choose another audience.")
-            back = (tr.gettext("« Back"), encode(NS.ANNOUNCE, "audback", aid))
-            await show(update, escape(empty), keyboard([[back], [discard]]))
-            return
-        rows = [
-            [
-                (
-                    ("✅ " if code in chosen else "▫️ ") + label,
-                    encode(NS.ANNOUNCE, "val", aid, code),
-                )
-            ]
-            for code, label in choices
-        ]
-        rows += [[(tr.gettext("Done ✔"), encode(NS.ANNOUNCE, "vals", aid))], [discard]]
-        text = tr.gettext("Choose who should receive it, then press Done.")
-        await show(update, escape(text), keyboard(rows))
-    elif step == Compose.URGENCY:
-        quiet = context.services.settings.quiet_hours
-        text = tr.gettext("Should it also go out during quiet hours (%(hours)s)?") % {
-            "hours": quiet
-        }
-        rows = [
-            [(tr.gettext("No, wait for the morning"), encode(NS.ANNOUNCE, "urgent", aid, 0))],
-            [(tr.gettext("Yes, it is urgent"), encode(NS.ANNOUNCE, "urgent", aid, 1))],
-            [discard],
-        ]
-        await show(update, escape(text), keyboard(rows))
-    elif step == Compose.PREVIEW:
-        await _preview(update, context, draft)
-    elif step == Compose.SCHEDULE:
-        text = tr.gettext("When should it go out? Send a date and time, for example %(example)s.")
-        await send(update, escape(text % {"example": "24. 11. 18:00"}), keyboard([[discard]]))
+@dataclass(frozen=True)
+class Step:
+    """What a step's screen is drawn from, beside the draft."""
+
+    tr: Translator
+    draft: AnnouncementView
+    labs: Sequence[AudienceLab]
+    quiet_hours: str
+
+    @property
+    def discard(self) -> Button:
+        return _button(self.tr.gettext("✖ Discard"), Action.DISCARD, self.draft.id)
 
 
-async def _preview(update: Update, context: MagnetContext, draft: AnnouncementView) -> None:
-    tr, service = context.tr, context.services.announcements
+def _text_sl(s: Step) -> Screen:
+    text = s.tr.gettext("📝 New announcement. Send me its text in Slovenian.")
+    return Screen(escape(text), keyboard([[s.discard]]))
+
+
+def _text_en(s: Step) -> Screen:
+    tr = s.tr
+    text = tr.gettext("Now the text in English, or press the button if it is the same.")
+    same = _button(tr.gettext("Same text for both languages"), Action.SAME_TEXT, s.draft.id)
+    return Screen(escape(text), keyboard([[same], [s.discard]]))
+
+
+def _photo(s: Step) -> Screen:
+    tr = s.tr
+    skip = _button(tr.gettext("Skip the photo"), Action.SKIP_PHOTO, s.draft.id)
+    text = tr.gettext("Add a photo? Send it now, or skip.")
+    return Screen(escape(text), keyboard([[skip], [s.discard]]))
+
+
+def _audience(s: Step) -> Screen:
+    tr, aid = s.tr, s.draft.id
+    rows = [
+        [_button(label, Action.AUDIENCE, aid, audience.value)]
+        for label, audience in (
+            (tr.gettext("Everyone"), Audience.ALL),
+            (tr.gettext("By municipality"), Audience.MUNICIPALITY),
+            (tr.gettext("By topic"), Audience.TOPIC),
+            (tr.gettext("By language"), Audience.LANGUAGE),
+            (tr.gettext("Participants of a lab"), Audience.LAB),
+        )
+    ]
+    return Screen(escape(tr.gettext("Who should receive it?")), keyboard([*rows, [s.discard]]))
+
+
+def _audience_values(s: Step) -> Screen:
+    tr, aid = s.tr, s.draft.id
+    choices = _value_choices(tr, s.draft.audience, s.labs)
+    if not choices:
+        empty = tr.gettext("There are no labs to choose from. Choose another audience.")
+        back = _button(tr.gettext("« Back"), Action.CHANGE_AUDIENCE, aid)
+        return Screen(escape(empty), keyboard([[back], [s.discard]]))
+    chosen = set(s.draft.audience_values)
+    rows = [
+        [_button(("✅ " if code in chosen else "▫️ ") + label, Action.TOGGLE, aid, code)]
+        for code, label in choices
+    ]
+    rows += [[_button(tr.gettext("Done ✔"), Action.DONE, aid)], [s.discard]]
+    text = tr.gettext("Choose who should receive it, then press Done.")
+    return Screen(escape(text), keyboard(rows))
+
+
+def _urgency(s: Step) -> Screen:
+    tr, aid = s.tr, s.draft.id
+    text = tr.gettext("Should it also go out during quiet hours (%(hours)s)?") % {
+        "hours": s.quiet_hours
+    }
+    rows = [
+        [_button(tr.gettext("No, wait for the morning"), Action.URGENT, aid, 0)],
+        [_button(tr.gettext("Yes, it is urgent"), Action.URGENT, aid, 1)],
+        [s.discard],
+    ]
+    return Screen(escape(text), keyboard(rows))
+
+
+def _schedule(s: Step) -> Screen:
+    text = s.tr.gettext("When should it go out? Send a date and time, for example %(example)s.")
+    return Screen(escape(text % {"example": EXAMPLE_WHEN}), keyboard([[s.discard]]))
+
+
+STEPS: dict[Compose, Callable[[Step], Screen]] = {
+    Compose.TEXT_SL: _text_sl,
+    Compose.TEXT_EN: _text_en,
+    Compose.PHOTO: _photo,
+    Compose.AUDIENCE: _audience,
+    Compose.AUDIENCE_VALUES: _audience_values,
+    Compose.URGENCY: _urgency,
+    Compose.SCHEDULE: _schedule,
+}
+
+
+def step(
+    tr: Translator,
+    draft: AnnouncementView,
+    *,
+    labs: Sequence[AudienceLab] = (),
+    quiet_hours: str = "",
+) -> Screen:
+    """The question of the draft's step (the preview has its own screens)."""
+    assert draft.step is not None and draft.step in STEPS, draft.step
+    return STEPS[draft.step](Step(tr, draft, labs, quiet_hours))
+
+
+def preview(tr: Translator, ready: Preview) -> list[Screen]:
+    """Each language as its readers will see it, then the summary and the send buttons."""
+    draft = ready.announcement
+    shown: list[Screen] = []
     for locale, header in (
         ("sl", tr.gettext("Preview: residents reading in Slovenian will see this:")),
         ("en", tr.gettext("Preview: residents reading in English will see this:")),
     ):
-        await send(update, f"<i>{escape(header)}</i>")
-        body = service.render(draft, locale)
-        chat = update.effective_chat
-        assert chat is not None
-        if draft.photo_file_id:
-            await chat.send_photo(draft.photo_file_id, caption=body)
-        else:
-            await chat.send_message(body)
-    recipients = await service.recipients(draft)
-    by_locale = {loc: sum(1 for r in recipients if r.locale == loc) for loc in ("sl", "en")}
-    count = tr.ngettext("%(count)d resident", "%(count)d residents", len(recipients)) % {
-        "count": len(recipients)
+        shown.append(Screen(f"<i>{escape(header)}</i>"))
+        shown.append(Screen(ready.bodies[locale], photo=draft.photo_file_id))
+    count = tr.ngettext("%(count)d resident", "%(count)d residents", ready.recipients) % {
+        "count": ready.recipients
     }
     lines = [
         bold(tr.gettext("Ready to send")),
         escape(tr.gettext("Audience: %(audience)s") % {"audience": audience_label(tr, draft)}),
         escape(
             tr.gettext("Recipients: %(count)s (Slovenian %(sl)d, English %(en)d)")
-            % {"count": count, "sl": by_locale["sl"], "en": by_locale["en"]}
+            % {"count": count, "sl": ready.by_locale["sl"], "en": ready.by_locale["en"]}
         ),
     ]
-    if context.services.settings.quiet_hours.strip():
+    if ready.asks_urgency:
         lines.append(
             escape(
                 tr.gettext("Urgent: also during quiet hours")
@@ -156,8 +254,44 @@ async def _preview(update: Update, context: MagnetContext, draft: AnnouncementVi
             )
         )
     rows = [
-        [(tr.gettext("📣 Send now"), encode(NS.ANNOUNCE, "send", draft.id))],
-        [(tr.gettext("🕒 Schedule"), encode(NS.ANNOUNCE, "later", draft.id))],
-        [(tr.gettext("✖ Discard"), encode(NS.ANNOUNCE, "discard", draft.id))],
+        [_button(tr.gettext("📣 Send now"), Action.SEND, draft.id)],
+        [_button(tr.gettext("🕒 Schedule"), Action.SCHEDULE, draft.id)],
+        [_button(tr.gettext("✖ Discard"), Action.DISCARD, draft.id)],
     ]
-    await send(update, "\n".join(lines), keyboard(rows))
+    shown.append(Screen("\n".join(lines), keyboard(rows)))
+    return shown
+
+
+def scheduled(tr: Translator, announcement: AnnouncementView) -> str:
+    assert announcement.scheduled_at is not None
+    done = tr.gettext(
+        "🕒 Announcement #%(id)d is scheduled for %(when)s. %(list)s shows it and can cancel it."
+    ) % {
+        "id": announcement.id,
+        "when": tr.when(announcement.scheduled_at),
+        "list": slash("announcements", tr.locale),
+    }
+    return escape(done)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def active(tr: Translator, announcements: Sequence[AnnouncementView]) -> Screen:
+    """The scheduled and running announcements, each with its cancel button."""
+    if not announcements:
+        return Screen(escape(tr.gettext("There are no scheduled or running announcements.")))
+    lines = [bold(tr.gettext("Scheduled and running announcements"))]
+    rows = []
+    for item in announcements:
+        if item.status == AnnouncementStatus.SCHEDULED and item.scheduled_at is not None:
+            state = tr.gettext("scheduled for %(when)s") % {"when": tr.when(item.scheduled_at)}
+        else:
+            state = tr.gettext("sending now")
+        preview = (item.text(tr.locale) or "").replace("\n", " ")
+        lines.append(escape(f"#{item.id} · {state} · {audience_label(tr, item)}"))
+        lines.append(f"<i>{escape(_shorten(plain_text(preview), 80))}</i>")
+        label = tr.gettext("✖ Cancel #%(id)d") % {"id": item.id}
+        rows.append([_button(label, Action.CANCEL, item.id)])
+    return Screen("\n".join(lines), keyboard(rows))

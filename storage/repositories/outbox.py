@@ -8,11 +8,10 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot.domain import OutboxStatus
 from storage.db import mark_outbox_added
 from storage.models import DeliveryAttempt, DeliveryWorker, OutboxMessage
 from storage.repositories.residents import _insert
-
-TERMINAL = ("sent", "blocked", "failed", "cancelled")
 
 
 def outbox_row(
@@ -44,7 +43,7 @@ def outbox_row(
         "attachment_name": attachment_name,
         "reply_markup": reply_markup,
         "urgent": urgent,
-        "status": "pending",
+        "status": OutboxStatus.PENDING.value,
         "not_before": not_before or now,
         "attempts": 0,
         "created_at": now,
@@ -84,8 +83,8 @@ async def claim_outbox_messages(
 ) -> list[OutboxMessage]:
     """Due rows, pending or with a lapsed lease, leased to `worker`; others' rows are skipped."""
     due = or_(
-        and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
-        and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
+        and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now),
+        and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
     )
     query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(limit)
     if urgent_only:
@@ -97,11 +96,11 @@ async def claim_outbox_messages(
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_([r.id for r in rows]))
-            .values(status="sending", leased_by=worker, lease_until=lease_until)
+            .values(status=OutboxStatus.SENDING, leased_by=worker, lease_until=lease_until)
             .execution_options(synchronize_session=False)
         )
         for row in rows:  # what the UPDATE wrote, without reloading or writing it twice
-            set_committed_value(row, "status", "sending")
+            set_committed_value(row, "status", OutboxStatus.SENDING.value)
             set_committed_value(row, "leased_by", worker)
             set_committed_value(row, "lease_until", lease_until)
     return rows
@@ -113,8 +112,8 @@ async def release_outbox_messages(session: AsyncSession, ids: Sequence[int], wor
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.leased_by == worker)
-            .where(OutboxMessage.status == "sending")
-            .values(status="pending", leased_by=None, lease_until=None)
+            .where(OutboxMessage.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.PENDING, leased_by=None, lease_until=None)
         )
 
 
@@ -155,8 +154,8 @@ async def update_outbox_message(session: AsyncSession, outbox_id: int, **values:
 async def block_pending_for_chat(session: AsyncSession, chat_id: int) -> int:
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
-        .values(status="blocked", last_error="the resident has blocked the bot")
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.BLOCKED, last_error="the resident has blocked the bot")
     )
     return result.rowcount or 0
 
@@ -166,9 +165,9 @@ async def cancel_pending(session: AsyncSession, announcement_id: int) -> int:
         update(OutboxMessage)
         .where(
             OutboxMessage.announcement_id == announcement_id,
-            OutboxMessage.status == "pending",
+            OutboxMessage.status == OutboxStatus.PENDING,
         )
-        .values(status="cancelled")
+        .values(status=OutboxStatus.CANCELLED)
     )
     return result.rowcount or 0
 
@@ -194,7 +193,7 @@ async def count_sent_since(session: AsyncSession, announcement_id: int, since: d
             select(func.count()).where(
                 OutboxMessage.announcement_id == announcement_id,
                 OutboxMessage.kind == "announcement",
-                OutboxMessage.status == "sent",
+                OutboxMessage.status == OutboxStatus.SENT,
                 OutboxMessage.sent_at >= since,
             )
         )

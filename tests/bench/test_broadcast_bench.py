@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.emulator import BotAPIEmulator, RateLimits
-from bot.services.announcements.service import Compose
 from storage.models import OutboxMessage
+from tests.support.announcements import ready_to_send
 from tests.support.harness import TOKEN, eventually, running_bot, seed_resident
 from tests.support.seeding import insert_residents
 
@@ -54,22 +54,13 @@ async def test_broadcast_at_the_rate_limit(
             author = await seed_resident(bot, 1, "Koordinatorka")
             probes = [await seed_resident(bot, 2 + i, f"Merilec {i}") for i in range(PROBES)]
             await _seed(bot, emulator, RECIPIENTS)
-            service = bot.services.announcements
-            draft, _ = await service.start(author.id, "sl")
-            await service.update_draft(
-                author.id,
-                draft.id,
-                {Compose.TEXT_SL},
-                text_sl=TEXT,
-                text_en=TEXT,
-                urgent=True,
-                step=Compose.PREVIEW,
-            )
+            draft = await ready_to_send(bot.services, author.id, TEXT, urgent=True)
             # Through the bot's own client, whose limiter then knows about this message.
             assert bot.runtime is not None
             report = await bot.runtime.application.bot.send_message(author.id, "report")
             started = time.monotonic()
-            await service.dispatch(author.id, draft.id, author.id, report.message_id)
+            sending = bot.services.announcements.sending
+            await sending.dispatch(author.id, draft.id, author.id, report.message_id)
             bot.services.delivery_engine.wake()
 
             latencies: list[float] = []

@@ -17,8 +17,8 @@ from bot.app import open_services
 from bot.config import load_settings
 from bot.domain import Role
 from bot.emulator import BotAPIEmulator, RateLimits
-from bot.services.announcements.service import Compose
 from storage.models import DeliveryAttempt, OutboxMessage
+from tests.support.announcements import ready_to_send
 from tests.support.seeding import onboard_through_services
 
 TOKEN = "4321:CRASH-TEST-TOKEN"
@@ -38,14 +38,12 @@ async def _seed(url: str, emulator: BotAPIEmulator, blocked: set[int]) -> int:
         for user_id in blocked:
             emulator.chat(user_id).blocked = True  # they blocked the bot; it does not know yet
         await services.roles.grant(0, AUTHOR, Role.COORDINATOR)
-        announcements = services.announcements
-        draft, _ = await announcements.start(AUTHOR, "sl")
-        await announcements.update_draft(
-            AUTHOR, draft.id, {Compose.TEXT_SL}, text_sl=TEXT, text_en=TEXT, step=Compose.PREVIEW
-        )
+        draft = await ready_to_send(services, AUTHOR, TEXT)
         async with Bot(TOKEN, base_url=emulator.base_url) as bot:
             report = await bot.send_message(AUTHOR, "report")
-        return await announcements.dispatch(AUTHOR, draft.id, AUTHOR, report.message_id)
+        return await services.announcements.sending.dispatch(
+            AUTHOR, draft.id, AUTHOR, report.message_id
+        )
     finally:
         await services.engine.dispose()
 

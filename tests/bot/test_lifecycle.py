@@ -14,7 +14,7 @@ async def test_stop_waits_for_the_scheduler_tick_in_hand(
 ) -> None:
     harness = Harness(emulator, make_settings(emulator, sqlite_url))
     await harness.start()
-    announcements = harness.services.announcements
+    announcements = harness.services.announcements.sending
     real_due = announcements.due
     started, starts, finished = asyncio.Event(), [], []
 

@@ -17,8 +17,8 @@ from bot.app import open_services
 from bot.config import load_settings
 from bot.domain import Role
 from bot.emulator import BotAPIEmulator, EmulatedUser, RateLimits
-from bot.services.announcements.service import Compose
 from storage.models import DeliveryAttempt, Lab
+from tests.support.announcements import ready_to_send
 from tests.support.harness import onboard
 from tests.support.labs import insert_lab
 from tests.support.replicas import Balancer, Replica, free_port, metric_total, start_replica
@@ -44,19 +44,12 @@ async def _broadcast(url: str, emulator: BotAPIEmulator, text: str) -> int:
     """The coordinator's announcement to everyone, queued as the bot's /announce would."""
     services = await open_services(load_settings(database_url=url))
     try:
-        announcements = services.announcements
-        draft, _ = await announcements.start(COORDINATOR, "sl")
-        await announcements.update_draft(
-            COORDINATOR,
-            draft.id,
-            {Compose.TEXT_SL},
-            text_sl=text,
-            text_en=text,
-            step=Compose.PREVIEW,
-        )
+        draft = await ready_to_send(services, COORDINATOR, text)
         async with Bot(TOKEN, base_url=emulator.base_url) as bot:
             report = await bot.send_message(COORDINATOR, "report")
-        return await announcements.dispatch(COORDINATOR, draft.id, COORDINATOR, report.message_id)
+        return await services.announcements.sending.dispatch(
+            COORDINATOR, draft.id, COORDINATOR, report.message_id
+        )
     finally:
         await services.engine.dispose()
 

@@ -18,6 +18,10 @@ class _Nothing:
         return []
 
 
+class _Announcements:
+    sending = _Nothing()
+
+
 async def test_a_slow_tick_skips_the_next_quietly(caplog: pytest.LogCaptureFixture) -> None:
     running, most = 0, 0
 
@@ -30,9 +34,7 @@ async def test_a_slow_tick_skips_the_next_quietly(caplog: pytest.LogCaptureFixtu
 
     scheduler = Scheduler(
         None,  # type: ignore[arg-type]
-        None,  # type: ignore[arg-type]
-        _Nothing(),  # type: ignore[arg-type]
-        None,  # type: ignore[arg-type]
+        _Announcements(),  # type: ignore[arg-type]
         None,  # type: ignore[arg-type]
         tick_seconds=0.02,
         report_seconds=0.02,

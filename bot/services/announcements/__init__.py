@@ -1,1 +1,2 @@
-"""Announcements: drafts, audiences, dispatch through the outbox and live reports."""
+"""Announcements: drafts composed step by step, their audiences, dispatch through the outbox and
+live reports. `service.AnnouncementService` holds the two halves, `drafts` and `sending`."""

@@ -90,7 +90,7 @@ async def test_compose_preview_and_send_to_a_topic_in_both_languages(
 
     await coord.click("📣 Pošlji zdaj")
     report = coord.last
-    [announcement] = await bot.services.announcements.active()
+    [announcement] = await bot.services.announcements.sending.active()
     await eventually(lambda: status_of(bot, announcement.id), timeout=20)
     await eventually(
         lambda: (
@@ -166,13 +166,13 @@ async def test_schedule_list_cancel_and_release(
     assert "je načrtovano za" in replies[0].text and "18.00" in replies[0].text
     replies = await coord.send("/obvestila")
     assert "načrtovano za" in replies[0].text and "Jutri zvečer" in replies[0].text
-    first = (await bot.services.announcements.active())[0]
+    first = (await bot.services.announcements.sending.active())[0]
 
     # A second one, whose time we then move into the past: the scheduler releases it.
     await compose(coord, sl="Zdaj", en="Now")
     await coord.click("🕒 Načrtuj")
     await coord.send(f"{tomorrow.day}. {tomorrow.month}. 19:00")
-    second = (await bot.services.announcements.active())[1]
+    second = (await bot.services.announcements.sending.active())[1]
     async with bot.services.sessions.begin() as session:
         await session.execute(
             update(Announcement)
@@ -221,10 +221,18 @@ async def test_quiet_hours_hold_non_urgent_announcements(
         report = coord.last
         await eventually(lambda: "Nočni mir" in report.text, timeout=10)
         assert not received(ana, "Ponoči ne")
+        [held] = await bot.services.announcements.sending.active()
         await compose(coord, sl="Nujno: voda", en="Urgent: water", urgent=True)
         await coord.click("📣 Pošlji zdaj")
         await eventually(lambda: received(ana, "Nujno: voda"))
         assert not any(m.text and m.text.startswith("Ponoči ne") for m in ana.messages)
+        # Cancelling the held one turns its live report into the final one.
+        await coord.send("/obvestila")
+        await coord.click(f"✖ Prekliči št. {held.id}")
+        final = coord.emulator.chat(COORDINATOR).messages[report.message_id].text
+        assert f"Obvestilo št. {held.id}: preklicano" in final
+        assert "✖ Ni poslano (preklicano): 2" in final  # Ana and the coordinator
+        assert not received(ana, "Ponoči ne")
 
 
 async def test_a_blocked_resident_is_marked_inactive(
@@ -255,7 +263,7 @@ async def test_429_is_obeyed_and_nothing_is_lost(sqlite_url: str) -> None:
             # obeyed.
             emulator.flood = FloodControl(RateLimits(global_count=2, private_count=1))
             await coord.click("📣 Pošlji zdaj")
-            [announcement] = await bot.services.announcements.active()
+            [announcement] = await bot.services.announcements.sending.active()
             await eventually(lambda: status_of(bot, announcement.id), timeout=60)
             await eventually(lambda: _all_sent(bot, announcement.id), timeout=60)
             # More 429s than a row has attempts: waiting is not failing.
@@ -295,7 +303,7 @@ async def test_lost_responses_are_recorded_as_unknown_and_retried(
     await coord.click("📣 Pošlji zdaj")
     await eventually(lambda: bot.emulator.faults.dropped >= 2)
     bot.emulator.faults.drop_after_send = 0.0
-    [announcement] = await bot.services.announcements.active()
+    [announcement] = await bot.services.announcements.sending.active()
     await eventually(lambda: _all_sent(bot, announcement.id), timeout=30)
     async with bot.services.sessions() as session:
         outcomes = (await session.execute(select(DeliveryAttempt.outcome))).scalars().all()
@@ -327,14 +335,16 @@ async def test_bad_input_while_composing(bot: Harness, town: dict[str, EmulatedU
         e.kind == "callback_answer" and e.text == "Izberite vsaj eno možnost." for e in replies
     )
     replies = await coord.click(
-        "Končano ✔", data="announce:v1:val:999:housing"
+        "Končano ✔", data="announce:v1:toggle:999:housing"
     )  # another draft's id
     assert any(e.text == "Ta gumb ni več veljaven." for e in replies if e.kind == "callback_answer")
-    replies = await coord.click("Končano ✔", data="announce:v1:later:1")  # a later step
+    replies = await coord.click("Končano ✔", data="announce:v1:schedule:1")  # a later step
+    assert any(e.text == "Ta gumb ni več veljaven." for e in replies if e.kind == "callback_answer")
+    replies = await coord.click("Končano ✔", data="announce:v1:vals:1")  # before actions had names
     assert any(e.text == "Ta gumb ni več veljaven." for e in replies if e.kind == "callback_answer")
     await coord.click("✖ Zavrzi")
     assert coord.last.text == "Obvestilo je zavrženo."
-    assert await bot.services.announcements.draft(COORDINATOR) is None
+    assert await bot.services.announcements.drafts.draft(COORDINATOR) is None
 
 
 async def test_an_announcement_end_to_end_on_each_backend(bot_on: Harness) -> None:

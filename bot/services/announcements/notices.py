@@ -1,12 +1,40 @@
-"""The coordinator's live delivery report: one message, edited while the broadcast runs."""
+"""The texts announcements send on their own: the footer, the going-out notice, the live report.
+
+Pure functions of a translator and a view; the service and the scheduler call them.
+"""
 
 from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
 
+from bot.commands import slash
+from bot.domain import AnnouncementStatus, OutboxStatus
 from bot.i18n import Translator
-from bot.services.announcements.service import Progress
+from bot.services.announcements.types import AnnouncementView, Progress
+
+
+def footer(tr: Translator) -> str:
+    """Every announcement says why it came and how to change that."""
+    text = tr.gettext("You receive this from MAGNET; choose what you receive in %(settings)s.")
+    return "<i>" + html.escape(text % {"settings": slash("settings", tr.locale)}) + "</i>"
+
+
+def body(tr: Translator, view: AnnouncementView) -> str:
+    """The announcement as a resident reading in `tr`'s language gets it."""
+    return f"{view.text(tr.locale)}\n\n{footer(tr)}"
+
+
+def going_out(tr: Translator, view: AnnouncementView) -> str:
+    """To the author when a scheduled announcement is released; it becomes the live report."""
+    return tr.gettext("📣 Announcement #%(id)d is going out now…") % {"id": view.id}
+
+
+def live_report(
+    tr: Translator, progress: Progress, *, final: bool, quiet_until: datetime | None = None
+) -> str:
+    """While sending, the progress; once done or cancelled, the delivery report."""
+    return delivery_report(tr, progress) if final else sending(tr, progress, quiet_until)
 
 
 def _duration(tr: Translator, seconds: float) -> str:
@@ -17,7 +45,7 @@ def _duration(tr: Translator, seconds: float) -> str:
     return tr.gettext("%(seconds)d s") % {"seconds": rest}
 
 
-def render_progress(tr: Translator, progress: Progress, quiet_until: datetime | None) -> str:
+def sending(tr: Translator, progress: Progress, quiet_until: datetime | None) -> str:
     total = progress.announcement.recipients
     head = tr.ngettext(
         "📣 Announcement #%(id)d: sending to %(count)d resident…",
@@ -25,9 +53,9 @@ def render_progress(tr: Translator, progress: Progress, quiet_until: datetime | 
         total,
     ) % {"id": progress.announcement.id, "count": total}
     counts = tr.gettext("✅ sent: %(sent)d · 🚫 blocked: %(blocked)d · ⚠️ failed: %(failed)d") % {
-        "sent": progress.count("sent"),
-        "blocked": progress.count("blocked"),
-        "failed": progress.count("failed"),
+        "sent": progress.count(OutboxStatus.SENT),
+        "blocked": progress.count(OutboxStatus.BLOCKED),
+        "failed": progress.count(OutboxStatus.FAILED),
     }
     lines = [f"<b>{html.escape(head)}</b>", html.escape(counts)]
     if quiet_until is not None:
@@ -48,31 +76,31 @@ def render_progress(tr: Translator, progress: Progress, quiet_until: datetime | 
     return "\n".join(lines)
 
 
-def render_report(tr: Translator, progress: Progress) -> str:
+def delivery_report(tr: Translator, progress: Progress) -> str:
     announcement = progress.announcement
-    if announcement.status == "cancelled":
+    if announcement.status == AnnouncementStatus.CANCELLED:
         title = tr.gettext("📣 Announcement #%(id)d: cancelled") % {"id": announcement.id}
     else:
         title = tr.gettext("📣 Announcement #%(id)d: delivery report") % {"id": announcement.id}
+    sent, cancelled = progress.count(OutboxStatus.SENT), progress.count(OutboxStatus.CANCELLED)
     lines = [
         f"<b>{html.escape(title)}</b>",
-        html.escape(tr.gettext("✅ Delivered: %(count)d") % {"count": progress.count("sent")}),
+        html.escape(tr.gettext("✅ Delivered: %(count)d") % {"count": sent}),
         html.escape(
-            tr.gettext("🚫 Blocked the bot: %(count)d") % {"count": progress.count("blocked")}
+            tr.gettext("🚫 Blocked the bot: %(count)d")
+            % {"count": progress.count(OutboxStatus.BLOCKED)}
         ),
-        html.escape(tr.gettext("⚠️ Failed: %(count)d") % {"count": progress.count("failed")}),
+        html.escape(
+            tr.gettext("⚠️ Failed: %(count)d") % {"count": progress.count(OutboxStatus.FAILED)}
+        ),
     ]
-    if progress.count("cancelled"):
+    if cancelled:
         lines.append(
-            html.escape(
-                tr.gettext("✖ Not sent (cancelled): %(count)d")
-                % {"count": progress.count("cancelled")}
-            )
+            html.escape(tr.gettext("✖ Not sent (cancelled): %(count)d") % {"count": cancelled})
         )
     if announcement.started_at is not None:
         finished = progress.last_sent_at or announcement.finished_at or datetime.now(UTC)
         seconds = max(0.0, (finished - announcement.started_at).total_seconds())
-        sent = progress.count("sent")
         rate = sent / seconds if seconds > 0 else 0.0
         took = (
             tr.gettext("⏱ Took %(duration)s (%(rate)s messages/s)")
