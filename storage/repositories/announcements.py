@@ -6,23 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import HOLDING, AnnouncementStatus, LabStatus, Step
+from bot.domain import HOLDING, AnnouncementStatus, LabStatus
 from storage.models import Announcement, Lab, LabRegistration, Resident, ResidentTopic
+from storage.repositories import residents as residents_repo
 
 # Announcements still in play: waiting for their time, or going out.
 LIVE = (AnnouncementStatus.SCHEDULED, AnnouncementStatus.SENDING)
-
-
-def reachable() -> ColumnElement[bool]:
-    """Residents the bot may write to on its own: consented, onboarded, not blocked."""
-    return and_(
-        Resident.consent_version.is_not(None),
-        Resident.onboarding_step == Step.DONE.value,
-        Resident.is_active.is_(True),
-    )
 
 
 async def get_draft(
@@ -108,7 +100,7 @@ async def list_recipients(
     """Reachable residents, narrowed by each filter given: (id, telegram_id, locale,
     language_code) in id order. A lab's participants hold a seat (confirmed or offered)."""
     query = select(Resident.id, Resident.telegram_id, Resident.locale, Resident.language_code)
-    query = query.where(reachable())
+    query = query.where(residents_repo.reachable())
     if municipalities is not None:
         query = query.where(Resident.municipality.in_(municipalities))
     if topics is not None:

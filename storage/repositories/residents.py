@@ -3,11 +3,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import Step
 from storage.models import Resident, ResidentTopic, utcnow
 
 
@@ -24,18 +25,23 @@ async def get_resident(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+def reachable() -> ColumnElement[bool]:
+    """The one rule of who the bot may write to on its own: consented, onboarded, and not
+    having blocked the bot (announcements and survey invitations alike)."""
+    return and_(
+        Resident.consent_version.is_not(None),
+        Resident.onboarding_step == Step.DONE.value,
+        Resident.is_active.is_(True),
+    )
+
+
 async def reachable_residents(
     session: AsyncSession, *criteria: ColumnElement[bool]
 ) -> Sequence[Row[tuple[int, int, str | None, str | None]]]:
     """Who may be written to (consented, onboarded, active), narrowed by `criteria`: rows of
     (id, telegram_id, locale, language_code), by id."""
     query = select(Resident.id, Resident.telegram_id, Resident.locale, Resident.language_code)
-    query = query.where(
-        Resident.consent_version.is_not(None),
-        Resident.onboarding_step == "done",
-        Resident.is_active.is_(True),
-        *criteria,
-    )
+    query = query.where(reachable(), *criteria)
     return (await session.execute(query.order_by(Resident.id))).all()
 
 
