@@ -6,7 +6,7 @@ import functools
 import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 Button = tuple[str, str]  # label, callback data
 Handler = Callable[[Update, MagnetContext], Awaitable[Any]]
 ButtonHandler = Callable[[Update, MagnetContext, Callback], Awaitable[Any]]
+AnyHandler = TypeVar("AnyHandler", bound=Callable[..., Awaitable[Any]])  # Handler, ButtonHandler
 
 PRIVATE_MESSAGES = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
@@ -91,10 +92,10 @@ async def stale_button(update: Update, context: MagnetContext, reason: str) -> N
     await answer(update, context.tr.gettext("This button is no longer valid."), alert=False)
 
 
-def requires_role(role: Role) -> Callable[[Handler], Handler]:
-    def decorate(handler: Handler) -> Handler:
+def requires_role(role: Role) -> Callable[[AnyHandler], AnyHandler]:
+    def decorate(handler: AnyHandler) -> AnyHandler:
         @functools.wraps(handler)
-        async def wrapper(update: Update, context: MagnetContext) -> Any:
+        async def wrapper(update: Update, context: MagnetContext, *args: Any) -> Any:
             resident = context.resident
             if resident is None or not resident.has_role(role):
                 user = update.effective_user
@@ -113,18 +114,18 @@ def requires_role(role: Role) -> Callable[[Handler], Handler]:
                 await answer(update)
                 await send(update, messages.get(role, tr.gettext("Sorry, you can't do that.")))
                 return None
-            return await handler(update, context)
+            return await handler(update, context, *args)
 
-        return wrapper
+        return wrapper  # type: ignore[return-value]
 
     return decorate
 
 
-def requires_onboarding(handler: Handler) -> Handler:
+def requires_onboarding(handler: AnyHandler) -> AnyHandler:
     """Features that need a profile wait until onboarding (and current consent) is done."""
 
     @functools.wraps(handler)
-    async def wrapper(update: Update, context: MagnetContext) -> Any:
+    async def wrapper(update: Update, context: MagnetContext, *args: Any) -> Any:
         resident = context.resident
         if resident is None:
             return None
@@ -135,9 +136,9 @@ def requires_onboarding(handler: Handler) -> Handler:
             await send(update, context.tr.gettext("Let's finish setting you up first."))
             await resume_onboarding(update, context)
             return None
-        return await handler(update, context)
+        return await handler(update, context, *args)
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
 def command(name: str, callback: Handler) -> CommandHandler:  # type: ignore[type-arg]

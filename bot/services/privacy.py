@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services.labs.seats import LabService
+from bot.domain import ACTIVE
+from bot.services.labs.signup import LabService
 from bot.services.labs.types import LabError
 from storage.models import (
     AuditEntry,
@@ -182,7 +183,7 @@ class PrivacyService:
             active = await session.execute(
                 select(LabRegistration.lab_id).where(
                     LabRegistration.resident_id == resident.id,
-                    LabRegistration.status.in_(labs_repo.ACTIVE),
+                    LabRegistration.status.in_(list(ACTIVE)),
                 )
             )
             lab_ids = list(active.scalars())
