@@ -104,13 +104,12 @@ OUTDATED = (LabProblem.STALE, LabProblem.NOT_FOUND, LabProblem.NOT_YOURS)
 
 
 def coordinator_button(handler: ButtonHandler) -> ButtonHandler:
-    """A coordinator's lab button: coordinators only; its first argument is the lab's id."""
+    """A coordinator's lab button: coordinators only; an outdated button is answered as such."""
 
     @requires_role(Role.COORDINATOR)
     @functools.wraps(handler)
     async def wrapper(update: Update, context: MagnetContext, callback: Callback) -> Any:
         try:
-            numbers(callback, 1)
             return await handler(update, context, callback)
         except BadButton as exc:
             await stale_button(update, context, f"lab admin button {exc}")
