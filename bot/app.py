@@ -35,7 +35,9 @@ from bot.services.exports import ExportService
 from bot.services.hubs import HubService
 from bot.services.labs.compose import LabAdmin
 from bot.services.labs.jobs import LabJobs
-from bot.services.labs.seats import LabConfig, LabService
+from bot.services.labs.records import LabRecords
+from bot.services.labs.seats import LabConfig
+from bot.services.labs.signup import LabService
 from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService
 from bot.services.roles import RoleService
@@ -45,7 +47,6 @@ from bot.services.surveys.service import Surveys
 from bot.services.tokens import TokenService
 from bot.web import WebhookRoute, WebServer, build_web_app
 from handlers import ALLOWED_UPDATES, register
-from handlers.labs.screens import Notices
 from handlers.menu import set_command_menus
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker, on_outbox_commit
@@ -83,17 +84,13 @@ async def open_services(settings: Settings) -> Services:
     i18n = I18n(settings.tz, settings.default_locale)
     residents = ResidentService(sessions, settings.admin_ids)
     quiet = QuietHours.parse(settings.quiet_hours, settings.tz)
-    labs = LabService(
-        sessions,
-        i18n,
-        Notices(),
-        LabConfig(
-            offer_ttl=timedelta(hours=settings.offer_hours),
-            feedback_report_after=timedelta(hours=settings.feedback_report_hours),
-            coordinator_chat_id=settings.coordinator_chat_id,
-            k=settings.min_group_size,
-        ),
+    lab_config = LabConfig(
+        offer_ttl=timedelta(hours=settings.offer_hours),
+        feedback_report_after=timedelta(hours=settings.feedback_report_hours),
+        coordinator_chat_id=settings.coordinator_chat_id,
+        min_group_size=settings.min_group_size,
     )
+    labs = LabService(sessions, i18n, lab_config)
     secret = settings.survey_secret.get_secret_value() if settings.survey_secret else None
     surveys = Surveys(sessions, shipped(), i18n, secret)
     await surveys.sync()
@@ -108,8 +105,9 @@ async def open_services(settings: Settings) -> Services:
         announcements=AnnouncementService(sessions, i18n, quiet),
         quiet=quiet,
         labs=labs,
-        lab_admin=LabAdmin(sessions, labs, settings.tz),
-        lab_jobs=LabJobs(sessions, labs, timedelta(days=settings.lab_retention_days)),
+        lab_records=LabRecords(sessions),
+        lab_admin=LabAdmin(sessions, i18n, lab_config, settings.tz),
+        lab_jobs=LabJobs(sessions, i18n, lab_config, timedelta(days=settings.lab_retention_days)),
         surveys=surveys,
         privacy=PrivacyService(sessions, residents, labs, surveys.responses),
         leadership=Leadership(engine),

@@ -181,6 +181,7 @@ async def _labs(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.app import open_services
     from bot.services.labs.programme import ProgrammeFileError, read_programme
+    from bot.services.labs.wording import input_text
 
     rows: list[dict[str, object]] = []
     if args.labs_command == "import":
@@ -207,7 +208,7 @@ async def _labs(settings: Settings, args: argparse.Namespace) -> int:
         tr = services.i18n.get("en")
         for problem in problems:
             print(
-                f"row {problem.row}, {problem.field}: {problem.error.render(tr.gettext)}",
+                f"row {problem.row}, {problem.field}: {input_text(tr, problem.error)}",
                 file=sys.stderr,
             )
         if problems:

@@ -20,7 +20,8 @@ from bot.services.exports import ExportService
 from bot.services.hubs import HubService
 from bot.services.labs.compose import LabAdmin
 from bot.services.labs.jobs import LabJobs
-from bot.services.labs.seats import LabService
+from bot.services.labs.records import LabRecords
+from bot.services.labs.signup import LabService
 from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService, ResidentView
 from bot.services.roles import RoleService
@@ -44,6 +45,7 @@ class Services:
     announcements: AnnouncementService
     quiet: QuietHours
     labs: LabService
+    lab_records: LabRecords
     lab_admin: LabAdmin
     lab_jobs: LabJobs
     surveys: Surveys

@@ -25,7 +25,7 @@ async def act_on_payload(update: Update, context: MagnetContext, payload: str) -
     if kind == "hub":
         await show_hub(update, context, key)
     elif kind == "lab" and parse_int(key) is not None:
-        from handlers.labs.signup import show_lab
+        from handlers.labs.browse import show_lab
 
         await show_lab(update, context, int(key))
     elif kind == "ci":

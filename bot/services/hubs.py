@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain import Bilingual
 from storage.repositories import audit as audit_repo
 from storage.repositories import hubs as repo
 
@@ -19,7 +20,7 @@ class HubView:
     municipality: str
 
     def name(self, locale: str) -> str:
-        return self.name_sl if locale == "sl" else self.name_en
+        return Bilingual(self.name_sl, self.name_en).get(locale)
 
 
 class HubService:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services.labs.seats import LabService
+from bot.services.labs.signup import LabService
 from bot.services.labs.types import LabError
 from bot.services.residents import ResidentService, ResidentView
 from bot.services.surveys.responses import ResponseService

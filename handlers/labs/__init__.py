@@ -3,41 +3,69 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
-from bot.codec import NS, Awaiting, matcher
+from bot.codec import NS, Awaiting
 from bot.context import MagnetContext
-from bot.services.labs.types import EDITABLE
-from handlers.common import command
-from handlers.labs import compose, manage, signup
+from bot.services.labs.types import LabAwaiting
+from handlers.common import button, command
+from handlers.labs import browse, compose, feedback, manage, signup
 
 HANDLERS = [
-    command("labs", signup.show_labs),
-    command("mylabs", signup.show_my_labs),
+    command("labs", browse.show_labs),
+    command("mylabs", browse.show_my_labs),
     command("newlab", compose.start_new_lab),
     command("roster", manage.roster_command),
     command("checkin", manage.checkin_command),
-    CallbackQueryHandler(signup.lab_button, pattern=matcher(NS.LAB)),
-    CallbackQueryHandler(compose.admin_button, pattern=matcher(NS.LAB_ADMIN)),
+    button(NS.LAB, "list", browse.list_labs),
+    button(NS.LAB, "card", browse.open_lab),
+    button(NS.LAB, "mine", browse.open_my_labs),
+    button(NS.LAB, "join", signup.join_lab),
+    button(NS.LAB, "leave", signup.leave_lab),
+    button(NS.LAB, "confirm_leave", signup.confirm_leave),
+    button(NS.LAB, "accept_offer", signup.accept_offer),
+    button(NS.LAB, "decline_offer", signup.decline_offer),
+    button(NS.LAB, "calendar", signup.send_calendar),
+    button(NS.LAB, "ticket", signup.send_ticket),
+    button(NS.LAB, "show_name", signup.show_name),
+    button(NS.LAB, "hide_name", signup.hide_name),
+    button(NS.LAB, "rate_useful", feedback.rate_useful),
+    button(NS.LAB, "rate_again", feedback.rate_again),
+    button(NS.LAB, "skip_comment", feedback.skip_comment),
+    button(NS.LAB_ADMIN, "set", compose.set_value),
+    button(NS.LAB_ADMIN, "same_text", compose.same_text),
+    button(NS.LAB_ADMIN, "publish", compose.publish_lab),
+    button(NS.LAB_ADMIN, "discard", compose.discard_draft),
+    button(NS.LAB_ADMIN, "preview", compose.back_to_preview),
+    button(NS.LAB_ADMIN, "edit_menu", compose.show_edit_menu),
+    button(NS.LAB_ADMIN, "edit", compose.edit_field),
+    button(NS.LAB_ADMIN, "manage", manage.open_management),
+    button(NS.LAB_ADMIN, "cancel", manage.cancel_lab),
+    button(NS.LAB_ADMIN, "confirm_cancel", manage.confirm_cancel),
+    button(NS.LAB_ADMIN, "roster", manage.open_roster),
+    button(NS.LAB_ADMIN, "roster_csv", manage.send_roster_csv),
+    button(NS.LAB_ADMIN, "poster_qr", manage.send_poster_qr),
 ]
 
 
-async def _edit_text(update: Update, context: MagnetContext, awaiting: Awaiting) -> bool:
-    lab_id, field = awaiting.arg(0) or "", awaiting.arg(1)
-    steps = {s.value: s for s in EDITABLE}
-    if not lab_id.isdigit() or field not in steps:
-        return False
-    return await compose.edit_text(update, context, int(lab_id), steps[field])
-
-
-async def _feedback_text(update: Update, context: MagnetContext, awaiting: Awaiting) -> bool:
-    reg_id = awaiting.arg(0) or ""
-    return reg_id.isdigit() and await signup.feedback_text(update, context, int(reg_id))
-
-
-async def _compose_text(update: Update, context: MagnetContext, awaiting: Awaiting) -> bool:
+async def _draft_text(update: Update, context: MagnetContext, awaiting: Awaiting) -> bool:
     return await compose.compose_text(update, context)
 
 
+async def _edit_text(update: Update, context: MagnetContext, awaiting: Awaiting) -> bool:
+    lab_id, step = awaiting.arg(0) or "", compose.STEPS.get(awaiting.arg(1) or "")
+    if not lab_id.isdigit() or step is None:
+        return False
+    return await compose.edit_text(update, context, int(lab_id), step)
+
+
+async def _comment_text(update: Update, context: MagnetContext, awaiting: Awaiting) -> bool:
+    reg_id = awaiting.arg(0) or ""
+    return reg_id.isdigit() and await feedback.comment(update, context, int(reg_id))
+
+
 # What a coordinator or resident types while a lab step waits for it (`resident.awaiting`).
-AWAITING = {"lab": _compose_text, "labedit": _edit_text, "fb": _feedback_text}
+AWAITING = {
+    LabAwaiting.DRAFT: _draft_text,
+    LabAwaiting.EDIT: _edit_text,
+    LabAwaiting.COMMENT: _comment_text,
+}

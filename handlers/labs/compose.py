@@ -1,16 +1,25 @@
-"""Coordinators: /newlab (/nova_delavnica) step by step, then edit or cancel a lab."""
+"""Coordinators: /newlab (/nova_delavnica) step by step, then edit a lab field by field."""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
-from bot.codec import NS, Callback, decode, encode
+from bot.codec import NS, Callback, awaiting, encode
 from bot.context import MagnetContext
-from bot.domain import TOPICS, Role
-from bot.services.labs.input import InputError
-from bot.services.labs.types import EDITABLE, LabError, LabProblem, LabStep, LabView
+from bot.domain import TOPICS, LabStatus, Role
+from bot.services.hubs import HubView
+from bot.services.labs.parsing import InputError
+from bot.services.labs.types import (
+    EDITABLE,
+    LabAwaiting,
+    LabError,
+    LabProblem,
+    LabStep,
+    LabView,
+)
+from bot.services.labs.wording import input_text
 from handlers import screens
 from handlers.common import (
     Button,
@@ -23,32 +32,28 @@ from handlers.common import (
     send,
     show,
 )
-from handlers.common import stale_button as _stale
-from handlers.labs import screens as ls
 from handlers.labs.fields import TEXT_STEPS, field_name, question, summary
-from handlers.labs.manage import confirm_cancel, manage_lab, send_qr, send_roster_csv, show_roster
-from handlers.labs.signup import problem_text
+from handlers.labs.manage import manage_lab
+from handlers.labs.problems import BadButton, coordinator_button, numbers
+from handlers.labs.screens import card_text
 
-log = logging.getLogger(__name__)
-
-
-# ---- composing ---------------------------------------------------------------------------
+STEPS = {s.value: s for s in EDITABLE}
 
 
 @requires_role(Role.COORDINATOR)
 async def start_new_lab(update: Update, context: MagnetContext) -> None:
-    resident = context.resident
-    assert resident is not None
-    lab, new = await context.services.lab_admin.start(resident.telegram_id, context.tr.locale)
+    telegram_id = context.me.telegram_id
+    lab, new = await context.services.lab_admin.start(telegram_id, context.tr.locale)
     if not new:
         await send(
             update, escape(context.tr.gettext("You have an unfinished lab; let's continue it."))
         )
-    await context.services.residents.set_awaiting(resident.telegram_id, "lab")
+    await context.services.residents.set_awaiting(telegram_id, awaiting(LabAwaiting.DRAFT))
     await prompt(update, context, lab)
 
 
 async def prompt(update: Update, context: MagnetContext, lab: LabView) -> None:
+    """Ask for the draft's current step (or show its preview)."""
     tr = context.tr
     step = lab.compose_step
     if step is None:
@@ -62,17 +67,17 @@ async def prompt(update: Update, context: MagnetContext, lab: LabView) -> None:
         "count": len(EDITABLE),
     }
     text = f"<i>{escape(head)}</i>\n\n{bold(question(context, step))}"
-    hubs = await context.services.lab_admin.hubs()
+    hubs = await context.services.hubs.list_hubs()
     await show(update, text, _step_buttons(context, lab, step, hubs))
 
 
-def _step_buttons(  # type: ignore[no-untyped-def]
+def _step_buttons(
     context: MagnetContext,
     lab: LabView,
     step: LabStep,
-    hubs: list[tuple[str, str, str]],
+    hubs: Sequence[HubView],
     edit: bool = False,
-):
+) -> InlineKeyboardMarkup | None:
     """The buttons of a step (set/same/none...), for a draft or an edit of a published lab."""
     tr = context.tr
     rows: list[list[Button]] = []
@@ -81,16 +86,10 @@ def _step_buttons(  # type: ignore[no-untyped-def]
         return label, encode(NS.LAB_ADMIN, "set", lab.id, step.value, value)
 
     if step in (LabStep.TITLE_EN, LabStep.DESCRIPTION_EN):
-        rows.append(
-            [
-                (
-                    tr.gettext("Same text as in Slovenian"),
-                    encode(NS.LAB_ADMIN, "same", lab.id, step.value),
-                )
-            ]
-        )
+        same = encode(NS.LAB_ADMIN, "same_text", lab.id, step.value)
+        rows.append([(tr.gettext("Same text as in Slovenian"), same)])
     elif step == LabStep.HUB:
-        rows.append([b(sl if tr.locale == "sl" else en, code) for code, sl, en in hubs])
+        rows.append([b(hub.name(tr.locale), hub.code) for hub in hubs])
     elif step == LabStep.TOPIC:
         rows += in_rows([b(tr.gettext(t.label), t.code) for t in TOPICS], 2)
     elif step == LabStep.CAPACITY:
@@ -107,7 +106,7 @@ def _step_buttons(  # type: ignore[no-untyped-def]
         rows.append([b(tr.gettext("No guests"), "0"), b(tr.gettext("+1 guest allowed"), "1")])
     if edit:
         rows.append([(tr.gettext("« Back"), encode(NS.LAB_ADMIN, "manage", lab.id))])
-    elif lab.status == "draft":
+    elif lab.status == LabStatus.DRAFT:
         rows.append([(tr.gettext("🗑 Discard"), encode(NS.LAB_ADMIN, "discard", lab.id))])
     return keyboard(rows) if rows else None
 
@@ -115,7 +114,7 @@ def _step_buttons(  # type: ignore[no-untyped-def]
 async def _preview(update: Update, context: MagnetContext, lab: LabView) -> None:
     tr = context.tr
     head = bold(tr.gettext("Preview: this is how residents will see the lab"))
-    card = ls.card_text(tr, lab, None)
+    card = card_text(tr, lab, None)
     note = tr.gettext("Check everything, then publish. Residents see it in %(labs)s at once.") % {
         "labs": screens.command(context.tr, "labs")
     }
@@ -126,7 +125,7 @@ async def _preview(update: Update, context: MagnetContext, lab: LabView) -> None
         keyboard(
             [
                 [(tr.gettext("✅ Publish"), encode(NS.LAB_ADMIN, "publish", lab.id))],
-                [(tr.gettext("✏️ Change something"), encode(NS.LAB_ADMIN, "editmenu", lab.id))],
+                [(tr.gettext("✏️ Change something"), encode(NS.LAB_ADMIN, "edit_menu", lab.id))],
                 [(tr.gettext("🗑 Discard"), encode(NS.LAB_ADMIN, "discard", lab.id))],
             ]
         ),
@@ -135,8 +134,8 @@ async def _preview(update: Update, context: MagnetContext, lab: LabView) -> None
 
 async def compose_text(update: Update, context: MagnetContext) -> bool:
     """Typed input for a coordinator's lab draft; False if there is none waiting for it."""
-    resident, message = context.resident, update.effective_message
-    if resident is None or not resident.has_role(Role.COORDINATOR):
+    resident, message = context.me, update.effective_message
+    if not resident.has_role(Role.COORDINATOR):
         return False
     assert message is not None and message.text is not None
     lab = await context.services.lab_admin.draft(resident.telegram_id)
@@ -155,12 +154,12 @@ async def compose_text(update: Update, context: MagnetContext) -> bool:
 
 async def edit_text(update: Update, context: MagnetContext, lab_id: int, step: LabStep) -> bool:
     """Typed input for a field of a published lab being edited."""
-    resident, message = context.resident, update.effective_message
-    if resident is None or not resident.has_role(Role.COORDINATOR):
+    resident, message = context.me, update.effective_message
+    if not resident.has_role(Role.COORDINATOR):
         return False
     assert message is not None and message.text is not None
     lab = await context.services.labs.get(lab_id)
-    if lab is None or lab.status != "published":
+    if lab is None or lab.status != LabStatus.PUBLISHED:
         await context.services.residents.set_awaiting(resident.telegram_id, None)
         return False
     updated = await _set(update, context, lab, step, message.text)
@@ -174,157 +173,138 @@ async def _set(
     update: Update, context: MagnetContext, lab: LabView, step: LabStep, raw: str
 ) -> LabView | None:
     """Store one field; a polite re-ask when the value doesn't fit."""
-    resident = context.resident
-    assert resident is not None
+    tr = context.tr
     try:
         updated, told = await context.services.lab_admin.set_field(
-            resident.telegram_id, lab.id, step, raw
+            context.me.telegram_id, lab.id, step, raw
         )
     except InputError as exc:
-        await send(update, escape(exc.render(context.tr.gettext)))
+        await send(update, escape(input_text(tr, exc)))
         return None
     if told:
-        await send(update, escape(context.tr.gettext("Saved. Everyone signed up is being told.")))
-    elif updated.status == "published":
-        await send(update, escape(context.tr.gettext("Saved.")))
+        await send(update, escape(tr.gettext("Saved. Everyone signed up is being told.")))
+    elif updated.status == LabStatus.PUBLISHED:
+        await send(update, escape(tr.gettext("Saved.")))
     return updated
 
 
-@requires_role(Role.COORDINATOR)
-async def admin_button(update: Update, context: MagnetContext) -> None:
-    callback = decode(update.callback_query.data if update.callback_query else None)
-    if callback is None or not (callback.arg(0) or "").isdigit():
-        await _stale(update, context, "undecodable lab admin button")
-        return
-    lab_id = int(callback.arg(0) or 0)
-    try:
-        await _dispatch(update, context, callback, lab_id)
-    except InputError as exc:
-        await answer(update, exc.render(context.tr.gettext), alert=True)
-    except LabError as exc:
-        if exc.problem in (LabProblem.STALE, LabProblem.NOT_FOUND, LabProblem.NOT_YOURS):
-            await _stale(update, context, f"lab {lab_id}: {exc}")
-        else:
-            await answer(update, problem_text(context, exc.problem), alert=True)
+def _step(callback: Callback) -> LabStep:
+    step = STEPS.get(callback.arg(1) or "")
+    if step is None:
+        raise BadButton(f"step {callback.args}")
+    return step
 
 
-async def _dispatch(
-    update: Update, context: MagnetContext, callback: Callback, lab_id: int
-) -> None:
-    tr, admin = context.tr, context.services.lab_admin
-    resident = context.resident
-    assert resident is not None
-    actor, action = resident.telegram_id, callback.action
-    steps = {s.value: s for s in EDITABLE}
-    if action in ("set", "same") and callback.arg(1) in steps:
-        step = steps[callback.arg(1) or ""]
-        value = callback.arg(2) or ""
-        if action == "set" and step == LabStep.REMINDERS and value == "24.2":
-            value = "24, 2"
-        if action == "same":
-            lab = await admin.same_text(actor, lab_id, step)
-        else:
-            lab, told = await admin.set_field(actor, lab_id, step, value)
-        await answer(update)
-        if lab.status == "draft":
-            await prompt(update, context, lab)
-        else:
-            await context.services.residents.set_awaiting(actor, None)
-            await manage_lab(update, context, lab.id)
-    elif action == "publish":
-        lab = await admin.publish(actor, lab_id)
-        await context.services.residents.set_awaiting(actor, None)
-        await answer(update, tr.gettext("Published."))
-        await manage_lab(update, context, lab.id)
-    elif action == "discard":
-        if not await admin.discard(actor, lab_id):
-            raise LabError(LabProblem.NOT_FOUND)
-        await context.services.residents.set_awaiting(actor, None)
-        await answer(update)
-        await show(update, escape(tr.gettext("The lab is discarded.")))
-    elif action == "editmenu":
-        await answer(update)
-        await _edit_menu(update, context, lab_id)
-    elif action == "edit" and callback.arg(1) in steps:
-        await _start_edit(update, context, lab_id, steps[callback.arg(1) or ""])
-    elif action == "preview":
-        lab = await admin.back_to_preview(actor, lab_id)
-        await answer(update)
+@coordinator_button
+async def set_value(update: Update, context: MagnetContext, callback: Callback) -> None:
+    """A value chosen with a button (a hub, a theme, "no limit"...)."""
+    (lab_id,) = numbers(callback, 1)
+    step, value = _step(callback), callback.arg(2) or ""
+    if step == LabStep.REMINDERS and value == "24.2":
+        value = "24, 2"  # what the button means, as a coordinator would type it
+    lab, _ = await context.services.lab_admin.set_field(context.me.telegram_id, lab_id, step, value)
+    await _after_button_set(update, context, lab)
+
+
+@coordinator_button
+async def same_text(update: Update, context: MagnetContext, callback: Callback) -> None:
+    """The English text is the Slovenian one."""
+    (lab_id,) = numbers(callback, 1)
+    lab = await context.services.lab_admin.same_text(
+        context.me.telegram_id, lab_id, _step(callback)
+    )
+    await _after_button_set(update, context, lab)
+
+
+async def _after_button_set(update: Update, context: MagnetContext, lab: LabView) -> None:
+    """A draft goes on to its next step; an edited lab goes back to its management view."""
+    await answer(update)
+    if lab.status == LabStatus.DRAFT:
         await prompt(update, context, lab)
-    elif action == "manage":
-        await answer(update)
-        await manage_lab(update, context, lab_id)
-    elif action == "cancel":
-        await answer(update)
-        await confirm_cancel(update, context, lab_id)
-    elif action == "cancely":
-        told = await admin.cancel(actor, lab_id)
-        await answer(update, tr.gettext("Cancelled."))
-        text = tr.ngettext(
-            "The lab is cancelled; %(count)d person signed up is being told.",
-            "The lab is cancelled; %(count)d people signed up are being told.",
-            told,
-        ) % {"count": told}
-        await show(update, escape(text))
-    elif action == "roster":
-        await answer(update)
-        await show_roster(update, context, lab_id)
-    elif action == "csv":
-        await answer(update)
-        await send_roster_csv(update, context, lab_id)
-    elif action == "qr":
-        await answer(update)
-        await send_qr(update, context, lab_id)
-    else:
-        await _stale(update, context, f"lab admin action {action}")
+        return
+    await context.services.residents.set_awaiting(context.me.telegram_id, None)
+    await manage_lab(update, context, lab.id)
+
+
+@coordinator_button
+async def publish_lab(update: Update, context: MagnetContext, callback: Callback) -> None:
+    (lab_id,) = numbers(callback, 1)
+    actor = context.me.telegram_id
+    lab = await context.services.lab_admin.publish(actor, lab_id)
+    await context.services.residents.set_awaiting(actor, None)
+    await answer(update, context.tr.gettext("Published."))
+    await manage_lab(update, context, lab.id)
+
+
+@coordinator_button
+async def discard_draft(update: Update, context: MagnetContext, callback: Callback) -> None:
+    (lab_id,) = numbers(callback, 1)
+    actor = context.me.telegram_id
+    if not await context.services.lab_admin.discard(actor, lab_id):
+        raise LabError(LabProblem.NOT_FOUND)
+    await context.services.residents.set_awaiting(actor, None)
+    await answer(update)
+    await show(update, escape(context.tr.gettext("The lab is discarded.")))
+
+
+@coordinator_button
+async def back_to_preview(update: Update, context: MagnetContext, callback: Callback) -> None:
+    (lab_id,) = numbers(callback, 1)
+    lab = await context.services.lab_admin.back_to_preview(context.me.telegram_id, lab_id)
+    await answer(update)
+    await prompt(update, context, lab)
 
 
 async def _lab_any(context: MagnetContext, lab_id: int) -> LabView:
-    resident = context.resident
-    assert resident is not None
+    """A published or cancelled lab, or the coordinator's own draft."""
     lab = await context.services.labs.get(lab_id)
     if lab is None:
-        draft = await context.services.lab_admin.draft(resident.telegram_id)
+        draft = await context.services.lab_admin.draft(context.me.telegram_id)
         if draft is None or draft.id != lab_id:
             raise LabError(LabProblem.NOT_FOUND, str(lab_id))
         return draft
     return lab
 
 
-async def _edit_menu(update: Update, context: MagnetContext, lab_id: int) -> None:
+@coordinator_button
+async def show_edit_menu(update: Update, context: MagnetContext, callback: Callback) -> None:
+    """Which field to change."""
+    (lab_id,) = numbers(callback, 1)
     tr = context.tr
+    await answer(update)
     lab = await _lab_any(context, lab_id)
-    if lab.status == "cancelled":
+    if lab.status == LabStatus.CANCELLED:
         raise LabError(LabProblem.CANCELLED)
     buttons = [
         (field_name(context, s), encode(NS.LAB_ADMIN, "edit", lab.id, s.value)) for s in EDITABLE
     ]
     back = (
         encode(NS.LAB_ADMIN, "manage", lab.id)
-        if lab.status == "published"
+        if lab.status == LabStatus.PUBLISHED
         else encode(NS.LAB_ADMIN, "preview", lab.id)
     )
     rows = [*in_rows(buttons, 2), [(tr.gettext("« Back"), back)]]
     await show(update, bold(tr.gettext("What would you like to change?")), keyboard(rows))
 
 
-async def _start_edit(update: Update, context: MagnetContext, lab_id: int, step: LabStep) -> None:
-    admin = context.services.lab_admin
-    resident = context.resident
-    assert resident is not None
+@coordinator_button
+async def edit_field(update: Update, context: MagnetContext, callback: Callback) -> None:
+    """Change one field: of a draft, back through its step; of a published lab, in place."""
+    (lab_id,) = numbers(callback, 1)
+    step = _step(callback)
+    telegram_id = context.me.telegram_id
+    residents = context.services.residents
     lab = await _lab_any(context, lab_id)
     await answer(update)
-    if lab.status == "draft":
-        lab = await admin.go_to(resident.telegram_id, lab.id, step)
-        await context.services.residents.set_awaiting(resident.telegram_id, "lab")
+    if lab.status == LabStatus.DRAFT:
+        lab = await context.services.lab_admin.go_to(telegram_id, lab.id, step)
+        await residents.set_awaiting(telegram_id, awaiting(LabAwaiting.DRAFT))
         await prompt(update, context, lab)
         return
-    if lab.status != "published":
+    if lab.status != LabStatus.PUBLISHED:
         raise LabError(LabProblem.CANCELLED)
     if step in TEXT_STEPS:
-        await context.services.residents.set_awaiting(
-            resident.telegram_id, f"labedit:{lab.id}:{step.value}"
-        )
+        await residents.set_awaiting(telegram_id, awaiting(LabAwaiting.EDIT, lab.id, step.value))
     text = f"{bold(field_name(context, step))}\n{escape(question(context, step))}"
-    hubs = await context.services.lab_admin.hubs()
+    hubs = await context.services.hubs.list_hubs()
     await show(update, text, _step_buttons(context, lab, step, hubs, edit=True))

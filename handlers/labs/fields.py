@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.context import MagnetContext
 from bot.services.labs.types import LabStep, LabView
-from handlers.common import (
-    bold,
-    escape,
-)
-from handlers.labs import screens as ls
-
-log = logging.getLogger(__name__)
+from bot.services.labs.wording import place, topic_label
+from handlers.common import bold, escape
 
 TEXT_STEPS = {
     LabStep.TITLE_SL,
@@ -91,8 +84,8 @@ def summary(context: MagnetContext, lab: LabView) -> str:
     rows = [
         (LabStep.TITLE_SL, lab.title_sl or dash),
         (LabStep.TITLE_EN, lab.title_en or dash),
-        (LabStep.HUB, ls.place(tr, lab) if lab.hub_code else dash),
-        (LabStep.TOPIC, ls.topic_label(tr, lab.topic) if lab.topic else dash),
+        (LabStep.HUB, place(tr, lab) if lab.hub_code else dash),
+        (LabStep.TOPIC, topic_label(tr, lab.topic) if lab.topic else dash),
         (LabStep.START, tr.when(lab.starts_at) if lab.starts_at else dash),
         (LabStep.END, tr.when(lab.ends_at) if lab.ends_at else dash),
         (

@@ -9,14 +9,16 @@ import logging
 
 from telegram import InputFile, Update
 
-from bot.codec import NS, encode
+from bot.codec import NS, Callback, encode
 from bot.context import MagnetContext
-from bot.domain import AGE_BANDS, MUNICIPALITIES, Role, label_of
+from bot.domain import AGE_BANDS, MUNICIPALITIES, LabStatus, RegistrationStatus, Role, label_of
 from bot.services.labs.calendar import lab_link, qr_png
 from bot.services.labs.types import LabError, LabProblem, Roster
+from bot.services.labs.wording import feedback_text
 from handlers import screens
 from handlers.common import (
     Button,
+    answer,
     bold,
     escape,
     keyboard,
@@ -24,8 +26,8 @@ from handlers.common import (
     send,
     show,
 )
-from handlers.labs import screens as ls
-from handlers.labs.signup import problem_text
+from handlers.labs.problems import coordinator_button, numbers, problem_text
+from handlers.labs.screens import all_labs, card_text
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +39,23 @@ async def manage_lab(
     lab = await services.labs.get(lab_id)
     if lab is None:
         raise LabError(LabProblem.NOT_FOUND, str(lab_id))
-    roster = await services.labs.roster(lab_id)
-    text = f"{ls.card_text(tr, lab, None, details=False)}\n\n{_counts(context, roster)}"
+    roster = await services.lab_records.roster(lab_id)
+    text = f"{card_text(tr, lab, None, details=False)}\n\n{_counts(context, roster)}"
     rows: list[list[Button]] = [
         [
             (tr.gettext("👥 Roster"), encode(NS.LAB_ADMIN, "roster", lab.id)),
-            (tr.gettext("📄 Roster CSV"), encode(NS.LAB_ADMIN, "csv", lab.id)),
+            (tr.gettext("📄 Roster CSV"), encode(NS.LAB_ADMIN, "roster_csv", lab.id)),
         ],
-        [(tr.gettext("🔳 Poster QR code"), encode(NS.LAB_ADMIN, "qr", lab.id))],
+        [(tr.gettext("🔳 Poster QR code"), encode(NS.LAB_ADMIN, "poster_qr", lab.id))],
     ]
-    if lab.status == "published":
+    if lab.status == LabStatus.PUBLISHED:
         rows.append(
             [
-                (tr.gettext("✏️ Edit"), encode(NS.LAB_ADMIN, "editmenu", lab.id)),
+                (tr.gettext("✏️ Edit"), encode(NS.LAB_ADMIN, "edit_menu", lab.id)),
                 (tr.gettext("❌ Cancel the lab"), encode(NS.LAB_ADMIN, "cancel", lab.id)),
             ]
         )
-    rows.append([(tr.gettext("« All labs"), encode(NS.LAB, "list", "all", "all"))])
+    rows.append([all_labs(tr)])
     if fresh:
         await send(update, text, keyboard(rows))
     else:
@@ -84,10 +86,21 @@ def _counts(context: MagnetContext, roster: Roster) -> str:
     return "\n".join(escape(line) for line in lines)
 
 
-async def confirm_cancel(update: Update, context: MagnetContext, lab_id: int) -> None:
+@coordinator_button
+async def open_management(update: Update, context: MagnetContext, callback: Callback) -> None:
+    (lab_id,) = numbers(callback, 1)
+    await answer(update)
+    await manage_lab(update, context, lab_id)
+
+
+@coordinator_button
+async def cancel_lab(update: Update, context: MagnetContext, callback: Callback) -> None:
+    """Ask first: everyone signed up will be told."""
+    (lab_id,) = numbers(callback, 1)
     tr = context.tr
+    await answer(update)
     lab = await context.services.labs.get(lab_id)
-    if lab is None or lab.status != "published":
+    if lab is None or lab.status != LabStatus.PUBLISHED:
         raise LabError(LabProblem.NOT_FOUND)
     text = tr.gettext("Cancel %(title)s? Everyone signed up will be told.") % {
         "title": lab.title(tr.locale)
@@ -98,7 +111,10 @@ async def confirm_cancel(update: Update, context: MagnetContext, lab_id: int) ->
         keyboard(
             [
                 [
-                    (tr.gettext("Yes, cancel the lab"), encode(NS.LAB_ADMIN, "cancely", lab_id)),
+                    (
+                        tr.gettext("Yes, cancel the lab"),
+                        encode(NS.LAB_ADMIN, "confirm_cancel", lab_id),
+                    ),
                     (tr.gettext("No"), encode(NS.LAB_ADMIN, "manage", lab_id)),
                 ]
             ]
@@ -106,12 +122,30 @@ async def confirm_cancel(update: Update, context: MagnetContext, lab_id: int) ->
     )
 
 
-# ---- roster, QR code and check-in --------------------------------------------------------
+@coordinator_button
+async def confirm_cancel(update: Update, context: MagnetContext, callback: Callback) -> None:
+    (lab_id,) = numbers(callback, 1)
+    tr = context.tr
+    told = await context.services.lab_admin.cancel(context.me.telegram_id, lab_id)
+    await answer(update, tr.gettext("Cancelled."))
+    text = tr.ngettext(
+        "The lab is cancelled; %(count)d person signed up is being told.",
+        "The lab is cancelled; %(count)d people signed up are being told.",
+        told,
+    ) % {"count": told}
+    await show(update, escape(text))
+
+
+@coordinator_button
+async def open_roster(update: Update, context: MagnetContext, callback: Callback) -> None:
+    (lab_id,) = numbers(callback, 1)
+    await answer(update)
+    await show_roster(update, context, lab_id)
 
 
 async def show_roster(update: Update, context: MagnetContext, lab_id: int) -> None:
     tr = context.tr
-    roster = await context.services.labs.roster(lab_id)
+    roster = await context.services.lab_records.roster(lab_id)
     lab = roster.lab
     lines = [bold(lab.title(tr.locale)), _counts(context, roster), ""]
     lines.append(bold(tr.gettext("Confirmed")))
@@ -128,13 +162,13 @@ async def show_roster(update: Update, context: MagnetContext, lab_id: int) -> No
             lines.append(escape(f"{reg.position}. #{reg.id} {entry.name or unnamed}"))
     lines += [
         "",
-        ls.feedback_text(tr, lab, roster.feedback, context.services.settings.min_group_size),
+        feedback_text(tr, lab, roster.feedback, context.services.settings.min_group_size),
     ]
     text = "\n".join(lines)
     if len(text) > 4000:
         text = text[:3900].rsplit("\n", 1)[0] + "\n…"
     rows = [
-        [(tr.gettext("📄 Roster CSV"), encode(NS.LAB_ADMIN, "csv", lab.id))],
+        [(tr.gettext("📄 Roster CSV"), encode(NS.LAB_ADMIN, "roster_csv", lab.id))],
         [(tr.gettext("« Back"), encode(NS.LAB_ADMIN, "manage", lab.id))],
     ]
     await show(update, text, keyboard(rows))
@@ -163,9 +197,9 @@ def roster_csv(context: MagnetContext, roster: Roster) -> bytes:
         return tr.gettext(found) if found else ""
 
     statuses = {
-        "confirmed": tr.gettext("confirmed"),
-        "offered": tr.gettext("offered"),
-        "waitlisted": tr.gettext("waitlisted"),
+        RegistrationStatus.CONFIRMED: tr.gettext("confirmed"),
+        RegistrationStatus.OFFERED: tr.gettext("offered"),
+        RegistrationStatus.WAITLISTED: tr.gettext("waitlisted"),
     }
     for group in (roster.confirmed, roster.offered, roster.waitlisted):
         for entry in group:
@@ -194,10 +228,11 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-async def send_roster_csv(update: Update, context: MagnetContext, lab_id: int) -> None:
-    resident = context.resident
-    assert resident is not None
-    roster = await context.services.labs.roster_export(lab_id, resident.telegram_id)
+@coordinator_button
+async def send_roster_csv(update: Update, context: MagnetContext, callback: Callback) -> None:
+    (lab_id,) = numbers(callback, 1)
+    await answer(update)
+    roster = await context.services.lab_records.roster_export(lab_id, context.me.telegram_id)
     chat = update.effective_chat
     assert chat is not None
     await chat.send_document(
@@ -206,8 +241,11 @@ async def send_roster_csv(update: Update, context: MagnetContext, lab_id: int) -
     )
 
 
-async def send_qr(update: Update, context: MagnetContext, lab_id: int) -> None:
+@coordinator_button
+async def send_poster_qr(update: Update, context: MagnetContext, callback: Callback) -> None:
+    (lab_id,) = numbers(callback, 1)
     tr = context.tr
+    await answer(update)
     lab = await context.services.labs.get(lab_id)
     if lab is None:
         raise LabError(LabProblem.NOT_FOUND)
@@ -232,7 +270,7 @@ async def roster_command(update: Update, context: MagnetContext) -> None:
         try:
             await show_roster(update, context, int(args[0]))
         except LabError as exc:
-            await send(update, escape(problem_text(context, exc.problem)))
+            await send(update, escape(problem_text(tr, LabProblem(exc.problem))))
         return
     labs = await context.services.labs.upcoming(limit=20)
     if not labs:
@@ -260,8 +298,7 @@ async def checkin_command(update: Update, context: MagnetContext) -> None:
 
 async def check_in(update: Update, context: MagnetContext, code: str) -> None:
     tr = context.tr
-    resident = context.resident
-    assert resident is not None
+    resident = context.me
     if not resident.has_role(Role.COORDINATOR):
         log.warning(
             "user %s opened a check-in link without the coordinator role", resident.telegram_id
@@ -269,19 +306,11 @@ async def check_in(update: Update, context: MagnetContext, code: str) -> None:
         await send(update, escape(tr.gettext("Please show this code to a coordinator at the lab.")))
         return
     try:
-        lab, reg, already = await context.services.labs.check_in(code, resident.telegram_id)
+        lab, reg, already = await context.services.lab_records.check_in(code, resident.telegram_id)
     except LabError as exc:
-        texts = {
-            LabProblem.UNKNOWN_CODE: tr.gettext("No registration has the code %(code)s.")
-            % {"code": code.upper()},
-            LabProblem.NOT_CONFIRMED: tr.gettext(
-                "This registration is not confirmed (waitlist or cancelled)."
-            ),
-            LabProblem.NOT_NOW: tr.gettext("Check-in is open only around the time of the lab."),
-        }
-        await send(update, escape(texts.get(exc.problem, problem_text(context, exc.problem))))
+        await send(update, escape(problem_text(tr, LabProblem(exc.problem), exc.detail)))
         return
-    roster = await context.services.labs.roster(lab.id)
+    roster = await context.services.lab_records.roster(lab.id)
     if already:
         text = tr.gettext("Already checked in: %(code)s at %(title)s.")
     else:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import HOLDING, LabStatus, OutboxStatus, RegistrationStatus
 from storage.models import Lab, LabRegistration, OutboxMessage, Resident
-
-HOLDING = ("confirmed", "offered")  # statuses that hold seats
-ACTIVE = ("confirmed", "offered", "waitlisted")
 
 
 async def get_lab(session: AsyncSession, lab_id: int, *, lock: bool = False) -> Lab | None:
@@ -26,7 +24,7 @@ async def get_lab(session: AsyncSession, lab_id: int, *, lock: bool = False) -> 
 async def get_draft(session: AsyncSession, author: int) -> Lab | None:
     query = (
         select(Lab)
-        .where(Lab.author_telegram_id == author, Lab.status == "draft")
+        .where(Lab.author_telegram_id == author, Lab.status == LabStatus.DRAFT)
         .order_by(Lab.id.desc())
     )
     return (await session.execute(query)).unique().scalars().first()
@@ -38,7 +36,7 @@ async def list_labs(
     starts_after: datetime | None = None,
     starts_before: datetime | None = None,
     ends_before: datetime | None = None,
-    statuses: Sequence[str] = ("published",),
+    statuses: Sequence[str] = (LabStatus.PUBLISHED,),
     limit: int | None = None,
 ) -> list[Lab]:
     query = select(Lab).where(Lab.status.in_(list(statuses)))
@@ -89,7 +87,7 @@ async def list_registrations(
 async def waitlist_position(session: AsyncSession, lab_id: int, ticket: int) -> int:
     query = select(func.count()).where(
         LabRegistration.lab_id == lab_id,
-        LabRegistration.status == "waitlisted",
+        LabRegistration.status == RegistrationStatus.WAITLISTED,
         LabRegistration.ticket <= ticket,
     )
     return int(await session.scalar(query) or 0)
@@ -113,7 +111,7 @@ async def count_by_status(
 
 async def held_seats(session: AsyncSession, lab_id: int) -> int:
     query = select(func.coalesce(func.sum(LabRegistration.seats), 0)).where(
-        LabRegistration.lab_id == lab_id, LabRegistration.status.in_(HOLDING)
+        LabRegistration.lab_id == lab_id, LabRegistration.status.in_(list(HOLDING))
     )
     return int(await session.scalar(query) or 0)
 
@@ -122,7 +120,10 @@ async def expired_offers(session: AsyncSession, now: datetime) -> list[tuple[int
     """(lab id, registration id) of offers past their expiry."""
     query = (
         select(LabRegistration.lab_id, LabRegistration.id)
-        .where(LabRegistration.status == "offered", LabRegistration.offer_expires_at <= now)
+        .where(
+            LabRegistration.status == RegistrationStatus.OFFERED,
+            LabRegistration.offer_expires_at <= now,
+        )
         .order_by(LabRegistration.offer_expires_at)
     )
     return [(lab_id, reg_id) for lab_id, reg_id in (await session.execute(query)).all()]
@@ -134,7 +135,7 @@ async def resident_registrations(
     query = (
         select(LabRegistration, Lab)
         .join(Lab, Lab.id == LabRegistration.lab_id)
-        .where(LabRegistration.resident_id == resident_id, Lab.status != "draft")
+        .where(LabRegistration.resident_id == resident_id, Lab.status != LabStatus.DRAFT)
         .order_by(Lab.starts_at)
     )
     return [(reg, lab) for reg, lab in (await session.execute(query)).unique().all()]
@@ -177,8 +178,21 @@ async def cancel_queued_reminders(session: AsyncSession, lab_id: int, resident_i
             OutboxMessage.resident_id == resident_id,
             OutboxMessage.kind == "lab_reminder",
             OutboxMessage.dedupe_key.like(f"labrem:{lab_id}:%"),
-            OutboxMessage.status == "pending",
+            OutboxMessage.status == OutboxStatus.PENDING,
         )
-        .values(status="cancelled")
+        .values(status=OutboxStatus.CANCELLED)
     )
+    return result.rowcount or 0
+
+
+async def labs_to_retain(session: AsyncSession, *, ended_before: datetime) -> list[int]:
+    """Labs that ended before then whose registrations have not yet been reduced to counts."""
+    query = select(Lab.id).where(
+        Lab.ends_at < ended_before, Lab.retained.is_(None), Lab.status != LabStatus.DRAFT
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def delete_registrations(session: AsyncSession, lab_id: int) -> int:
+    result = await session.execute(delete(LabRegistration).where(LabRegistration.lab_id == lab_id))
     return result.rowcount or 0

@@ -99,7 +99,7 @@ async def test_withdrawing_consent_erases_the_same(bot: Harness) -> None:
         responses = await session.scalar(select(func.count()).select_from(SurveyResponse))
     assert resident.consent_version is None and resident.municipality is None
     assert regs == 0 and responses == 0
-    assert await bot.services.labs.invariant(lab_id) == (0, 0)
+    assert await bot.services.lab_records.invariant(lab_id) == (0, 0)
 
 
 async def test_a_coordinator_who_forgets_leaves_no_trace_and_no_role(bot: Harness) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import segno
 from icalendar import Calendar, Event, vUri
 
+from bot.domain import LabStatus
 from bot.services.labs.types import LabView
 
 PRODID = "-//MAGNET//magnet-bot//EN"
@@ -44,7 +45,7 @@ def lab_ics(
     event.add("location", place)
     event.add("description", f"{lab.description(locale)}\n\n{link}")
     event.add("url", vUri(link))
-    if lab.status == "cancelled":
+    if lab.status == LabStatus.CANCELLED:
         event.add("status", "CANCELLED")
     calendar.add_component(event)
     calendar.add_missing_timezones()

@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import TOPICS
-from bot.services.labs import input as inp
-from bot.services.labs.seats import LabService
+from bot.domain import ACTIVE, TOPICS, LabStatus
+from bot.i18n import I18n
+from bot.services.labs import notices, parsing, seats
+from bot.services.labs.seats import LabConfig
 from bot.services.labs.types import (
     COMPOSE_ORDER,
     LabError,
@@ -23,8 +23,9 @@ from bot.services.labs.types import (
     LabView,
     lab_view,
 )
-from storage.models import Hub, Lab
+from storage.models import Lab, utcnow
 from storage.repositories import audit as audit_repo
+from storage.repositories import hubs as hubs_repo
 from storage.repositories import labs as repo
 
 log = logging.getLogger(__name__)
@@ -33,24 +34,25 @@ log = logging.getLogger(__name__)
 NEWSWORTHY = {LabStep.START, LabStep.END, LabStep.HUB}
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class ImportProblem:
     row: int
     field: str
-    error: inp.InputError
+    error: parsing.InputError
 
 
 class LabAdmin:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], labs: LabService, tz: ZoneInfo):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        i18n: I18n,
+        config: LabConfig,
+        tz: ZoneInfo,
+    ):
         self._sessions = sessions
-        self.labs = labs
+        self.i18n = i18n
+        self.config = config
         self.tz = tz
-
-    # ---- drafts ----------------------------------------------------------------------------
 
     async def draft(self, author: int) -> LabView | None:
         async with self._sessions() as session:
@@ -66,9 +68,9 @@ class LabAdmin:
             lab = Lab(
                 author_telegram_id=author,
                 author_locale=locale,
-                status="draft",
+                status=LabStatus.DRAFT,
                 step=LabStep.TITLE_SL.value,
-                reminder_minutes=list(inp.DEFAULT_REMINDERS),
+                reminder_minutes=list(parsing.DEFAULT_REMINDERS),
                 guests=0,
                 version=1,
                 seats_taken=0,
@@ -89,13 +91,6 @@ class LabAdmin:
             await session.delete(lab)
             return True
 
-    async def hubs(self) -> list[tuple[str, str, str]]:
-        async with self._sessions() as session:
-            rows = (await session.execute(select(Hub).order_by(Hub.id))).scalars()
-            return [(h.code, h.name_sl, h.name_en) for h in rows]
-
-    # ---- setting a field (composing a draft or editing a published lab) --------------------
-
     async def set_field(
         self,
         actor: int,
@@ -111,20 +106,21 @@ class LabAdmin:
         lab it is an edit: the version goes up, so buttons shown before are stale, a new
         time or place is announced to everyone signed up, and new seats go to the waitlist.
         """
-        now = now or _now()
+        now = now or utcnow()
         async with self._sessions.begin() as session:
             lab = await repo.get_lab(session, lab_id, lock=True)
-            if lab is None or lab.status == "cancelled":
+            if lab is None or lab.status == LabStatus.CANCELLED:
                 raise LabError(LabProblem.NOT_FOUND, str(lab_id))
-            if lab.status == "draft" and lab.author_telegram_id != actor:
+            draft = lab.status == LabStatus.DRAFT
+            if draft and lab.author_telegram_id != actor:
                 raise LabError(LabProblem.NOT_YOURS, str(lab_id))
-            if lab.status == "draft" and lab.step not in (step.value, f"edit:{step.value}"):
+            if draft and lab.step not in (step.value, f"edit:{step.value}"):
                 raise LabError(LabProblem.STALE, f"draft at {lab.step}, not {step.value}")
-            if lab.status == "published" and lab.starts_at is not None and now >= lab.starts_at:
+            if not draft and lab.starts_at is not None and now >= lab.starts_at:
                 raise LabError(LabProblem.STARTED)
             await self._apply(session, lab, step, raw, now)
             told = False
-            if lab.status == "draft":
+            if draft:
                 lab.step = self._next_step(lab, step).value
             else:
                 lab.version += 1
@@ -133,8 +129,8 @@ class LabAdmin:
                 if step in NEWSWORTHY:
                     told = await self._tell_registered(session, lab, step)
                 if step == LabStep.CAPACITY:
-                    await self.labs._offer_free_seats(session, lab, now)
-                    await self.labs._alert_fill(session, lab)
+                    await seats.offer_free_seats(session, lab, now, self.config, self.i18n)
+                    await seats.alert_fill(session, lab, self.config, self.i18n)
                 await audit_repo.add_audit_entry(
                     session,
                     "lab.edit",
@@ -157,11 +153,11 @@ class LabAdmin:
         self, session: AsyncSession, lab: Lab, step: LabStep, raw: str, now: datetime
     ) -> None:
         if step in (LabStep.TITLE_SL, LabStep.TITLE_EN):
-            setattr(lab, step.value, inp.text_value(raw, inp.TITLE_MAX))
+            setattr(lab, step.value, parsing.text_value(raw, parsing.TITLE_MAX))
         elif step in (LabStep.DESCRIPTION_SL, LabStep.DESCRIPTION_EN):
-            setattr(lab, step.value, inp.text_value(raw, inp.DESCRIPTION_MAX))
+            setattr(lab, step.value, parsing.text_value(raw, parsing.DESCRIPTION_MAX))
         elif step == LabStep.HUB:
-            hub = (await session.execute(select(Hub).where(Hub.code == raw))).scalar_one_or_none()
+            hub = await hubs_repo.get_hub(session, raw)
             if hub is None:
                 raise LabError(LabProblem.BAD_VALUE, f"hub {raw}")
             lab.hub_id = hub.id
@@ -170,7 +166,7 @@ class LabAdmin:
                 raise LabError(LabProblem.BAD_VALUE, f"topic {raw}")
             lab.topic = raw
         elif step == LabStep.START:
-            start = inp.start_value(raw, now, self.tz)
+            start = parsing.start_value(raw, now, self.tz)
             length = lab.ends_at - lab.starts_at if lab.starts_at and lab.ends_at else None
             lab.starts_at = start
             if length is not None:  # moving a lab keeps its length
@@ -180,20 +176,20 @@ class LabAdmin:
         elif step == LabStep.END:
             if lab.starts_at is None:
                 raise LabError(LabProblem.INCOMPLETE, "no start")
-            lab.ends_at = inp.end_value(raw, lab.starts_at, now, self.tz)
+            lab.ends_at = parsing.end_value(raw, lab.starts_at, now, self.tz)
         elif step == LabStep.CAPACITY:
-            lab.capacity = inp.capacity_value(raw)
+            lab.capacity = parsing.capacity_value(raw)
         elif step == LabStep.DEADLINE:
             if lab.starts_at is None:
                 raise LabError(LabProblem.INCOMPLETE, "no start")
             if raw == "day":
                 lab.deadline = lab.starts_at - timedelta(days=1)
             else:
-                lab.deadline = inp.deadline_value(raw, lab.starts_at, now, self.tz)
+                lab.deadline = parsing.deadline_value(raw, lab.starts_at, now, self.tz)
         elif step == LabStep.REMINDERS:
-            lab.reminder_minutes = inp.reminders_value(raw)
+            lab.reminder_minutes = parsing.reminders_value(raw)
         elif step == LabStep.GUESTS:
-            lab.guests = inp.guests_value(raw)
+            lab.guests = parsing.guests_value(raw)
         else:
             raise LabError(LabProblem.BAD_VALUE, step.value)
 
@@ -231,19 +227,18 @@ class LabAdmin:
 
     async def _tell_registered(self, session: AsyncSession, lab: Lab, step: LabStep) -> bool:
         view = lab_view(lab)
-        told = await self.labs.outbox.queue_each(
+        told = await seats.queue_each(
             session,
-            await repo.recipients(session, lab.id, repo.ACTIVE),
+            self.i18n,
+            await repo.recipients(session, lab.id, ACTIVE),
             key=lambda reg: f"labchg:{lab.id}:{lab.version}:{reg.id}",
             kind="lab_changed",
-            notice=lambda tr, reg: self.labs.notices.changed(tr, view, step.value),
+            notice=lambda tr, reg: notices.changed(tr, view),
         )
         return told > 0
 
-    # ---- publishing and cancelling ---------------------------------------------------------
-
     async def publish(self, actor: int, lab_id: int, now: datetime | None = None) -> LabView:
-        now = now or _now()
+        now = now or utcnow()
         async with self._sessions.begin() as session:
             lab = await repo.get_draft(session, actor)
             if lab is None or lab.id != lab_id:
@@ -267,7 +262,7 @@ class LabAdmin:
             assert lab.starts_at is not None
             if lab.starts_at <= now:
                 raise LabError(LabProblem.STARTED)
-            lab.status, lab.step, lab.published_at = "published", None, now
+            lab.status, lab.step, lab.published_at = LabStatus.PUBLISHED, None, now
             await audit_repo.add_audit_entry(
                 session, "lab.publish", actor_telegram_id=actor, subject=str(lab.id)
             )
@@ -277,21 +272,22 @@ class LabAdmin:
 
     async def cancel(self, actor: int, lab_id: int, now: datetime | None = None) -> int:
         """Cancel a published lab and tell everyone signed up; returns how many were told."""
-        now = now or _now()
+        now = now or utcnow()
         async with self._sessions.begin() as session:
             lab = await repo.get_lab(session, lab_id, lock=True)
-            if lab is None or lab.status != "published":
+            if lab is None or lab.status != LabStatus.PUBLISHED:
                 raise LabError(LabProblem.NOT_FOUND, str(lab_id))
-            lab.status, lab.cancelled_at = "cancelled", now
+            lab.status, lab.cancelled_at = LabStatus.CANCELLED, now
             lab.version += 1
             view = lab_view(lab)
-            registered = await repo.recipients(session, lab.id, repo.ACTIVE)
-            told = await self.labs.outbox.queue_each(
+            registered = await repo.recipients(session, lab.id, ACTIVE)
+            told = await seats.queue_each(
                 session,
+                self.i18n,
                 registered,
                 key=lambda reg: f"labcan:{lab.id}:{reg.id}",
                 kind="lab_cancelled",
-                notice=lambda tr, reg: self.labs.notices.cancelled(tr, view),
+                notice=lambda tr, reg: notices.cancelled(tr, view),
             )
             for _, resident in registered:
                 await repo.cancel_queued_reminders(session, lab.id, resident.id)
@@ -304,8 +300,6 @@ class LabAdmin:
             )
             return told
 
-    # ---- a season's programme from a file --------------------------------------------------
-
     async def import_rows(
         self,
         rows: Sequence[Mapping[str, Any]],
@@ -315,41 +309,19 @@ class LabAdmin:
         dry_run: bool = False,
     ) -> tuple[list[int], list[ImportProblem]]:
         """All rows or none: every problem is reported, and nothing is stored if there is one."""
-        now = now or _now()
+        now = now or utcnow()
         async with self._sessions.begin() as session:
-            hubs = {h.code: h.id for h in (await session.execute(select(Hub))).scalars()}
+            hubs = {h.code: h.id for h in await hubs_repo.list_hubs(session)}
             parsed, problems = [], []
             for number, row in enumerate(rows, start=1):
-                values, found = inp.parse_row(row, set(hubs), now, self.tz)
+                values, found = parsing.parse_row(row, set(hubs), now, self.tz)
                 problems += [ImportProblem(number, name, error) for name, error in found]
                 parsed.append(values)
             if problems or dry_run:
                 return [], problems
             ids = []
             for values in parsed:
-                lab = Lab(
-                    author_telegram_id=actor or 0,
-                    author_locale=locale,
-                    status="published",
-                    hub_id=hubs[values["hub"]],
-                    topic=values["topic"],
-                    title_sl=values["title_sl"],
-                    title_en=values["title_en"],
-                    description_sl=values["description_sl"],
-                    description_en=values["description_en"],
-                    starts_at=values["start"],
-                    ends_at=values["end"],
-                    capacity=values["capacity"],
-                    deadline=values.get("deadline"),
-                    reminder_minutes=values["reminders"],
-                    guests=values["guests"],
-                    version=1,
-                    seats_taken=0,
-                    next_ticket=0,
-                    reminders_done=[],
-                    alerts_sent=[],
-                    published_at=now,
-                )
+                lab = _imported_lab(values, hubs[values["hub"]], actor, locale, now)
                 session.add(lab)
                 await session.flush()
                 ids.append(lab.id)
@@ -360,3 +332,32 @@ class LabAdmin:
                 details={"labs": ids},
             )
             return ids, []
+
+
+def _imported_lab(
+    values: Mapping[str, Any], hub_id: int, actor: int | None, locale: str, now: datetime
+) -> Lab:
+    """A published lab from one row of a programme file, as `parsing.parse_row` read it."""
+    return Lab(
+        author_telegram_id=actor or 0,
+        author_locale=locale,
+        status=LabStatus.PUBLISHED,
+        hub_id=hub_id,
+        topic=values["topic"],
+        title_sl=values["title_sl"],
+        title_en=values["title_en"],
+        description_sl=values["description_sl"],
+        description_en=values["description_en"],
+        starts_at=values["start"],
+        ends_at=values["end"],
+        capacity=values["capacity"],
+        deadline=values.get("deadline"),
+        reminder_minutes=values["reminders"],
+        guests=values["guests"],
+        version=1,
+        seats_taken=0,
+        next_ticket=0,
+        reminders_done=[],
+        alerts_sent=[],
+        published_at=now,
+    )

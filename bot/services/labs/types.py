@@ -1,14 +1,21 @@
-"""What the lab services hand back: plain data, and the messages they queue for others."""
+"""What the lab services hand back: steps, problems and plain data (views, seat changes)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
-from bot.i18n import Translator
+from bot.domain import Bilingual, LabStatus
+from bot.services.errors import DomainError
 from storage.models import Lab, LabRegistration
+
+# A seat offer that lapsed unanswered; bot.domain.RegistrationStatus has no member for it yet.
+EXPIRED = "expired"
+
+
+FEEDBACK_TEXT_MAX = 500
 
 
 class LabStep(StrEnum):
@@ -33,6 +40,14 @@ COMPOSE_ORDER = tuple(LabStep)
 EDITABLE = tuple(s for s in LabStep if s != LabStep.PREVIEW)
 
 
+class LabAwaiting(StrEnum):
+    """What a resident's next typed text is for (the kind of `resident.awaiting`)."""
+
+    DRAFT = "lab"  # the current step of the coordinator's draft
+    EDIT = "labedit"  # a field of a published lab (args: lab id, step)
+    COMMENT = "fb"  # the optional line of feedback (args: registration id)
+
+
 class LabProblem(StrEnum):
     NOT_FOUND = "not_found"
     CANCELLED = "cancelled"
@@ -47,23 +62,21 @@ class LabProblem(StrEnum):
     NOT_YOURS = "not_yours"
     UNKNOWN_CODE = "unknown_code"
     NOT_CONFIRMED = "not_confirmed"
+    NO_SEAT = "no_seat"  # checking in a registration without a confirmed seat
     NOT_NOW = "not_now"
     NOT_ENDED = "not_ended"
     INCOMPLETE = "incomplete"
     BAD_VALUE = "bad_value"
 
 
-class LabError(Exception):
-    def __init__(self, problem: LabProblem, detail: str = ""):
-        super().__init__(f"{problem.value}: {detail}" if detail else problem.value)
-        self.problem = problem
-        self.detail = detail
+class LabError(DomainError):
+    """A lab request refused; `problem` is a LabProblem."""
 
 
 @dataclass(frozen=True)
 class LabView:
     id: int
-    status: str
+    status: LabStatus
     step: str | None
     author_telegram_id: int
     author_locale: str
@@ -87,14 +100,13 @@ class LabView:
     waitlisted: int = 0
 
     def title(self, locale: str) -> str:
-        return (self.title_sl if locale == "sl" else self.title_en) or self.title_sl or ""
+        return Bilingual(self.title_sl, self.title_en).get(locale)
 
     def description(self, locale: str) -> str:
-        text = self.description_sl if locale == "sl" else self.description_en
-        return text or self.description_sl or ""
+        return Bilingual(self.description_sl, self.description_en).get(locale)
 
     def hub_name(self, locale: str) -> str:
-        return (self.hub_name_sl if locale == "sl" else self.hub_name_en) or ""
+        return Bilingual(self.hub_name_sl, self.hub_name_en).get(locale)
 
     @property
     def compose_step(self) -> LabStep | None:
@@ -113,14 +125,14 @@ class LabView:
 
     def open_for_signup(self, now: datetime) -> bool:
         closes = self.closes_at
-        return self.status == "published" and closes is not None and now < closes
+        return self.status == LabStatus.PUBLISHED and closes is not None and now < closes
 
 
 def lab_view(lab: Lab, waitlisted: int = 0) -> LabView:
     hub = lab.hub
     return LabView(
         id=lab.id,
-        status=lab.status,
+        status=LabStatus(lab.status),
         step=lab.step,
         author_telegram_id=lab.author_telegram_id,
         author_locale=lab.author_locale,
@@ -181,7 +193,7 @@ def registration_view(reg: LabRegistration, position: int | None = None) -> Regi
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SeatChange:
     """What a sign-up, cancellation or offer answer did, for the resident's reply."""
 
     lab: LabView
@@ -225,27 +237,7 @@ class Roster:
 
 @dataclass(frozen=True)
 class Notice:
+    """A message queued in the outbox: HTML text, and reply_markup as the outbox stores it."""
+
     text: str
     markup: dict[str, Any] | None = None
-
-
-class LabNotices(Protocol):
-    """Renders the messages the lab services queue for others (the Telegram layer knows how)."""
-
-    def offer(self, tr: Translator, lab: LabView, reg: RegistrationView) -> Notice: ...
-
-    def offer_expired(self, tr: Translator, lab: LabView) -> Notice: ...
-
-    def reminder(self, tr: Translator, lab: LabView, reg: RegistrationView) -> Notice: ...
-
-    def cancelled(self, tr: Translator, lab: LabView) -> Notice: ...
-
-    def changed(self, tr: Translator, lab: LabView, what: str) -> Notice: ...
-
-    def feedback(self, tr: Translator, lab: LabView, reg: RegistrationView) -> Notice: ...
-
-    def fill_alert(self, tr: Translator, lab: LabView, percent: int) -> Notice: ...
-
-    def feedback_report(
-        self, tr: Translator, lab: LabView, summary: FeedbackSummary, k: int
-    ) -> Notice: ...

@@ -12,7 +12,7 @@ from icalendar import Calendar
 from bot.i18n import I18n
 from bot.services.labs.calendar import lab_ics, lab_link, qr_png
 from bot.services.labs.types import LabView
-from handlers.labs.screens import seats_line
+from bot.services.labs.wording import seats_line
 
 TZ = ZoneInfo("Europe/Ljubljana")
 # 3 December 2026, 17:00 in Ljubljana (CET, UTC+1); and a summer date (CEST, UTC+2).

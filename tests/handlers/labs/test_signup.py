@@ -292,7 +292,7 @@ async def test_bad_input_stale_and_forged_buttons_and_roles(labbot: Harness) -> 
     # Signing up twice (an old button again): told, not double-booked.
     await ana.click("✍️ Prijava", old_card, data=f"lab:v1:join:{lab_id}:2:0")
     assert "že prijavljeni" in alerts(ana)[-1]
-    assert (await bot.services.labs.invariant(lab_id)) == (2, 2)
+    assert (await bot.services.lab_records.invariant(lab_id)) == (2, 2)
 
     # A moved lab: everyone signed up hears the new time.
     await coord.send("/delavnice")
@@ -373,7 +373,7 @@ async def test_two_hundred_taps_for_twenty_seats_through_the_emulator(
                 r.status for r in (await session.execute(select(LabRegistration))).scalars()
             ]
         assert statuses.count("confirmed") == 20 and statuses.count("waitlisted") == 180
-        assert await bot.services.labs.invariant(lab_id) == (20, 20)
+        assert await bot.services.lab_records.invariant(lab_id) == (20, 20)
 
 
 async def test_an_announcement_to_the_participants_of_a_lab(labbot: Harness) -> None:

@@ -15,9 +15,10 @@ from bot.domain import CONSENT_VERSION
 from bot.i18n import I18n
 from bot.services.labs.compose import LabAdmin
 from bot.services.labs.jobs import LabJobs
-from bot.services.labs.seats import LabConfig, LabService
+from bot.services.labs.records import LabRecords
+from bot.services.labs.seats import LabConfig
+from bot.services.labs.signup import LabService
 from bot.services.labs.types import LabError, LabProblem, LabStep
-from handlers.labs.screens import Notices
 from storage.models import AuditEntry, Lab, LabRegistration, OutboxMessage, Resident
 from tests.support.labs import insert_lab
 
@@ -26,9 +27,9 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def make(sessions, **config):  # type: ignore[no-untyped-def]
-    i18n = I18n(TZ, "sl")
-    labs = LabService(sessions, i18n, Notices(), LabConfig(**config))
-    return labs, LabAdmin(sessions, labs, TZ), LabJobs(sessions, labs)
+    i18n, lab_config = I18n(TZ, "sl"), LabConfig(**config)
+    labs = LabService(sessions, i18n, lab_config)
+    return labs, LabAdmin(sessions, i18n, lab_config, TZ), LabJobs(sessions, i18n, lab_config)
 
 
 async def add_residents(sessions, count: int, start: int = 1000) -> list[int]:  # type: ignore[no-untyped-def]
@@ -62,8 +63,14 @@ async def outbox(sessions, kind: str | None = None) -> list[OutboxMessage]:  # t
         return list((await session.execute(query)).scalars())
 
 
-async def assert_consistent(labs: LabService, lab_id: int, capacity: int) -> None:
-    counter, held = await labs.invariant(lab_id)
+async def awaiting_of(sessions, telegram_id: int) -> str | None:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        query = select(Resident.awaiting).where(Resident.telegram_id == telegram_id)
+        return (await session.execute(query)).scalar_one()
+
+
+async def assert_consistent(sessions, lab_id: int, capacity: int) -> None:  # type: ignore[no-untyped-def]
+    counter, held = await LabRecords(sessions).invariant(lab_id)
     assert counter == held
     assert 0 <= counter <= capacity
 
@@ -81,7 +88,7 @@ async def test_sign_up_fills_then_waitlists_in_order(sessions) -> None:  # type:
     with pytest.raises(LabError) as twice:
         await labs.sign_up(lab_id, ana, now=NOW)
     assert twice.value.problem == LabProblem.ALREADY
-    await assert_consistent(labs, lab_id, 2)
+    await assert_consistent(sessions, lab_id, 2)
     # Each check-in code is unique and readable.
     codes = {(await labs.registration(lab_id, t)).checkin_code for t in (ana, ben, cene, dora)}
     assert len(codes) == 4 and all(len(c) == 6 for c in codes)
@@ -107,7 +114,7 @@ async def test_cancellation_offers_the_seat_to_the_first_waiting_then_accept(ses
     with pytest.raises(LabError) as again:
         await labs.answer_offer(offered.id, cene, True, now=NOW + timedelta(hours=1))
     assert again.value.problem == LabProblem.ALREADY
-    await assert_consistent(labs, lab_id, 2)
+    await assert_consistent(sessions, lab_id, 2)
     # Someone else's offer button is refused.
     with pytest.raises(LabError) as forged:
         await labs.answer_offer(offered.id, dora, True, now=NOW)
@@ -137,7 +144,7 @@ async def test_declined_and_expired_offers_pass_on_without_losing_a_seat(session
     with pytest.raises(LabError) as late:
         await labs.answer_offer(cene_reg.id, cene, True, now=NOW + timedelta(hours=13))
     assert late.value.problem == LabProblem.NO_OFFER
-    await assert_consistent(labs, lab_id, 1)
+    await assert_consistent(sessions, lab_id, 1)
     offers = await outbox(sessions, "lab_offer")
     assert sorted(o.chat_id for o in offers) == sorted([ben, cene, dora])  # each once
 
@@ -160,7 +167,7 @@ async def test_offer_never_outlives_the_start_and_guests_need_room(sessions) -> 
     with pytest.raises(LabError) as too_many:
         await labs.sign_up(lab_id, ana, guests=2, now=NOW)
     assert too_many.value.problem == LabProblem.GUESTS
-    await assert_consistent(labs, lab_id, 2)
+    await assert_consistent(sessions, lab_id, 2)
 
 
 async def test_refusals_for_closed_past_cancelled_and_stale(sessions) -> None:  # type: ignore[no-untyped-def]
@@ -200,20 +207,20 @@ async def test_two_hundred_at_once_for_twenty_seats(sessions) -> None:  # type: 
     assert statuses.count("waitlisted") == 180
     positions = sorted(o.registration.position for o in outcomes if o.registration.position)
     assert positions == list(range(1, 181))
-    await assert_consistent(labs, lab_id, 20)
+    await assert_consistent(sessions, lab_id, 20)
     # One cancellation promotes exactly one.
     confirmed = [t for t, s in zip(residents, statuses, strict=True) if s == "confirmed"]
     outcome = await labs.cancel(lab_id, confirmed[0], now=NOW)
     assert outcome.promoted == 1
     assert len(await outbox(sessions, "lab_offer")) == 1
-    await assert_consistent(labs, lab_id, 20)
+    await assert_consistent(sessions, lab_id, 20)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_random_interleavings_keep_the_invariants(sessions, seed: int) -> None:  # type: ignore[no-untyped-def]
     """Many trials of concurrent sign-ups, cancellations, offer answers and expiries."""
     rng = random.Random(seed)
-    labs, _, _ = make(sessions, offer_ttl=timedelta(minutes=30))
+    labs, _, jobs = make(sessions, offer_ttl=timedelta(minutes=30))
     residents = await add_residents(sessions, 40, start=5000)
     capacity = 6
     lab_id = await add_lab(sessions, capacity=capacity, guests=1)
@@ -240,8 +247,8 @@ async def test_random_interleavings_keep_the_invariants(sessions, seed: int) -> 
     for _trial in range(12):
         batch = rng.sample(residents, 15)
         clock += timedelta(minutes=rng.choice((1, 10, 40)))
-        await asyncio.gather(*(act(t, clock) for t in batch), labs.expire_offers(clock))
-        await assert_consistent(labs, lab_id, capacity)
+        await asyncio.gather(*(act(t, clock) for t in batch), jobs.expire_offers(clock))
+        await assert_consistent(sessions, lab_id, capacity)
     async with sessions() as session:
         regs = list(
             (
@@ -319,8 +326,12 @@ async def test_leaving_withdraws_queued_reminders(sessions) -> None:  # type: ig
 
 async def test_feedback_asked_of_attendees_and_reported_in_aggregate(sessions) -> None:  # type: ignore[no-untyped-def]
     labs, _, jobs = make(
-        sessions, coordinator_chat_id=-1, k=5, feedback_report_after=timedelta(hours=48)
+        sessions,
+        coordinator_chat_id=-1,
+        min_group_size=5,
+        feedback_report_after=timedelta(hours=48),
     )
+    records = LabRecords(sessions)
     residents = await add_residents(sessions, 8)
     starts = NOW + timedelta(hours=1)
     lab_id = await add_lab(sessions, capacity=10, starts=starts)
@@ -329,12 +340,12 @@ async def test_feedback_asked_of_attendees_and_reported_in_aggregate(sessions) -
     # Six of eight come; check-in by code, twice is harmless.
     for tid in residents[:6]:
         code = (await labs.registration(lab_id, tid)).checkin_code
-        _, _, already = await labs.check_in(code.lower(), actor=1, now=starts)
+        _, _, already = await records.check_in(code.lower(), actor=1, now=starts)
         assert not already
-    _, _, already = await labs.check_in(code, actor=1, now=starts)
+    _, _, already = await records.check_in(code, actor=1, now=starts)
     assert already
     with pytest.raises(LabError) as unknown:
-        await labs.check_in("ZZZZZZ", actor=1, now=starts)
+        await records.check_in("ZZZZZZ", actor=1, now=starts)
     assert unknown.value.problem == LabProblem.UNKNOWN_CODE
     ended = starts + timedelta(hours=2, minutes=1)
     assert await jobs.ask_feedback(ended) == 6
@@ -343,22 +354,46 @@ async def test_feedback_asked_of_attendees_and_reported_in_aggregate(sessions) -
     assert sorted(p.chat_id for p in prompts) == sorted(residents[:6])
     for i, tid in enumerate(residents[:6]):
         reg = await labs.registration(lab_id, tid)
-        await labs.give_feedback(reg.id, tid, useful=3 if i < 4 else 1, again=3, now=ended)
+        await records.give_feedback(reg.id, tid, useful=3 if i < 4 else 1, again=3, now=ended)
     reg = await labs.registration(lab_id, residents[0])
-    await labs.give_feedback(
+    # The second answer awaits the optional line, in the same transaction; the line ends it.
+    assert await awaiting_of(sessions, residents[0]) == f"fb:{reg.id}"
+    await records.give_feedback(
         reg.id, residents[0], text="Več takih! Piši mi na ana@example.com", now=ended
     )
+    assert await awaiting_of(sessions, residents[0]) is None
     assert await jobs.report_feedback(ended + timedelta(hours=47)) == 0
     assert await jobs.report_feedback(ended + timedelta(hours=49)) == 1
     (report,) = await outbox(sessions, "lab_feedback_report")
     assert "67 %" in report.text and "33 %" in report.text
     assert "ana@example.com" not in report.text and "Več takih!" in report.text
-    roster = await labs.roster(lab_id)
+    roster = await records.roster(lab_id)
     assert (roster.checked_in, roster.feedback.answers) == (6, 6)
 
 
-async def test_feedback_of_fewer_than_k_is_not_shown(sessions) -> None:  # type: ignore[no-untyped-def]
-    labs, _, jobs = make(sessions, coordinator_chat_id=-1, k=5, feedback_report_after=timedelta(0))
+async def test_check_in_needs_a_confirmed_seat_around_the_time_of_the_lab(sessions) -> None:  # type: ignore[no-untyped-def]
+    labs, _, _ = make(sessions)
+    records = LabRecords(sessions)
+    ana, ben = await add_residents(sessions, 2)
+    starts = NOW + timedelta(hours=1)
+    lab_id = await add_lab(sessions, capacity=1, starts=starts)
+    await labs.sign_up(lab_id, ana, now=NOW)
+    await labs.sign_up(lab_id, ben, now=NOW)  # waitlisted
+    waiting = (await labs.registration(lab_id, ben)).checkin_code
+    with pytest.raises(LabError) as no_seat:
+        await records.check_in(waiting, actor=1, now=starts)
+    assert no_seat.value.problem == LabProblem.NO_SEAT
+    code = (await labs.registration(lab_id, ana)).checkin_code
+    with pytest.raises(LabError) as early:
+        await records.check_in(code, actor=1, now=starts - timedelta(hours=13))
+    assert early.value.problem == LabProblem.NOT_NOW
+
+
+async def test_feedback_of_fewer_than_the_minimum_group_is_not_shown(sessions) -> None:  # type: ignore[no-untyped-def]
+    labs, _, jobs = make(
+        sessions, coordinator_chat_id=-1, min_group_size=5, feedback_report_after=timedelta(0)
+    )
+    records = LabRecords(sessions)
     residents = await add_residents(sessions, 3)
     starts = NOW + timedelta(hours=1)
     lab_id = await add_lab(sessions, capacity=10, starts=starts)
@@ -368,7 +403,7 @@ async def test_feedback_of_fewer_than_k_is_not_shown(sessions) -> None:  # type:
     await jobs.ask_feedback(ended)
     for tid in residents:
         reg = await labs.registration(lab_id, tid)
-        await labs.give_feedback(reg.id, tid, useful=1, again=1, text="slabo", now=ended)
+        await records.give_feedback(reg.id, tid, useful=1, again=1, text="slabo", now=ended)
     await jobs.report_feedback(ended)
     (report,) = await outbox(sessions, "lab_feedback_report")
     assert "%" not in report.text.replace("%(", "") and "slabo" not in report.text
@@ -431,14 +466,15 @@ async def test_import_is_all_or_nothing_with_a_problem_per_field(sessions) -> No
 
 async def test_registrations_are_deleted_after_the_retention_period(sessions) -> None:  # type: ignore[no-untyped-def]
     labs, _, _ = make(sessions)
-    jobs = LabJobs(sessions, labs, retention=timedelta(days=180))
+    records = LabRecords(sessions)
+    jobs = LabJobs(sessions, I18n(TZ, "sl"), retention=timedelta(days=180))
     residents = await add_residents(sessions, 3)
     starts = NOW + timedelta(hours=1)
     lab_id = await add_lab(sessions, capacity=2, starts=starts)
     for tid in residents:
         await labs.sign_up(lab_id, tid, now=NOW)
     code = (await labs.registration(lab_id, residents[0])).checkin_code
-    await labs.check_in(code, actor=1, now=starts)
+    await records.check_in(code, actor=1, now=starts)
     ended = starts + timedelta(hours=2)
     assert await jobs.apply_retention(ended + timedelta(days=179)) == 0
     assert await jobs.apply_retention(ended + timedelta(days=181)) == 3

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain import N_, TOPICS
+from bot.domain import TOPICS
+from bot.services.errors import DomainError
 from bot.services.labs.types import LabStep
 from bot.timeparse import parse_local_datetime
 
@@ -29,45 +30,54 @@ _DURATION = re.compile(
 _NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*h?\s*$", re.I)
 
 
-@dataclass
-class InputError(ValueError):
-    """A translatable message (a msgid marked with N_) and its parameters."""
+class InputProblem(StrEnum):
+    """Why a value does not fit its field (worded by `wording.input_text`)."""
 
-    message: str
-    params: dict[str, Any] = field(default_factory=dict)
+    NO_TEXT = "no_text"
+    TOO_LONG = "too_long"
+    NOT_A_MOMENT = "not_a_moment"
+    PASSED = "passed"
+    NOT_A_TIME = "not_a_time"
+    END_BEFORE_START = "end_before_start"
+    OVER_A_WEEK = "over_a_week"
+    CAPACITY = "capacity"
+    DEADLINE_AFTER_START = "deadline_after_start"
+    REMINDERS = "reminders"
+    TOO_MANY_REMINDERS = "too_many_reminders"
+    GUESTS = "guests"
+    UNKNOWN_THEME = "unknown_theme"
+    UNKNOWN_HUB = "unknown_hub"
+    REQUIRED = "required"
 
-    def render(self, gettext: Any) -> str:
-        return (
-            str(gettext(self.message) % self.params) if self.params else str(gettext(self.message))
-        )
+
+class InputError(DomainError):
+    """A value refused, with what its wording needs (limits, the value, the choices)."""
+
+    def __init__(self, problem: InputProblem, **params: Any):
+        super().__init__(problem, ", ".join(f"{k}={v}" for k, v in params.items()))
+        self.params = params
 
 
 def text_value(raw: str, limit: int) -> str:
     value = raw.strip()
     if not value:
-        raise InputError(N_("Please write some text."))
+        raise InputError(InputProblem.NO_TEXT)
     if len(value) > limit:
-        raise InputError(
-            N_("This can be at most %(limit)d characters long; yours has %(length)d."),
-            {"limit": limit, "length": len(value)},
-        )
+        raise InputError(InputProblem.TOO_LONG, limit=limit, length=len(value))
     return value
 
 
 def moment(raw: str, now: datetime, tz: ZoneInfo) -> datetime:
     when = parse_local_datetime(raw, now, tz)
     if when is None:
-        raise InputError(
-            N_("I couldn't read that as a date and time. Please write it like %(example)s."),
-            {"example": "24. 11. 18:00"},
-        )
+        raise InputError(InputProblem.NOT_A_MOMENT)
     return when
 
 
 def start_value(raw: str, now: datetime, tz: ZoneInfo) -> datetime:
     when = moment(raw, now, tz)
     if when <= now:
-        raise InputError(N_("That moment has already passed. Please choose a time in the future."))
+        raise InputError(InputProblem.PASSED)
     return when
 
 
@@ -79,7 +89,7 @@ def end_value(raw: str, start: datetime, now: datetime, tz: ZoneInfo) -> datetim
         try:
             at = time(int(clock.group(1)), int(clock.group(2)))
         except ValueError:
-            raise InputError(N_("That is not a time of day.")) from None
+            raise InputError(InputProblem.NOT_A_TIME) from None
         end = datetime.combine(local_start.date(), at, tz).astimezone(UTC)
     elif duration:
         amount = float(duration.group(1).replace(",", "."))
@@ -89,9 +99,9 @@ def end_value(raw: str, start: datetime, now: datetime, tz: ZoneInfo) -> datetim
     else:
         end = moment(raw, start, tz)
     if end <= start:
-        raise InputError(N_("The end must come after the start."))
+        raise InputError(InputProblem.END_BEFORE_START)
     if end - start > LAB_LENGTH_MAX:
-        raise InputError(N_("A lab can last at most a week."))
+        raise InputError(InputProblem.OVER_A_WEEK)
     return end
 
 
@@ -100,10 +110,7 @@ def capacity_value(raw: str) -> int | None:
     if value in NONE_WORDS:
         return None
     if not value.isdigit() or not 1 <= int(value) <= CAPACITY_MAX:
-        raise InputError(
-            N_("Please write a whole number of seats from 1 to %(max)d, or 0 for no limit."),
-            {"max": CAPACITY_MAX},
-        )
+        raise InputError(InputProblem.CAPACITY, max=CAPACITY_MAX)
     return int(value)
 
 
@@ -112,7 +119,7 @@ def deadline_value(raw: str, start: datetime, now: datetime, tz: ZoneInfo) -> da
         return None
     when = moment(raw, now, tz)
     if when >= start:
-        raise InputError(N_("Registration must close before the lab starts."))
+        raise InputError(InputProblem.DEADLINE_AFTER_START)
     return when
 
 
@@ -129,33 +136,24 @@ def reminders_value(raw: str) -> list[int]:
         match = _NUMBER.match(part)
         hours = float(match.group(1).replace(",", ".")) if match else -1.0
         if not 0 < hours <= REMINDER_HOURS_MAX:
-            raise InputError(
-                N_(
-                    "Please write hours before the start, separated by commas, like "
-                    "%(example)s (at most %(max)d hours), or 0 for no reminders."
-                ),
-                {"example": "24, 2", "max": REMINDER_HOURS_MAX},
-            )
+            raise InputError(InputProblem.REMINDERS, max=REMINDER_HOURS_MAX)
         minutes.add(round(hours * 60))
     if len(minutes) > REMINDERS_MAX:
-        raise InputError(N_("At most %(max)d reminders, please."), {"max": REMINDERS_MAX})
+        raise InputError(InputProblem.TOO_MANY_REMINDERS, max=REMINDERS_MAX)
     return sorted(minutes, reverse=True)
 
 
 def guests_value(raw: str) -> int:
     value = raw.strip()
     if value not in ("0", "1"):
-        raise InputError(N_("Guests per resident: 0 or 1."))
+        raise InputError(InputProblem.GUESTS)
     return int(value)
 
 
 def topic_value(raw: str) -> str:
     codes = [t.code for t in TOPICS]
     if raw.strip() not in codes:
-        raise InputError(
-            N_("Unknown theme %(value)r; use one of %(codes)s."),
-            {"value": raw, "codes": ", ".join(codes)},
-        )
+        raise InputError(InputProblem.UNKNOWN_THEME, value=raw, codes=", ".join(codes))
     return raw.strip()
 
 
@@ -175,7 +173,7 @@ def parse_row(
         if not raw and not required:
             return
         if not raw:
-            problems.append((name, InputError(N_("This field is required."))))
+            problems.append((name, InputError(InputProblem.REQUIRED)))
             return
         try:
             values[name] = parse(raw, *args)
@@ -188,15 +186,8 @@ def parse_row(
         take(name, text_value, limit)
     hub = get("hub")
     if hub not in hubs:
-        problems.append(
-            (
-                "hub",
-                InputError(
-                    N_("Unknown hub %(value)r; use one of %(codes)s."),
-                    {"value": hub, "codes": ", ".join(sorted(hubs))},
-                ),
-            )
-        )
+        error = InputError(InputProblem.UNKNOWN_HUB, value=hub, codes=", ".join(sorted(hubs)))
+        problems.append(("hub", error))
     else:
         values["hub"] = hub
     take("topic", topic_value)
