@@ -107,6 +107,7 @@ class RegistrationStatus(StrEnum):
     OFFERED = "offered"  # a freed seat offered to the head of the waitlist, until it lapses
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
+    EXPIRED = "expired"  # an offer that lapsed unanswered
 
 
 # Registrations that hold seats, and those still in play (holding or waiting).

@@ -7,10 +7,10 @@ from telegram import InlineKeyboardMarkup
 from bot.codec import NS, encode
 from bot.i18n import Translator
 from bot.services.labs.types import LabView
+from bot.services.labs.wording import time_range
 from bot.services.surveys.definition import Kind, Question, Survey, Text, bilingual
 from bot.services.surveys.types import Position
 from handlers.common import Button, bold, escape, in_rows, keyboard
-from handlers.labs.screens import time_range
 from handlers.screens import groups_promise
 
 Screen = tuple[str, InlineKeyboardMarkup | None]

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from bot.domain import LabStatus
 from bot.i18n import Translator
 from bot.services.labs import notices
-from bot.services.labs.types import FeedbackSummary, LabView, Notice, RegistrationView
+from bot.services.labs.types import FeedbackSummary, LabView, RegistrationView
+from bot.services.notice import Notice
 from storage.models import Hub, Lab
 
 TITLES = {

@@ -12,8 +12,9 @@ from typing import Any
 
 from bot.codec import NS, encode
 from bot.i18n import Translator
-from bot.services.labs.types import FeedbackSummary, LabView, Notice, RegistrationView
+from bot.services.labs.types import FeedbackSummary, LabView, RegistrationView
 from bot.services.labs.wording import feedback_text, place, starts, time_range
+from bot.services.notice import Notice
 
 Row = list[tuple[str, str]]  # (label, callback data) of the buttons of one row
 

@@ -20,14 +20,13 @@ from bot.domain import LabStatus, RegistrationStatus
 from bot.i18n import I18n, Translator, resolve_locale
 from bot.services.labs import notices
 from bot.services.labs.types import (
-    EXPIRED,
     LabError,
     LabProblem,
-    Notice,
     RegistrationView,
     lab_view,
     registration_view,
 )
+from bot.services.notice import Notice
 from storage.models import Lab, LabRegistration, Resident, utcnow
 from storage.repositories import labs as repo
 from storage.repositories import outbox as outbox_repo
@@ -89,7 +88,7 @@ async def queue(
         kind=kind,
         chat_id=chat_id,
         text=notice.text,
-        reply_markup=notice.markup,
+        reply_markup=notice.reply_markup,
         resident_id=resident_id,
         urgent=urgent,
         now=utcnow(),
@@ -170,7 +169,7 @@ async def expire_offer(
     i18n: I18n,
 ) -> None:
     """An offer lapsed: the resident is told, and the seat passes to the next who fits."""
-    reg.status, reg.offer_expires_at = EXPIRED, None
+    reg.status, reg.offer_expires_at = RegistrationStatus.EXPIRED, None
     lab.seats_taken -= reg.seats
     resident = await session.get(Resident, reg.resident_id)
     if resident is not None and resident.is_active:

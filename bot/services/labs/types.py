@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from bot.domain import Bilingual, LabStatus
 from bot.services.errors import DomainError
 from storage.models import Lab, LabRegistration
 
 # A seat offer that lapsed unanswered; bot.domain.RegistrationStatus has no member for it yet.
-EXPIRED = "expired"
 
 
 FEEDBACK_TEXT_MAX = 500
@@ -233,11 +231,3 @@ class Roster:
     @property
     def checked_in(self) -> int:
         return sum(1 for e in self.confirmed if e.registration.checked_in_at is not None)
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A message queued in the outbox: HTML text, and reply_markup as the outbox stores it."""
-
-    text: str
-    markup: dict[str, Any] | None = None

@@ -20,9 +20,9 @@ def test_every_notice_button_has_one_handler(locale: str) -> None:
     patterns = [h.pattern for h in HANDLERS if isinstance(h, CallbackQueryHandler)]
     pressed = 0
     for notice in every_notice(I18n(TZ, "sl").get(locale)):
-        if notice.markup is None:
+        if notice.reply_markup is None:
             continue
-        markup = InlineKeyboardMarkup.de_json(notice.markup, None)
+        markup = InlineKeyboardMarkup.de_json(notice.reply_markup, None)
         assert markup is not None
         for row in markup.inline_keyboard:
             for button in row:

@@ -34,9 +34,9 @@ def test_every_notice_names_the_lab_and_its_buttons_are_telegram_markup(locale: 
     tr = I18n(TZ, "sl").get(locale)
     for notice in every_notice(tr):
         assert notice.text and LAB.title(locale) in notice.text
-        if notice.markup is not None:
-            markup = InlineKeyboardMarkup.de_json(notice.markup, None)
-            assert markup is not None and markup.to_dict() == notice.markup
+        if notice.reply_markup is not None:
+            markup = InlineKeyboardMarkup.de_json(notice.reply_markup, None)
+            assert markup is not None and markup.to_dict() == notice.reply_markup
 
 
 def test_the_offer_reads_in_the_residents_language() -> None:
