@@ -1,19 +1,15 @@
-"""Composition root: settings -> engine, services, Application; and the bot's lifecycle."""
+"""Composition root: settings -> engine, services, Application (the lifecycle is bot.runtime)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import html
 import logging
 import os
-import signal
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -45,8 +41,7 @@ from bot.services.surveys.definition import shipped
 from bot.services.surveys.digests import DigestConfig, DigestService
 from bot.services.surveys.service import Surveys
 from bot.services.tokens import TokenService
-from bot.web import WebhookRoute, WebServer, build_web_app
-from handlers import ALLOWED_UPDATES, register
+from handlers import register
 from handlers.menu import set_command_menus
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker, on_outbox_commit
@@ -55,11 +50,6 @@ from storage.db import create_engine, create_sessionmaker, on_outbox_commit
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 log = logging.getLogger(__name__)
-
-# How long a webhook request waits for its update to be handled before answering anyway.
-WEBHOOK_ANSWER_SECONDS = 50.0
-# Telegram repeats an update it got no answer for; remember this many handled ones.
-RECENT_UPDATES = 10_000
 
 MagnetApplication = Application[Any, MagnetContext, Any, Any, BotData, Any]
 
@@ -219,185 +209,3 @@ def build_application(
     register(application)
     application.bot_data.metrics = metrics
     return application  # type: ignore[return-value]
-
-
-class BotRuntime:
-    """Start and stop the bot in long-polling mode inside an already running event loop."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        on_update_done: Callable[[int], None] | None = None,
-        webhook: bool = False,
-    ):
-        if webhook and (
-            not settings.webhook_url
-            or settings.webhook_secret is None
-            or settings.http_port is None
-        ):
-            raise ConfigError(
-                "webhook mode needs MAGNET_WEBHOOK_URL, MAGNET_WEBHOOK_SECRET and MAGNET_HTTP_PORT"
-            )
-        settings.survey_key()  # refuse to start rather than keep the key in the database
-        self.webhook = webhook
-        self.settings = settings
-        self._on_update_done = on_update_done
-        self._handled: dict[int, asyncio.Future[None]] = {}
-        self._recent: OrderedDict[int, None] = OrderedDict()  # handled update ids, newest last
-        self.application = build_application(settings, on_update_done=self._update_done)
-        self._started = False
-        self.web: WebServer | None = None
-
-    @property
-    def services(self) -> Services:
-        services = self.application.bot_data.services
-        assert services is not None
-        return services
-
-    async def start(self) -> None:
-        app = self.application
-        await app.initialize()
-        try:
-            assert app.post_init is not None
-            await app.post_init(app)
-            assert app.updater is not None
-            if not self.webhook:
-                await app.updater.start_polling(
-                    timeout=int(self.settings.poll_timeout), allowed_updates=ALLOWED_UPDATES
-                )
-            await app.start()
-            self.services.delivery_engine.start()
-            assert self.services.scheduler is not None
-            self.services.scheduler.start()
-            if self.settings.http_port is not None:
-                services = self.services
-                self.web = WebServer(
-                    build_web_app(
-                        services.exports,
-                        services.tokens,
-                        frozenset(services.surveys.shipped),
-                        metrics=app.bot_data.metrics,
-                        ready=lambda: migrate.is_current(services.engine),
-                        webhook=self._webhook_route() if self.webhook else None,
-                    ),
-                    self.settings.http_host,
-                    self.settings.http_port,
-                )
-                await self.web.start()
-            if self.webhook:
-                await self._set_webhook()
-        except BaseException:
-            await self._stop_workers()
-            await self._shutdown()
-            raise
-        self._started = True
-        log.info("magnet-bot is running as @%s", app.bot.username)
-
-    def _update_done(self, update_id: int) -> None:
-        waiter = self._handled.pop(update_id, None)
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-        self._recent[update_id] = None
-        if len(self._recent) > RECENT_UPDATES:
-            self._recent.popitem(last=False)
-        if self._on_update_done is not None:
-            self._on_update_done(update_id)
-
-    async def _accept(self, data: dict[str, Any]) -> None:
-        """Answer Telegram only once the update is handled. Telegram sends a chat's next
-        update only after the previous one was answered, so a resident's updates stay in
-        order even when a load balancer spreads them over several replicas; and an update
-        whose replica dies before answering is delivered again, to another one.
-
-        An update that cannot be read is answered too (and logged): refusing it would make
-        Telegram send it again and again. One that is in hand or was just handled (Telegram
-        repeats an update it got no answer for) is not handled twice."""
-        app = self.application
-        update_id = data.get("update_id")
-        try:
-            update = Update.de_json(data, app.bot)
-        except Exception as exc:
-            log.warning("webhook update %s could not be read and is dropped: %s", update_id, exc)
-            return
-        if update.update_id in self._recent:
-            log.info("webhook update %s was handled already", update.update_id)
-            return
-        waiter = self._handled.get(update.update_id)
-        if waiter is None:
-            waiter = asyncio.get_running_loop().create_future()
-            self._handled[update.update_id] = waiter
-            await app.update_queue.put(update)
-        try:
-            await asyncio.wait_for(asyncio.shield(waiter), WEBHOOK_ANSWER_SECONDS)
-        except TimeoutError:
-            # Still running: say "received" anyway, or Telegram would send it again.
-            log.warning(
-                "update %s still in hand after %s s", update.update_id, WEBHOOK_ANSWER_SECONDS
-            )
-
-    def _webhook_route(self) -> WebhookRoute:
-        settings = self.settings
-        assert settings.webhook_url and settings.webhook_secret is not None
-        return WebhookRoute(
-            path=urlsplit(settings.webhook_url).path or "/",
-            secret=settings.webhook_secret.get_secret_value(),
-            accept=self._accept,
-        )
-
-    async def _set_webhook(self) -> None:
-        """Telegram pushes updates to our URL with our secret; other replicas set the same."""
-        settings = self.settings
-        assert settings.webhook_url and settings.webhook_secret is not None
-        await self.application.bot.set_webhook(
-            settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value(),
-            allowed_updates=ALLOWED_UPDATES,
-            max_connections=settings.webhook_max_connections,
-        )
-        log.info("webhook set: updates arrive by HTTP")
-
-    async def _stop_workers(self) -> None:
-        """The web server, timed work and delivery stop first: they need the database."""
-        if self.web is not None:
-            await self.web.stop()
-            self.web = None
-        services = self.application.bot_data.services
-        if services is not None and services.scheduler is not None:
-            await services.scheduler.stop()
-        if services is not None:
-            await services.leadership.release()
-        if services is not None and services.delivery is not None:
-            await services.delivery.stop()
-
-    async def stop(self) -> None:
-        app = self.application
-        await self._stop_workers()
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await self._shutdown()
-
-    async def _shutdown(self) -> None:
-        app = self.application
-        with contextlib.suppress(RuntimeError):
-            await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
-
-    async def __aenter__(self) -> BotRuntime:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    async def run_until_signalled(self) -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        async with self:
-            await stop.wait()
-            log.info("stopping: finishing the updates in hand")

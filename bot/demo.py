@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import BotRuntime
 from bot.config import load_settings
 from bot.emulator import BotAPIEmulator, EmulatedUser, RateLimits, render_transcript
+from bot.runtime import BotRuntime
 
 DEMO_TOKEN = "424242:DEMO-magnet-bot-local-emulator"
 ADMIN_ID = 900001

@@ -141,6 +141,8 @@ async def export_survey(request: web.Request) -> web.StreamResponse:
         plan = await exports.plan(code, number)
     except ExportError:
         return web.json_response({"error": "no such round"}, status=404)
+    # The workbook is made before the answer starts: a failure is then a 500, not a cut file.
+    path = await exports.xlsx_file(plan) if fmt == "xlsx" else None
     await exports.record(plan, fmt, "http", actor=None, who=who)
     filename = f"{code}-round{plan.round_number}.{fmt}"
     response = web.StreamResponse(
@@ -151,8 +153,7 @@ async def export_survey(request: web.Request) -> web.StreamResponse:
         }
     )
     await response.prepare(request)
-    if fmt == "xlsx":
-        path = await exports.xlsx_file(plan)
+    if path is not None:
         handle = await asyncio.to_thread(path.open, "rb")
         try:
             while chunk := await asyncio.to_thread(handle.read, 256 * 1024):

@@ -12,7 +12,7 @@ from bot.codec import NS, Callback, encode
 from bot.context import MagnetContext
 from bot.domain import Role
 from bot.numbers import parse_int
-from bot.services.exports import ExportError
+from bot.services.exports import ExportError, ExportService, Plan
 from handlers.common import answer, bold, button, command, escape, keyboard, requires_role, send
 from handlers.common import stale_button as _stale
 
@@ -54,14 +54,17 @@ async def export_round(update: Update, context: MagnetContext, callback: Callbac
     chat = update.effective_chat
     assert chat is not None
     name = f"{code}-round{plan.round_number}"
-    csv_data = b"".join([chunk async for chunk in services.exports.csv_chunks(plan)])
-    xlsx = await services.exports.xlsx_file(plan)
-    try:
-        data = await asyncio.to_thread(xlsx.read_bytes)
-    finally:
-        await asyncio.to_thread(xlsx.unlink, True)
-    await chat.send_document(InputFile(csv_data, filename=f"{name}.csv"))
-    await chat.send_document(InputFile(data, filename=f"{name}.xlsx"))
+    # Each format on its own: one that fails must not keep the others from arriving.
+    for fmt in ("csv", "xlsx"):
+        try:
+            data = await _file(services.exports, plan, fmt)
+        except Exception:
+            log.exception("the %s export of %s round %s failed", fmt, code, plan.round_number)
+            failed = tr.gettext("The %(format)s file could not be made; the others follow.")
+            await send(update, escape(failed % {"format": fmt.upper()}))
+            continue
+        await chat.send_document(InputFile(data, filename=f"{name}.{fmt}"))
+        await services.exports.record(plan, fmt, "telegram", actor=resident.telegram_id)
     caption = tr.gettext(
         "Codebook: what each column holds, in Slovenian and English. Respondents are "
         "numbered within this export only."
@@ -70,8 +73,16 @@ async def export_round(update: Update, context: MagnetContext, callback: Callbac
         InputFile(services.exports.codebook_csv(plan), filename=f"{name}-codebook.csv"),
         caption=escape(caption),
     )
-    for fmt in ("csv", "xlsx"):
-        await services.exports.record(plan, fmt, "telegram", actor=resident.telegram_id)
+
+
+async def _file(exports: ExportService, plan: Plan, fmt: str) -> bytes:
+    if fmt == "csv":
+        return b"".join([chunk async for chunk in exports.csv_chunks(plan)])
+    path = await exports.xlsx_file(plan)
+    try:
+        return await asyncio.to_thread(path.read_bytes)
+    finally:
+        await asyncio.to_thread(path.unlink, True)
 
 
 HANDLERS = [

@@ -36,8 +36,8 @@ async def _usage(update: Update, context: MagnetContext, command: str) -> None:
         "Usage: %(command)s <Telegram ID> <role>, where the role is %(coordinator)s or %(staff)s."
     ) % {
         "command": screens.command(tr, command),
-        "coordinator": "coordinator",
-        "staff": "staff",
+        "coordinator": role_name(tr, Role.COORDINATOR),  # parse_role takes both languages
+        "staff": role_name(tr, Role.STAFF),
     }
     await send(update, escape(text))
 

@@ -13,6 +13,7 @@ import functools
 import io
 import json
 import logging
+import re
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 FIXED = ("respondent", "round", "version", "completed_on", "municipality", "age_band", "status")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What XML 1.0 (so XLSX) cannot hold; tabs and line breaks stay.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FORMATS = ("csv", "xlsx", "json")
 CODEBOOK = (
     "column",
@@ -78,10 +81,13 @@ class Plan:
 
 
 def neutral(value: Any) -> Any:
-    """A text a spreadsheet would take for a formula keeps a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A typed text as every format can hold it: control characters (ESC, NUL, ...), which
+    XLSX refuses and analysis tools choke on, become U+FFFD; and a text a spreadsheet would
+    take for a formula keeps a leading apostrophe."""
+    if not isinstance(value, str):
+        return value
+    value = CONTROL_CHARACTERS.sub("\ufffd", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def columns_for(surveys: Sequence[Survey]) -> list[Column]:

@@ -36,6 +36,8 @@ def parse_role(text: str) -> Role | None:
         "koordinatorka": Role.COORDINATOR,
         "staff": Role.STAFF,
         "osebje": Role.STAFF,
+        "uslužbenec": Role.STAFF,
+        "uslužbenka": Role.STAFF,
     }
     role = aliases.get(text.strip().lower())
     return role if role in GRANTABLE_ROLES else None

@@ -151,3 +151,45 @@ async def test_http_export_needs_a_valid_token(webbot: Harness) -> None:
         )
     assert sorted(e.details["format"] for e in audit) == ["csv", "json", "xlsx"]
     assert {e.details["token"] for e in audit} == {"analysis laptop"}
+
+
+async def test_a_control_character_in_an_answer_breaks_no_export(webbot: Harness) -> None:
+    """ESC or NUL typed into a free-text answer made openpyxl refuse the whole workbook: over
+    HTTP the client got a cut 200, and in Telegram nothing arrived at all."""
+    bot = webbot
+    await answered(bot, count=2)
+    async with bot.services.sessions.begin() as session:
+        row = (
+            (
+                await session.execute(
+                    select(SurveyAnswer).where(SurveyAnswer.question_code == "idea")
+                )
+            )
+            .scalars()
+            .all()
+        )[-1]
+        row.value = "Več\x1b[31m zelenja\x00 in klopi"
+    await bot.services.roles.grant(ADMIN_ID, STAFF, Role.STAFF)
+    staff = bot.user(STAFF, "Sara", "sl")
+    await onboard(staff, topics=())
+    await staff.send("/izvoz")
+    events = await staff.click("Ostati ali oditi?, 1. krog")
+    assert [e.file_name for e in events if e.kind == "bot_document"] == [
+        "stay_or_leave-round1.csv",
+        "stay_or_leave-round1.xlsx",
+        "stay_or_leave-round1-codebook.csv",
+    ]
+    documents = [m.document for m in staff.messages if m.document is not None]
+    assert "Več\ufffd[31m zelenja\ufffd in klopi" in documents[0].data.decode("utf-8-sig")
+    workbook = load_workbook(io.BytesIO(documents[1].data), read_only=True)
+    cells = [c for r in workbook["answers"].iter_rows(values_only=True) for c in r]
+    assert "Več\ufffd[31m zelenja\ufffd in klopi" in cells
+    token = (await bot.services.tokens.create("laptop"))[1]
+    port = bot.runtime.web.port  # type: ignore[union-attr]
+    url = f"http://127.0.0.1:{port}/api/exports/stay_or_leave.xlsx"
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(url, headers={"Authorization": f"Bearer {token}"}) as response,
+    ):
+        assert response.status == 200
+        load_workbook(io.BytesIO(await response.read()), read_only=True)  # whole, not cut

@@ -9,8 +9,8 @@ import socket
 
 import aiohttp
 
-from bot.app import BotRuntime
 from bot.emulator import BotAPIEmulator, EmulatedUser
+from bot.runtime import BotRuntime
 from tests.support.harness import make_settings
 
 SECRET = "s3cret_Token-for-tests"

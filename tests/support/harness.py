@@ -9,10 +9,10 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from bot.app import BotRuntime
 from bot.config import Settings, load_settings
 from bot.domain import Step
 from bot.emulator import BotAPIEmulator, EmulatedUser
+from bot.runtime import BotRuntime
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "MAGNET_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"

@@ -169,3 +169,16 @@ async def test_hub_address_change_is_audited(sessions) -> None:  # type: ignore[
     assert hub.name("en") == "MiniHub Prebold"
     [entry] = await recent_entries(sessions, "hub.address")
     assert entry.details == {"old": "3312 Prebold", "new": "Hmeljarska 3, 3312 Prebold"}
+
+
+def test_every_role_name_the_bot_shows_is_one_an_admin_may_type() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.i18n import I18n
+    from bot.services.roles import parse_role
+    from handlers.roles import role_name
+
+    i18n = I18n(ZoneInfo("Europe/Ljubljana"))
+    for locale in ("sl", "en"):
+        for role in (Role.COORDINATOR, Role.STAFF):
+            assert parse_role(role_name(i18n.get(locale), role)) == role
