@@ -16,6 +16,7 @@ from bot.codec import Callback, decode, matcher
 from bot.commands import names
 from bot.context import MagnetContext
 from bot.domain import Role
+from bot.textfit import MESSAGE_MAX, split_message, utf16_len
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,14 @@ def in_rows(buttons: Sequence[Button], per_row: int) -> list[list[Button]]:
 async def send(
     update: Update, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
+    """A reply in the chat; past Telegram's 4096 units it goes in parts, buttons on the last."""
     chat = update.effective_chat
     if chat is None:
         return None
-    return await chat.send_message(text, reply_markup=markup)
+    *first, last = split_message(text)
+    for part in first:
+        await chat.send_message(part)
+    return await chat.send_message(last, reply_markup=markup)
 
 
 async def show(
@@ -58,7 +63,8 @@ async def show(
 ) -> Message | None:
     """Edit the message whose button was pressed; otherwise send a new one."""
     query = update.callback_query
-    if query is not None and query.message is not None and query.message.is_accessible:
+    fits = utf16_len(text) <= MESSAGE_MAX
+    if fits and query is not None and query.message is not None and query.message.is_accessible:
         try:
             edited = await query.edit_message_text(text, reply_markup=markup)
         except BadRequest as exc:

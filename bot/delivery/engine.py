@@ -27,6 +27,7 @@ from bot.delivery.pacer import Pacer
 from bot.delivery.quiet import QuietHours
 from bot.domain import OutboxStatus
 from bot.ratelimit import NO_RETRIES
+from bot.textfit import CAPTION_MAX, split_message, utf16_len
 from storage.models import OutboxMessage
 from storage.repositories import announcements as announcements_repo
 from storage.repositories import outbox as repo
@@ -245,28 +246,41 @@ class DeliveryEngine:
         await self._record(row, attempt_id, result, message)
 
     async def _send(self, row: OutboxMessage) -> Message:
+        """One row as Telegram allows it: a text past 4096 units goes in parts, and a caption
+        past 1024 follows its photo as text (the buttons go with the last message)."""
         markup = (
             InlineKeyboardMarkup.de_json(row.reply_markup, self.bot) if row.reply_markup else None
         )
-        # NO_RETRIES: a 429 comes straight back here; the pacer, not the reply limiter,
-        # decides when delivery resumes.
         if row.photo_file_id or row.attachment:
             photo = (
                 InputFile(row.attachment, filename=row.attachment_name or "image.png")
                 if row.attachment
                 else row.photo_file_id
             )
-            return await self.bot.send_photo(
+            fits = utf16_len(row.text) <= CAPTION_MAX
+            # NO_RETRIES: a 429 comes straight back here; the pacer, not the reply limiter,
+            # decides when delivery resumes.
+            message = await self.bot.send_photo(
                 row.chat_id,
                 photo,
-                caption=row.text,
-                reply_markup=markup,
+                caption=row.text if fits else None,
+                reply_markup=markup if fits else None,
+                read_timeout=self.config.start_margin,
+                rate_limit_args=NO_RETRIES,
+            )
+            if fits:
+                return message
+        *first, last = split_message(row.text)
+        for part in first:
+            await self.bot.send_message(
+                row.chat_id,
+                part,
                 read_timeout=self.config.start_margin,
                 rate_limit_args=NO_RETRIES,
             )
         return await self.bot.send_message(
             row.chat_id,
-            row.text,
+            last,
             reply_markup=markup,
             read_timeout=self.config.start_margin,
             rate_limit_args=NO_RETRIES,

@@ -300,9 +300,7 @@ async def check_in(update: Update, context: MagnetContext, code: str) -> None:
     tr = context.tr
     resident = context.me
     if not resident.has_role(Role.COORDINATOR):
-        log.warning(
-            "user %s opened a check-in link without the coordinator role", resident.telegram_id
-        )
+        log.warning("a check-in link was opened without the coordinator role")
         await send(update, escape(tr.gettext("Please show this code to a coordinator at the lab.")))
         return
     try:

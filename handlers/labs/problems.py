@@ -16,6 +16,7 @@ from bot.i18n import Translator
 from bot.services.labs.parsing import InputError
 from bot.services.labs.types import LabError, LabProblem
 from bot.services.labs.wording import input_text
+from bot.textfit import cut
 from handlers.common import (
     ButtonHandler,
     answer,
@@ -63,7 +64,7 @@ def problem_text(tr: Translator, problem: LabProblem, detail: str = "") -> str:
         LabProblem.NOT_ENDED: tr.gettext("The lab hasn't ended yet."),
         LabProblem.NOT_CONFIRMED: tr.gettext("This registration is not confirmed."),
         LabProblem.UNKNOWN_CODE: tr.gettext("No registration has the code %(code)s.")
-        % {"code": detail},
+        % {"code": cut(detail, 32)},  # whatever was typed, echoed only as far as a code goes
         LabProblem.NO_SEAT: tr.gettext(
             "This registration is not confirmed (waitlist or cancelled)."
         ),
@@ -74,8 +75,7 @@ def problem_text(tr: Translator, problem: LabProblem, detail: str = "") -> str:
 
 async def refuse(update: Update, context: MagnetContext, exc: LabError) -> None:
     """Tell the resident why: an alert on a button, else a message."""
-    user = update.effective_user
-    log.info("lab request from %s refused: %s", user.id if user else "?", exc)
+    log.info("lab request refused: %s", exc.problem.value)  # the detail may be typed text
     text = problem_text(context.tr, LabProblem(exc.problem), exc.detail)
     await answer(update, text, alert=True)
     if update.callback_query is None:

@@ -10,10 +10,11 @@ from enum import StrEnum
 
 from bot.domain import MUNICIPALITIES, TOPICS, AnnouncementStatus, Bilingual, OutboxStatus, codes
 from bot.services.errors import DomainError
+from bot.textfit import CAPTION_MAX, MESSAGE_MAX, utf16_len
 from storage.models import Announcement
 
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
+MAX_TEXT = MESSAGE_MAX
+MAX_CAPTION = CAPTION_MAX
 
 
 class Compose(StrEnum):
@@ -171,5 +172,5 @@ def plain_text(text_html: str) -> str:
 
 
 def plain_length(text_html: str) -> int:
-    """Telegram's limits count the text after the HTML is applied."""
-    return len(plain_text(text_html))
+    """Telegram's limits count the text after the HTML is applied, in UTF-16 units."""
+    return utf16_len(plain_text(text_html))

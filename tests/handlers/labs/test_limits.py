@@ -1,0 +1,41 @@
+"""Texts built from what people typed fit Telegram's limits, or go in parts; nothing is lost."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+
+from bot.domain import Role
+from bot.textfit import MESSAGE_MAX, utf16_len
+from storage.models import Lab
+from tests.support.harness import ADMIN_ID, Harness, seed_resident
+from tests.support.labs import insert_lab
+
+
+async def test_my_labs_with_many_long_titles_comes_in_parts(bot: Harness) -> None:
+    ana = await seed_resident(bot, 1201, "Ana", "sl")
+    starts = datetime.now(UTC) + timedelta(days=3)
+    titles = []
+    for i in range(30):
+        lab_id = await insert_lab(bot.services.sessions, starts=starts + timedelta(hours=i))
+        title = f"{i:02d} " + "Delavnica o dostopnih stanovanjih za mlade 😀 " * 2
+        titles.append(title.strip())
+        async with bot.services.sessions.begin() as session:
+            await session.execute(
+                update(Lab).where(Lab.id == lab_id).values(title_sl=title.strip())
+            )
+        await bot.services.labs.sign_up(lab_id, ana.id)
+    replies = await ana.send("/moje_delavnice")
+    texts = [r.text or "" for r in replies if r.kind == "bot_message"]
+    assert len(texts) > 1 and all(utf16_len(t) <= MESSAGE_MAX for t in texts)
+    everything = "\n".join(texts)
+    assert all(t in everything for t in titles)  # every sign-up is listed
+    assert replies[-1].buttons  # the buttons come with the last part
+
+
+async def test_a_long_typed_code_is_not_echoed_whole(bot: Harness) -> None:
+    await bot.services.roles.grant(ADMIN_ID, 1202, Role.COORDINATOR)
+    coord = await seed_resident(bot, 1202, "Maja", "sl")
+    replies = await coord.send("/prihod " + "X" * 4000)
+    assert len(replies) == 1 and utf16_len(replies[0].text or "") < 200
