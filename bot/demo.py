@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import load_settings
+from bot.domain import Step
 from bot.emulator import BotAPIEmulator, EmulatedUser, RateLimits, render_transcript
 from bot.runtime import BotRuntime
 
@@ -43,6 +44,7 @@ async def run_demo(out: TextIO = sys.stdout, database: Path | None = None) -> in
                 await _announce(runtime, people["Ana"])
                 people.update(await _lab(runtime, emulator, people))
                 await _survey(people["Maja"], people["Cene"])
+                await _decide(runtime, emulator, people["Maja"])
                 residents = await runtime.services.residents.get(people["Ana"].id)
         names = {p.id: f"{name} ({p.user.language_code})" for name, p in people.items()}
         names[COORDINATORS_CHAT] = "Koordinatorji MAGNET (coordinators' group)"
@@ -212,3 +214,70 @@ async def _survey(maja: EmulatedUser, cene: EmulatedUser) -> None:
     await cene.click("✏️ 4")  # he commutes by car after all
     await cene.click("Z avtom")
     await cene.click("✅ Oddaj")
+
+
+# Made-up respondents, so that the digest has groups of five or more to show: 14 in Celje,
+# 8 in Prebold, and 3 elsewhere in the region, a group too small to show.
+DEMO_RESPONDENTS = (("celje", 14), ("prebold", 8), ("savinjska", 3))
+DEMO_IDEAS = (
+    "Več zelenih površin ob Savinji.",
+    "Pogostejši avtobusi zvečer.",
+    "Skupna delavnica za mlade podjetnike.",
+    "Cenejša najemna stanovanja za mlade družine.",
+    "Kolesarska pot od Prebolda do Celja.",
+)
+
+
+async def _decide(runtime: BotRuntime, emulator: BotAPIEmulator, maja: EmulatedUser) -> None:
+    """The coordinators' side of the survey: a digest in their group, then a staff export."""
+    count = sum(n for _, n in DEMO_RESPONDENTS)
+    _note(
+        emulator,
+        f"DEMO DATA: {count} made-up respondents answer the survey through the services, so "
+        "that the digest below has groups large enough to show (and one too small).",
+    )
+    telegram_id = 900_000
+    for municipality, how_many in DEMO_RESPONDENTS:
+        for _ in range(how_many):
+            telegram_id += 1
+            await _made_up_response(runtime, telegram_id, municipality)
+    await maja.send("/povzetek")
+    await emulator.wait_until(
+        lambda: any(
+            m.from_bot and m.photo is not None
+            for m in emulator.chat(COORDINATORS_CHAT).messages.values()
+        ),
+        timeout=30,
+    )
+    await maja.send("/izvoz")
+    await maja.click("1. krog")  # the round Cene and the made-up respondents answered
+
+
+async def _made_up_response(runtime: BotRuntime, telegram_id: int, municipality: str) -> None:
+    residents, responses = runtime.services.residents, runtime.services.surveys.responses
+    await residents.touch(telegram_id, "sl")
+    await residents.accept_consent(telegram_id, "sl")
+    await residents.answer(telegram_id, Step.MUNICIPALITY, municipality)
+    await residents.answer(telegram_id, Step.AGE_BAND, ("18_24", "25_34", "35_49")[telegram_id % 3])
+    await residents.answer(telegram_id, Step.STATUS, ("student", "employed")[telegram_id % 2])
+    await residents.finish_topics(telegram_id)
+    code = runtime.services.surveys.default_code()
+    position = await responses.begin(code, telegram_id, anonymous=True)
+    while position.question is not None:
+        question, ordinal = position.question, position.ordinal(position.question)
+        if question.type.value == "scale":  # a rating from 1 to 5
+            pick = 1 + (telegram_id * 7 + ordinal) % 5
+        else:
+            pick = (telegram_id * 7 + ordinal) % max(1, len(question.options))
+        if question.type.value in ("single", "multi", "scale"):
+            position = await responses.choose(code, telegram_id, position.version_id, ordinal, pick)
+            if question.type.value == "multi":
+                position = await responses.done(code, telegram_id, position.version_id, ordinal)
+        elif question.type.value == "number":
+            low, high = question.min or 0, question.max or 99
+            value = min(high, max(low, 18 + telegram_id % 40))
+            position = await responses.type_in(code, telegram_id, str(value))
+        else:
+            idea = DEMO_IDEAS[telegram_id % len(DEMO_IDEAS)]
+            position = await responses.type_in(code, telegram_id, idea)
+    await responses.submit(code, telegram_id, position.version_id)

@@ -143,13 +143,20 @@ def test_demo_prints_a_transcript_and_exits_0(tmp_path: Path) -> None:
     assert "📣 Obvestilo št. 1: poročilo o dostavi" in out and "✅ Dostavljeno: 2" in out
     # The lab: created in chat, filled, a seat offered along the waitlist, a reminder.
     assert "Nova delavnica, korak 1 od 12" in out and "🪑 še 2 prosti mesti" in out
-    assert "je zasedena 100-odstotno: 2 od 2 mest" in out  # in the coordinators' group
+    assert "je 100-odstotno zasedena" in out  # in the coordinators' group
     assert "⏳ You are number 1 on the waitlist." in out
     assert "🎟 A seat has come free" in out and "magnet-lab-1.ics" in out
     assert "⏩ The demo skips ahead" in out and out.count("⏰ Reminder:") == 2
     # The survey, answered in Slovenian, with an answer changed from the summary.
     assert "1/" in out and "Kje živite zdaj?" in out and "Vaši odgovori" in out
-    assert "✅ Hvala! Vaši odgovori so shranjeni." in out and "Bi se pridružili?" in out
+    assert "✅ Hvala! Vaši odgovori so shranjeni." in out and "Bi se je udeležili?" in out
+    # The end: made-up respondents, labelled as such, a digest in the coordinators' group
+    # with a small group hidden, and the staff export of the round.
+    assert "DEMO DATA:" in out and "made-up respondents" in out
+    assert "📊 Povzetek" in out and "Po občini" in out and "• Celje: 1" in out
+    assert "so skriti (•)" in out  # the group too small to show, and what would reveal it
+    assert "stay_or_leave-round1.csv" in out and "stay_or_leave-round1.xlsx" in out
+    assert "stay_or_leave-round1-codebook.csv" in out
     assert "Traceback" not in result.stderr
     assert not list(tmp_path.glob("*.sqlite3"))  # the demo leaves nothing behind
 
