@@ -3,6 +3,9 @@ responses; open and close rounds, and invite every reachable resident once."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from telegram import Update
 
 from bot.codec import NS, Callback, encode
@@ -21,6 +24,8 @@ from handlers.common import (
     show,
     stale_button,
 )
+
+T = TypeVar("T")
 
 
 @requires_role(Role.COORDINATOR)
@@ -71,53 +76,50 @@ def _survey(context: MagnetContext, callback: Callback) -> str | None:
     return code if code in context.services.surveys.shipped else None
 
 
-@requires_role(Role.COORDINATOR)
-async def open_round(update: Update, context: MagnetContext, callback: Callback) -> None:
+async def _act(
+    update: Update,
+    context: MagnetContext,
+    callback: Callback,
+    act: Callable[[int, str], Awaitable[T]],
+    done: Callable[[Translator, T], str],
+) -> None:
+    """A coordinator's button on a survey's rounds: act, say how it went, show the list again."""
     if (code := _survey(context, callback)) is None:
-        await stale_button(update, context, f"open a round of {callback.args}")
+        await stale_button(update, context, f"{callback.action} a round of {callback.args}")
         return
-    tr = context.tr
     try:
-        state = await context.services.surveys.rounds.open(context.me.telegram_id, code)
+        result = await act(context.me.telegram_id, code)
     except SurveyError as exc:
         await _refused(update, context, exc)
     else:
-        await answer(update, tr.gettext("Round %(number)d is open.") % {"number": state.number})
+        await answer(update, done(context.tr, result))
     await list_surveys(update, context)
+
+
+@requires_role(Role.COORDINATOR)
+async def open_round(update: Update, context: MagnetContext, callback: Callback) -> None:
+    def done(tr: Translator, state: RoundState) -> str:
+        return tr.gettext("Round %(number)d is open.") % {"number": state.number}
+
+    await _act(update, context, callback, context.services.surveys.rounds.open, done)
 
 
 @requires_role(Role.COORDINATOR)
 async def close_round(update: Update, context: MagnetContext, callback: Callback) -> None:
-    if (code := _survey(context, callback)) is None:
-        await stale_button(update, context, f"close a round of {callback.args}")
-        return
-    tr = context.tr
-    try:
-        state = await context.services.surveys.rounds.close(context.me.telegram_id, code)
-    except SurveyError as exc:
-        await _refused(update, context, exc)
-    else:
-        await answer(update, tr.gettext("Round %(number)d is closed.") % {"number": state.number})
-    await list_surveys(update, context)
+    def done(tr: Translator, state: RoundState) -> str:
+        return tr.gettext("Round %(number)d is closed.") % {"number": state.number}
+
+    await _act(update, context, callback, context.services.surveys.rounds.close, done)
 
 
 @requires_role(Role.COORDINATOR)
 async def invite_residents(update: Update, context: MagnetContext, callback: Callback) -> None:
-    if (code := _survey(context, callback)) is None:
-        await stale_button(update, context, f"invite to a round of {callback.args}")
-        return
-    tr = context.tr
-    try:
-        count = await context.services.surveys.rounds.invite(context.me.telegram_id, code)
-    except SurveyError as exc:
-        await _refused(update, context, exc)
-    else:
-        await answer(
-            update,
-            tr.ngettext("Inviting %(count)d resident.", "Inviting %(count)d residents.", count)
-            % {"count": count},
-        )
-    await list_surveys(update, context)
+    def done(tr: Translator, count: int) -> str:
+        return tr.ngettext(
+            "Inviting %(count)d resident.", "Inviting %(count)d residents.", count
+        ) % {"count": count}
+
+    await _act(update, context, callback, context.services.surveys.rounds.invite, done)
 
 
 async def _refused(update: Update, context: MagnetContext, exc: SurveyError) -> None:

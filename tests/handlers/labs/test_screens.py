@@ -13,6 +13,7 @@ from bot.i18n import I18n
 from bot.services.labs.calendar import lab_ics, lab_link, qr_png
 from bot.services.labs.types import LabView
 from bot.services.labs.wording import seats_line
+from tests.support.labs import LAB
 
 TZ = ZoneInfo("Europe/Ljubljana")
 # 3 December 2026, 17:00 in Ljubljana (CET, UTC+1); and a summer date (CEST, UTC+2).
@@ -21,30 +22,8 @@ SUMMER = datetime(2027, 6, 10, 15, 0, tzinfo=UTC)
 
 
 def lab(**changes: object) -> LabView:
-    base = LabView(
-        id=7,
-        status="published",
-        step=None,
-        author_telegram_id=1,
-        author_locale="sl",
-        hub_code="celje",
-        hub_name_sl="MAGNET Hub Celje",
-        hub_name_en="MAGNET Hub Celje",
-        hub_address="3000 Celje",
-        topic="housing",
-        title_sl="Dostopna stanovanja",
-        title_en="Affordable housing",
-        description_sl="Pogovor o stanovanjih.",
-        description_en="A talk about housing.",
-        starts_at=WINTER,
-        ends_at=WINTER + timedelta(hours=2),
-        capacity=20,
-        deadline=None,
-        reminder_minutes=(1440, 120),
-        guests=0,
-        version=3,
-        seats_taken=0,
-    )
+    """The sample lab of tests.support.labs, empty and at WINTER unless told otherwise."""
+    base = replace(LAB, starts_at=WINTER, ends_at=WINTER + timedelta(hours=2), seats_taken=0)
     return replace(base, **changes)  # type: ignore[arg-type]
 
 

@@ -45,5 +45,5 @@ def test_the_offer_reads_in_the_residents_language() -> None:
     sl = notices.offer(i18n.get("sl"), LAB, REG)
     assert en.text.startswith("🎟 A seat has come free at Affordable housing")
     assert "Dostopna stanovanja" in sl.text and sl.text != en.text
-    labels = [b["text"] for b in en.markup["inline_keyboard"][0]]  # type: ignore[index]
+    labels = [b["text"] for b in en.reply_markup["inline_keyboard"][0]]  # type: ignore[index]
     assert labels == ["✅ Take the seat", "Decline"]
