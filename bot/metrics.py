@@ -12,6 +12,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from telegram import Update
 
+from bot.domain import OutboxStatus
 from storage.models import OutboxMessage, Resident
 
 if TYPE_CHECKING:
@@ -90,13 +91,13 @@ class Metrics:
         async with self.services.sessions() as session:
             rows = await session.execute(
                 select(OutboxMessage.status, func.count())
-                .where(OutboxMessage.status.in_(("pending", "sending")))
+                .where(OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
                 .group_by(OutboxMessage.status)
             )
             depth = dict(rows.all())
             blocked = await session.scalar(
                 select(func.count()).where(Resident.is_active.is_(False))
             )
-        for status in ("pending", "sending"):
+        for status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
             self.outbox.labels(status).set(depth.get(status, 0))
         self.blocked.set(blocked or 0)

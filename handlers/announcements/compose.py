@@ -158,12 +158,12 @@ def announcement_button(action: DraftAction) -> ButtonHandler:
     @requires_role(Role.COORDINATOR)
     @functools.wraps(action)
     async def handle(update: Update, context: MagnetContext, callback: Callback) -> None:
-        aid = callback.arg(0) or ""
-        if not aid.isdigit():
+        aid = callback.int_arg(0)
+        if aid is None:
             await stale_button(update, context, f"announcement {callback.action} without an id")
             return
         try:
-            await action(update, context, int(aid), callback.arg(1))
+            await action(update, context, aid, callback.arg(1))
         except AnnouncementError as exc:
             await refuse(update, context, exc)
 

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.codec import NS, Awaiting
 from bot.context import MagnetContext
+from bot.numbers import parse_int
 from bot.services.labs.types import LabAwaiting
 from handlers.common import button, command
 from handlers.labs import browse, compose, feedback, manage, signup
@@ -52,15 +53,15 @@ async def _draft_text(update: Update, context: MagnetContext, awaiting: Awaiting
 
 
 async def _edit_text(update: Update, context: MagnetContext, awaiting: Awaiting) -> bool:
-    lab_id, step = awaiting.arg(0) or "", compose.STEPS.get(awaiting.arg(1) or "")
-    if not lab_id.isdigit() or step is None:
+    lab_id, step = parse_int(awaiting.arg(0)), compose.STEPS.get(awaiting.arg(1) or "")
+    if lab_id is None or step is None:
         return False
-    return await compose.edit_text(update, context, int(lab_id), step)
+    return await compose.edit_text(update, context, lab_id, step)
 
 
 async def _comment_text(update: Update, context: MagnetContext, awaiting: Awaiting) -> bool:
-    reg_id = awaiting.arg(0) or ""
-    return reg_id.isdigit() and await feedback.comment(update, context, int(reg_id))
+    reg_id = parse_int(awaiting.arg(0))
+    return reg_id is not None and await feedback.comment(update, context, reg_id)
 
 
 # What a coordinator or resident types while a lab step waits for it (`resident.awaiting`).

@@ -12,6 +12,7 @@ from telegram import InputFile, Update
 from bot.codec import NS, Callback, encode
 from bot.context import MagnetContext
 from bot.domain import AGE_BANDS, MUNICIPALITIES, LabStatus, RegistrationStatus, Role, label_of
+from bot.numbers import parse_int
 from bot.services.labs.calendar import lab_link, qr_png
 from bot.services.labs.types import LabError, LabProblem, Roster
 from bot.services.labs.wording import feedback_text
@@ -266,9 +267,10 @@ async def send_poster_qr(update: Update, context: MagnetContext, callback: Callb
 async def roster_command(update: Update, context: MagnetContext) -> None:
     tr = context.tr
     args = context.args or []
-    if args and args[0].isdigit():
+    lab_id = parse_int(args[0]) if args else None
+    if lab_id is not None:
         try:
-            await show_roster(update, context, int(args[0]))
+            await show_roster(update, context, lab_id)
         except LabError as exc:
             await send(update, escape(problem_text(tr, LabProblem(exc.problem))))
         return

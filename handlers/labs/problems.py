@@ -36,10 +36,10 @@ class BadButton(Exception):
 
 def numbers(callback: Callback, count: int) -> list[int]:
     """The first `count` arguments of a button, which must be whole numbers."""
-    args = callback.args[:count]
-    if len(args) < count or not all(a.isdigit() for a in args):
+    values = [callback.int_arg(i) for i in range(count)]  # ASCII digits, within a row id
+    if any(v is None for v in values):
         raise BadButton(f"{callback.action} {callback.args}")
-    return [int(a) for a in args]
+    return [v for v in values if v is not None]
 
 
 def problem_text(tr: Translator, problem: LabProblem, detail: str = "") -> str:

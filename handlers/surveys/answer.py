@@ -11,6 +11,7 @@ from telegram import Update
 
 from bot.codec import Callback, awaiting
 from bot.context import MagnetContext
+from bot.domain import ResponseStatus
 from bot.services.surveys.definition import Kind
 from bot.services.surveys.errors import SurveyError, SurveyProblem
 from bot.services.surveys.types import Position, Submitted
@@ -72,11 +73,11 @@ async def show_intro(update: Update, context: MagnetContext, code: str) -> None:
     if state == "none":
         await show(update, escape(problem_text(context, SurveyProblem.NO_ROUND)))
         return
-    if state == "completed":
+    if state == ResponseStatus.COMPLETED:
         log.info("resident %s tried the survey %s again this round", me.id, code)
         await show(update, escape(problem_text(context, SurveyProblem.DONE)))
         return
-    if state == "in_progress":
+    if state == ResponseStatus.IN_PROGRESS:
         position = await services.surveys.responses.position(code, me.telegram_id)
         await send(update, escape(tr.gettext("Welcome back! Let's continue where you left off.")))
         await _ask(update, context, code, position, fresh=True)
@@ -155,10 +156,10 @@ async def _move(
 
 def _integers(callback: Callback, count: int) -> tuple[int, ...] | None:
     """The button's `count` integer arguments, or None if it was forged."""
-    args = callback.args
-    if len(args) != count or not all(a.lstrip("-").isdigit() for a in args):
+    if len(callback.args) != count:
         return None
-    return tuple(int(a) for a in args)
+    values = tuple(callback.int_arg(i, low=-1) for i in range(count))  # -1: the summary
+    return None if None in values else values  # type: ignore[return-value]
 
 
 @requires_onboarding

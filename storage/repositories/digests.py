@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import LabStatus, RegistrationStatus, ResponseStatus
 from storage.models import Digest, Lab, LabRegistration, SurveyAnswer, SurveyResponse
 
 IDEAS_SHOWN = 10
@@ -49,7 +50,7 @@ async def add_digest(
 
 
 def _completed(round_id: int) -> tuple[Any, ...]:
-    return (SurveyResponse.round_id == round_id, SurveyResponse.status == "completed")
+    return (SurveyResponse.round_id == round_id, SurveyResponse.status == ResponseStatus.COMPLETED)
 
 
 async def completed_answers(session: AsyncSession, round_id: int) -> dict[str, list[Any]]:
@@ -103,7 +104,7 @@ async def ended_labs(
     labs = (
         await session.execute(
             select(Lab)
-            .where(Lab.status == "published", Lab.ends_at <= until, Lab.ends_at > since)
+            .where(Lab.status == LabStatus.PUBLISHED, Lab.ends_at <= until, Lab.ends_at > since)
             .order_by(Lab.starts_at)
         )
     ).unique()
@@ -111,7 +112,8 @@ async def ended_labs(
     for lab in list(labs.scalars()):
         registrations = await session.execute(
             select(LabRegistration).where(
-                LabRegistration.lab_id == lab.id, LabRegistration.status == "confirmed"
+                LabRegistration.lab_id == lab.id,
+                LabRegistration.status == RegistrationStatus.CONFIRMED,
             )
         )
         found.append((lab, registrations.scalars().all()))

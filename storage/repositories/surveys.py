@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row, Text, delete, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import ResponseStatus
 from storage.models import (
     AppSecret,
     SurveyAnswer,
@@ -220,7 +221,7 @@ async def completed_after(
         )
         .where(
             SurveyResponse.round_id == round_id,
-            SurveyResponse.status == "completed",
+            SurveyResponse.status == ResponseStatus.COMPLETED,
             SurveyResponse.id > after_id,
         )
         .order_by(SurveyResponse.id)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import Bilingual
 from bot.i18n import resolve_locale
+from bot.numbers import parse_int
 from bot.services.announcements.types import (
     AUDIENCE_VALUES,
     AnnouncementView,
@@ -41,7 +42,9 @@ async def recipients(
         session,
         municipalities=values if view.audience == Audience.MUNICIPALITY else None,
         topics=values if view.audience == Audience.TOPIC else None,
-        lab_ids=[int(v) for v in values if v.isdigit()] if view.audience == Audience.LAB else None,
+        lab_ids=[i for v in values if (i := parse_int(v)) is not None]
+        if view.audience == Audience.LAB
+        else None,
     )
     found = [
         Recipient(r.id, r.telegram_id, resolve_locale(r.locale, r.language_code, default_locale))

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain import TOPICS
+from bot.numbers import parse_int
 from bot.services.errors import DomainError
 from bot.services.labs.types import LabStep
 from bot.timeparse import parse_local_datetime
@@ -109,9 +110,10 @@ def capacity_value(raw: str) -> int | None:
     value = raw.strip().lower()
     if value in NONE_WORDS:
         return None
-    if not value.isdigit() or not 1 <= int(value) <= CAPACITY_MAX:
+    capacity = parse_int(value, 1, CAPACITY_MAX)
+    if capacity is None:
         raise InputError(InputProblem.CAPACITY, max=CAPACITY_MAX)
-    return int(value)
+    return capacity
 
 
 def deadline_value(raw: str, start: datetime, now: datetime, tz: ZoneInfo) -> datetime | None:

@@ -39,3 +39,17 @@ async def test_a_long_typed_code_is_not_echoed_whole(bot: Harness) -> None:
     coord = await seed_resident(bot, 1202, "Maja", "sl")
     replies = await coord.send("/prihod " + "X" * 4000)
     assert len(replies) == 1 and utf16_len(replies[0].text or "") < 200
+
+
+async def test_ids_no_column_holds_and_odd_digits_are_refused_politely(bot: Harness) -> None:
+    """A forged button with an id past 2^31 or 2^63, or with '²' (which str.isdigit() takes
+    and int() refuses), is a stale button, not an error deep in the database driver."""
+    ana = await seed_resident(bot, 1203, "Ana", "sl")
+    await ana.send("/delavnice")
+    listing = ana.last
+    for data in (f"lab:v1:join:{2**64}:1:0", f"lab:v1:join:{2**31}:1:0", "lab:v1:join:²:1:0"):
+        events = await ana.click("x", listing, data=data)
+        answers = [e for e in events if e.kind == "callback_answer"]
+        assert answers and answers[-1].text == "Ta gumb ni več veljaven.", data
+    replies = await ana.send(f"/start lab_{2**64}")
+    assert "Te delavnice ne najdem" in replies[-1].text
