@@ -64,7 +64,10 @@ async def show(
     """Edit the message whose button was pressed; otherwise send a new one."""
     query = update.callback_query
     fits = utf16_len(text) <= MESSAGE_MAX
-    if fits and query is not None and query.message is not None and query.message.is_accessible:
+    pressed = query.message if query is not None else None
+    # A button under a file or photo cannot become text: the answer comes as a new message.
+    editable = pressed is not None and pressed.is_accessible and pressed.text is not None
+    if fits and query is not None and editable:
         try:
             edited = await query.edit_message_text(text, reply_markup=markup)
         except BadRequest as exc:

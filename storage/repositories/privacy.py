@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import ACTIVE, AnnouncementStatus, LabStatus, ResponseStatus
+from bot.domain import ACTIVE, HOLDING, AnnouncementStatus, LabStatus, ResponseStatus
 from storage.models import (
     Announcement,
     AuditEntry,
@@ -81,6 +81,17 @@ async def list_active_lab_ids(session: AsyncSession, resident_id: int) -> list[i
 
 async def delete_activity(session: AsyncSession, resident_id: int) -> None:
     """Sign-ups, unfinished answers and messages go; finished answers stay, unlinked."""
+    # Seats still held here (a lab that has started cancels no sign-up the normal way) are
+    # handed back, so the lab's counter keeps matching its registrations.
+    held = await session.execute(
+        select(LabRegistration.lab_id, LabRegistration.seats).where(
+            LabRegistration.resident_id == resident_id, LabRegistration.status.in_(HOLDING)
+        )
+    )
+    for lab_id, seats in held.all():
+        await session.execute(
+            update(Lab).where(Lab.id == lab_id).values(seats_taken=Lab.seats_taken - seats)
+        )
     await session.execute(delete(LabRegistration).where(LabRegistration.resident_id == resident_id))
     unfinished = select(SurveyResponse.id).where(
         SurveyResponse.resident_id == resident_id,

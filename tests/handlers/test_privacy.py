@@ -141,3 +141,25 @@ async def test_after_forget_nothing_links_a_person_to_their_anonymous_answers(bo
     assert taken == []
     assert await find_traces(bot.services.sessions, ["123456789", "Dora"]) == []
     assert await aggregates(bot) == before
+
+
+async def test_forget_during_a_lab_that_has_started_hands_back_the_seat(bot: Harness) -> None:
+    """A started lab cancels no sign-up the normal way; its seat counter must still be right."""
+    eva = await seed_resident(bot, 1301, "Eva", "sl")
+    lab_id = await insert_lab(
+        bot.services.sessions, starts=datetime.now(UTC) + timedelta(days=1), capacity=5
+    )
+    await bot.services.labs.sign_up(lab_id, eva.id)
+    async with bot.services.sessions.begin() as session:  # the lab began an hour ago
+        from sqlalchemy import update
+
+        from storage.models import Lab
+
+        await session.execute(
+            update(Lab)
+            .where(Lab.id == lab_id)
+            .values(starts_at=datetime.now(UTC) - timedelta(hours=1))
+        )
+    await eva.send("/pozabi")
+    await eva.click("🗑 Da, izbriši vse")
+    assert await bot.services.lab_records.invariant(lab_id) == (0, 0)

@@ -216,3 +216,16 @@ async def test_a_worker_busy_with_a_long_batch_keeps_its_share(sessions) -> None
         release.set()
         await busy.stop()
         await other.stop()
+
+
+async def test_a_nul_someone_typed_is_stored_not_refused(sessions) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL refuses NUL in text: the statement must not fail, and nothing else is lost."""
+    now = datetime.now(UTC)
+    row = rows(1, now)[0] | {"text": "Več\x00 zelenja", "dedupe_key": "nul"}
+    async with sessions.begin() as session:
+        assert await repo.add_outbox_messages(session, [row]) == 1
+    async with sessions() as session:
+        text = await session.scalar(
+            select(OutboxMessage.text).where(OutboxMessage.dedupe_key == "nul")
+        )
+    assert text == "Več\ufffd zelenja"

@@ -43,8 +43,17 @@ def time_range(tr: Translator, lab: LabView) -> str:
     if lab.ends_at is None:
         return tr.when(lab.starts_at)
     if tr.date(lab.starts_at) == tr.date(lab.ends_at):
-        return f"{tr.when(lab.starts_at)}–{tr.time(lab.ends_at)}"
-    return f"{tr.when(lab.starts_at)} – {tr.when(lab.ends_at)}"
+        # TRANSLATORS: one day's times, e.g. "3. decembra 2026, 17.00–19.00" (no "ob" before a range).
+        return tr.gettext("%(date)s, %(start)s–%(end)s") % {
+            "date": tr.date(lab.starts_at),
+            "start": tr.time(lab.starts_at),
+            "end": tr.time(lab.ends_at),
+        }
+    # TRANSLATORS: a lab across days; start and end are each a date with a time.
+    return tr.gettext("from %(start)s to %(end)s") % {
+        "start": tr.when(lab.starts_at),
+        "end": tr.when(lab.ends_at),
+    }
 
 
 def starts(tr: Translator, lab: LabView) -> str:

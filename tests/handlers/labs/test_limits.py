@@ -53,3 +53,13 @@ async def test_ids_no_column_holds_and_odd_digits_are_refused_politely(bot: Harn
         assert answers and answers[-1].text == "Ta gumb ni več veljaven.", data
     replies = await ana.send(f"/start lab_{2**64}")
     assert "Te delavnice ne najdem" in replies[-1].text
+
+
+async def test_a_press_on_a_file_message_gets_a_new_message(bot: Harness) -> None:
+    """A button under a document cannot turn it into text: the answer arrives as a new message."""
+    ana = await seed_resident(bot, 1204, "Ana", "sl")
+    await ana.send("/moji_podatki")
+    document = ana.last
+    assert document.document is not None
+    replies = await ana.click("x", document, data="settings:v1:open")
+    assert any("Vaše nastavitve" in (r.text or "") for r in replies if r.kind == "bot_message")
