@@ -149,7 +149,7 @@ def test_demo_prints_a_transcript_and_exits_0(tmp_path: Path) -> None:
     assert "⏩ The demo skips ahead" in out and out.count("⏰ Reminder:") == 2
     # The survey, answered in Slovenian, with an answer changed from the summary.
     assert "1/" in out and "Kje živite zdaj?" in out and "Vaši odgovori" in out
-    assert "✅ Hvala! Vaši odgovori so shranjeni." in out and "Bi se je udeležili?" in out
+    assert "✅ Hvala! Vaši odgovori so shranjeni." in out and "se je udeležili?" in out
     # The end: made-up respondents, labelled as such, a digest in the coordinators' group
     # with a small group hidden, and the staff export of the round.
     assert "DEMO DATA:" in out and "made-up respondents" in out

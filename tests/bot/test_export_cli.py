@@ -44,7 +44,9 @@ def test_export_writes_each_format_and_is_audit_logged(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO((tmp_path / "answers.csv").read_text("utf-8-sig"))))
     assert [r["respondent"] for r in rows] == ["R000001", "R000002", "R000003"]
-    sheet = list(load_workbook(tmp_path / "answers.xlsx", read_only=True)["answers"].values)
+    workbook = load_workbook(tmp_path / "answers.xlsx", read_only=True)
+    sheet = list(workbook["answers"].values)
+    workbook.close()  # read-only workbooks keep their file open until closed
     assert len(sheet) == 4
     assert len(json.loads((tmp_path / "answers.json").read_text("utf-8"))) == 3
     assert "reasons_stay" in (tmp_path / "codebook.csv").read_text("utf-8-sig")

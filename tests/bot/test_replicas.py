@@ -261,7 +261,7 @@ def _reply_kinds(emulator: BotAPIEmulator, chat_id: int) -> list[str]:
         if not message.from_bot:
             continue
         text = message.text or ""
-        if text.startswith("MAGNET bot: pomoč"):
+        if text.startswith("Bot MAGNET: pomoč"):
             kinds.append("help")
         elif text.startswith("Vaše delavnice"):
             kinds.append("mylabs")

@@ -59,7 +59,7 @@ async def test_staff_export_in_telegram(webbot: Harness) -> None:
     ids = await answered(bot)
     resident = await seed_resident(bot, 999, "Nina", "sl")
     await resident.send("/izvoz")
-    assert "le osebje" in resident.last.text or "only staff" in resident.last.text
+    assert "le uslužbenci" in resident.last.text or "only staff" in resident.last.text
     await bot.services.roles.grant(ADMIN_ID, STAFF, Role.STAFF)
     staff = bot.user(STAFF, "Sara", "sl")
     await onboard(staff, topics=())
@@ -183,6 +183,7 @@ async def test_a_control_character_in_an_answer_breaks_no_export(webbot: Harness
     assert "Več\ufffd[31m zelenja\ufffd in klopi" in documents[0].data.decode("utf-8-sig")
     workbook = load_workbook(io.BytesIO(documents[1].data), read_only=True)
     cells = [c for r in workbook["answers"].iter_rows(values_only=True) for c in r]
+    workbook.close()
     assert "Več\ufffd[31m zelenja\ufffd in klopi" in cells
     token = (await bot.services.tokens.create("laptop"))[1]
     port = bot.runtime.web.port  # type: ignore[union-attr]
@@ -192,4 +193,4 @@ async def test_a_control_character_in_an_answer_breaks_no_export(webbot: Harness
         http.get(url, headers={"Authorization": f"Bearer {token}"}) as response,
     ):
         assert response.status == 200
-        load_workbook(io.BytesIO(await response.read()), read_only=True)  # whole, not cut
+        load_workbook(io.BytesIO(await response.read()), read_only=True).close()  # whole

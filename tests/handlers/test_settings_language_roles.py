@@ -81,7 +81,7 @@ async def test_language_switches_both_ways(bot: Harness) -> None:
     assert "/settings – change where you live" in replies[0].text
     await user.send("/language")
     replies = await user.click("Slovenščina")
-    assert replies[-2].text == "Od zdaj naprej vam pišem v slovenščini."
+    assert replies[-2].text == "Odslej vam bom pisal v slovenščini."
     replies = await user.send("/pomoc")
     assert "/nastavitve – sprememba kraja bivanja" in replies[0].text
     # The resident's own menu follows the language they chose.
@@ -166,7 +166,7 @@ async def test_an_admin_grants_and_revokes_roles(bot: Harness) -> None:
     await admin.send("/grant 302 staff")
     replies = await admin.send("/vloge")
     assert replies[0].text.startswith("2 osebi imata vlogo:")
-    assert "• 301: koordinator" in replies[0].text and "• 302: osebje" in replies[0].text
+    assert "• 301: koordinator" in replies[0].text and "• 302: uslužbenec" in replies[0].text
     replies = await admin.send("/odvzemi 301 koordinator")
     assert replies[0].text == "Opravljeno: 301 nima več vloge »koordinator«."
     replies = await admin.send("/revoke 301 coordinator")
@@ -205,7 +205,7 @@ async def test_fallbacks_answer_everything(bot: Harness) -> None:
     replies = await user.send("/neznano")
     assert replies[0].text == "Tega ukaza ne poznam. Pošljite /pomoc in si oglejte, kaj znam."
     replies = await user.send("kje je delavnica?")
-    assert replies[0].text.startswith("Ne razumem čisto, kaj mislite.")
+    assert replies[0].text.startswith("Ne razumem povsem, kaj mislite.")
     assert "⚙️ Nastavitve" in [label for row in replies[0].buttons for label in row]
     replies = await user.send_photo(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
     assert "Razumem le besedilo" in replies[0].text

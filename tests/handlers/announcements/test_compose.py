@@ -82,7 +82,9 @@ async def test_compose_preview_and_send_to_a_topic_in_both_languages(
     await compose(coord, audience=("Po temi", "Dostopna stanovanja"))
     # The preview shows both languages exactly as residents will see them.
     texts = [m.text for m in coord.messages[-5:]]
-    assert "Delavnica o stanovanjih v četrtek!\n\nTo sporočilo vam pošilja MAGNET" in texts[1]
+    assert (
+        "Delavnica o stanovanjih v četrtek!\n\nTo sporočilo vam pošilja projekt MAGNET" in texts[1]
+    )
     assert "Housing lab on Thursday!\n\nYou receive this from MAGNET" in texts[3]
     summary = coord.last
     assert "Prejemniki: teme: Dostopna stanovanja" in summary.text
@@ -121,7 +123,7 @@ async def test_audiences_by_municipality_and_language(
     assert "3 prebivalci" in coord.last.text  # Bojan, Dan, Emma live in Prebold
     await coord.click("✖ Zavrzi")
     await compose(coord, sl="Samo angleško", en="English only", audience=("Po jeziku", "English"))
-    assert "2 prebivalca (v slovenščini 0, v angleščini 2)" in coord.last.text
+    assert "2 prebivalca (v slovenščini: 0, v angleščini: 2)" in coord.last.text
     await coord.click("📣 Pošlji zdaj")
     await eventually(lambda: received(town["emma"], "English only"))
     assert received(town["dan"], "English only")
@@ -155,9 +157,9 @@ async def test_schedule_list_cancel_and_release(
     await coord.click("🕒 Načrtuj")
     assert "Pošljite datum in uro" in coord.last.text
     for bad, reply in (
-        ("kmalu", "Tega ne razberem kot datum in uro"),
-        ("31. 2. 18:00", "Tega ne razberem kot datum in uro"),
-        ("1. 1. 2020 10:00", "Ta trenutek je že mimo"),
+        ("kmalu", "Datuma in ure ne prepoznam"),
+        ("31. 2. 18:00", "Datuma in ure ne prepoznam"),
+        ("1. 1. 2020 10:00", "Ta trenutek je že minil"),
     ):
         replies = await coord.send(bad)
         assert reply in replies[0].text
@@ -231,7 +233,7 @@ async def test_quiet_hours_hold_non_urgent_announcements(
         await coord.click(f"✖ Prekliči št. {held.id}")
         final = coord.emulator.chat(COORDINATOR).messages[report.message_id].text
         assert f"Obvestilo št. {held.id}: preklicano" in final
-        assert "✖ Ni poslano (preklicano): 2" in final  # Ana and the coordinator
+        assert "✖ Neposlano (preklicano): 2" in final  # Ana and the coordinator
         assert not received(ana, "Ponoči ne")
 
 
@@ -327,7 +329,7 @@ async def test_bad_input_while_composing(bot: Harness, town: dict[str, EmulatedU
     await coord.send("Kratko")
     await coord.send("Short")
     replies = await coord.send("kar tako")  # text where a button (or a photo) is expected
-    assert replies[0].text == "Prosim, izberite eno od spodnjih možnosti."
+    assert replies[0].text == "Prosimo, izberite eno od spodnjih možnosti."
     await coord.click("Brez fotografije")
     await coord.click("Po temi")
     replies = await coord.click("Končano ✔")
@@ -360,7 +362,7 @@ async def test_an_announcement_end_to_end_on_each_backend(bot_on: Harness) -> No
         en="Culture night",
         audience=("Po temi", "Kultura in ustvarjalnost"),
     )
-    assert "2 prebivalca (v slovenščini 1, v angleščini 1)" in coord.last.text
+    assert "2 prebivalca (v slovenščini: 1, v angleščini: 1)" in coord.last.text
     await coord.click("📣 Pošlji zdaj")
     report = coord.last
     await eventually(lambda: "poročilo o dostavi" in report.text)

@@ -43,7 +43,7 @@ async def create_lab_by_chat(bot: Harness, coord: EmulatedUser, starts: datetime
     await coord.click("MAGNET Hub Celje")
     await coord.click("Dostopna stanovanja")
     await coord.send("jutri zvečer")  # not a date: re-asked politely
-    assert "datum in uro" in coord.last.text
+    assert "Datuma in ure ne prepoznam" in coord.last.text
     await coord.send(local(bot, starts))
     await coord.send("2 h")
     await coord.send("veliko")  # not a number
@@ -285,7 +285,7 @@ async def test_bad_input_stale_and_forged_buttons_and_roles(labbot: Harness) -> 
     await coord.send("6")
     assert "Shranjeno" in texts(coord)[-2]
     await ana.click("✍️ Prijava", old_card)
-    assert "se je medtem spremenila" in alerts(ana)[-1]
+    assert "je bila medtem spremenjena" in alerts(ana)[-1]
     assert "še 6 prostih mest" in ana.last.text
     await ana.click("Prijava z gostom")
     assert "z enim gostom" in ana.messages[-2].text
@@ -392,7 +392,7 @@ async def test_an_announcement_to_the_participants_of_a_lab(labbot: Harness) -> 
     await coord.click("Udeleženci delavnice")
     await coord.click(f"#{lab_id} Energetska skupnost Prebold")
     await coord.click("Končano ✔")
-    assert "Število: 1 prebivalec" in coord.last.text
+    assert "Prejemniki: 1 prebivalec" in coord.last.text
     await coord.click("📣 Pošlji zdaj")
     await ana.wait_for_message("Prinesite copate!")
     await asyncio.sleep(0.5)

@@ -25,7 +25,7 @@ async def open_round(bot: Harness) -> EmulatedUser:
     coord = bot.user(COORDINATOR, "Katja", "sl")
     await onboard(coord, topics=())
     await coord.send("/ankete")
-    assert "Še brez kroga." in coord.last.text
+    assert "Noben krog še ni bil odprt." in coord.last.text
     await coord.click("▶️ Odpri nov krog")
     assert "1. krog: odprt" in coord.last.text
     return coord

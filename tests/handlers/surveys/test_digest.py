@@ -36,7 +36,7 @@ async def test_digest_after_every_n_responses_and_on_demand(digestbot: Harness) 
     await eventually(lambda: len(posted(bot)) == 2)  # the text and the chart
     text, chart = posted(bot)
     assert text.text.startswith("📊 Povzetek: Ostati ali oditi?, 1. krog")
-    assert "5 izpolnjenih odgovorov" in text.text
+    assert "5 izpolnjenih anket" in text.text
     assert "Odšel/odšla bom" not in text.text or "•" in text.text
     assert chart.photo is not None and chart.photo.data.startswith(b"\x89PNG")
     assert chart.caption == "📊 Ključni odgovori v odstotkih"
