@@ -216,7 +216,7 @@ async def test_deep_links_for_an_onboarded_resident(bot: Harness) -> None:
     replies = await user.send("/start hub_maribor")
     assert replies[0].text == "Tega stičišča ne poznam."
     replies = await user.send("/start <script>")
-    assert replies[0].text.startswith("Dobrodošli nazaj, Rok!")
+    assert replies[0].text.startswith("Spet pozdravljeni, Rok!")
 
 
 async def test_language_switch_on_the_consent_screen_keeps_the_link(bot: Harness) -> None:

@@ -122,7 +122,7 @@ async def test_a_lab_fills_seats_pass_along_the_waitlist_checkin_and_feedback(
     # The two alerts may arrive in either order: wait for both, then check there are no more.
     await eventually(
         lambda: (
-            any("50" in t for t in posted()) and any("zasedena 100-odstotno" in t for t in posted())
+            any("50" in t for t in posted()) and any("100-odstotno zasedena" in t for t in posted())
         )
     )
     assert len([t for t in posted() if "100" in t]) == 1, posted()
@@ -183,7 +183,7 @@ async def test_a_lab_fills_seats_pass_along_the_waitlist_checkin_and_feedback(
         )
     await cvetka.send("/moje_delavnice")
     await cvetka.click("Dostopna stanovanja za mlade")
-    events = await cvetka.click("🎫 QR za prihod")
+    events = await cvetka.click("🎫 Vstopna koda QR")
     ticket = next(e for e in events if e.kind == "bot_photo")
     assert code in ticket.text
     assert cvetka.last.photo.data.startswith(b"\x89PNG")
@@ -192,13 +192,13 @@ async def test_a_lab_fills_seats_pass_along_the_waitlist_checkin_and_feedback(
     await coord.send(f"/prihod {code}")
     assert "že zabeležen" in coord.last.text
     await coord.send("/prihod XXXXXX")
-    assert "Nobena prijava" in coord.last.text
+    assert "Prijave s kodo XXXXXX ni." in coord.last.text
 
     # The roster, and its CSV (Cvetka agreed to be listed by name; Emma did not).
     await cvetka.click("🙋 Pokaži moje ime organizatorjem")
     await coord.send(f"/udelezenci {lab_id}")
     roster = coord.last.text
-    assert "Cvetka" in roster and "(ime ni deljeno)" in roster and "Emma" not in roster
+    assert "Cvetka" in roster and "(ime skrito)" in roster and "Emma" not in roster
     await coord.click("📄 Udeleženci (CSV)")
     csv_text = coord.last.document.data.decode("utf-8-sig")
     assert "Cvetka" in csv_text and "Emma" not in csv_text and str(emma.id) not in csv_text

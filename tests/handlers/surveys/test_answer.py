@@ -76,7 +76,7 @@ async def test_a_slovenian_resident_answers_with_back_skip_edit_and_a_lab(bot: H
     await ana.click("✅ Oddaj")
     assert "Hvala! Vaši odgovori so shranjeni." in ana.messages[-2].text
     suggestion = ana.last.text
-    assert "Dostopna stanovanja" in suggestion and "Bi se pridružili?" in suggestion
+    assert "Dostopna stanovanja" in suggestion and "Bi se je udeležili?" in suggestion
     await ana.click("✍️ Prijava")
     assert (await bot.services.labs.registration(lab_id, ana.id)).status == "confirmed"
     # A second attempt in the same round is refused politely.
@@ -155,7 +155,7 @@ async def test_rounds_invitations_and_roles(bot: Harness) -> None:
     assert "le koordinatorji" in ana.last.text
     coord = await open_round(bot)
     await coord.click("📣 Povabi prebivalce")
-    invite = await ana.wait_for_message("Odprt je nov krog ankete")
+    invite = await ana.wait_for_message("Nov krog ankete")
     assert invite.buttons == (("📝 Začni anketo",),)
     await ana.click("📝 Začni anketo")
     assert "Odgovarjam anonimno" in str(ana.last.button_labels)
@@ -164,7 +164,7 @@ async def test_rounds_invitations_and_roles(bot: Harness) -> None:
     await ana.click("🕶 Odgovarjam anonimno")
     await ana.click("V Preboldu")
     await coord.send("/ankete")
-    assert "0 izpolnjenih odgovorov · 1 nedokončan" in coord.last.text
+    assert "0 izpolnjenih anket · 1 nedokončana" in coord.last.text
     await coord.click("⏹ Zapri krog")
     await ana.click("Študiram")  # the round closed under her: told politely
     assert "Trenutno ni odprte ankete" in ana.last.text
