@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 async def unknown_command(update: Update, context: MagnetContext) -> None:
     tr = context.tr
+    # TRANSLATORS: %(help)s is a slash command (e.g. /delavnice). It cannot be inflected,
+    # so put "z ukazom" / "pod ukazom" in front of it.
     text = tr.gettext("I don't know that command. Send %(help)s to see what I can do.") % {
         "help": screens.command(tr, "help")
     }

@@ -30,6 +30,8 @@ async def set_language(update: Update, context: MagnetContext, callback: Callbac
         return
     tr = context.tr = context.services.i18n.get(locale)
     await answer(update)
+    # TRANSLATORS: Shown in the NEW language right after the switch: "From now on I will write
+    # to you in <this language>" (sl: "v slovenščini"), not literally "English".
     await show(update, escape(tr.gettext("I will speak English with you from now on.")))
     await set_chat_menu(
         context.bot,

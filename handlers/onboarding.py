@@ -99,6 +99,8 @@ async def _consent(update: Update, context: MagnetContext, callback: Callback) -
     if callback.arg(0) == "no":
         context.resident = await context.services.privacy.withdraw(resident.telegram_id)
         await answer(update)
+        # TRANSLATORS: %(start)s is a slash command (e.g. /delavnice). It cannot be inflected,
+        # so put "z ukazom" / "pod ukazom" in front of it.
         text = tr.gettext(
             "Understood: I won't store anything about you. If you change your mind, send %(start)s."
         ) % {"start": "/start"}

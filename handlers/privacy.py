@@ -24,6 +24,8 @@ async def send_my_data(update: Update, context: MagnetContext) -> None:
     body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     chat = update.effective_chat
     assert chat is not None
+    # TRANSLATORS: %(forget)s is a slash command (e.g. /delavnice). It cannot be inflected,
+    # so put "z ukazom" / "pod ukazom" in front of it.
     caption = tr.gettext(
         "📄 Everything the bot stores about you. To erase it, send %(forget)s."
     ) % {"forget": screens.command(tr, "forget")}
@@ -46,6 +48,7 @@ async def ask_forget(update: Update, context: MagnetContext) -> None:
         keyboard(
             [
                 [(tr.gettext("🗑 Yes, erase everything"), encode(NS.PRIVACY, "forget"))],
+                # TRANSLATORS: Used for two things: keep your data (erase dialog) and keep your sign-up (cancel dialog).
                 [(tr.gettext("No, keep it"), encode(NS.PRIVACY, "keep"))],
             ]
         ),
@@ -61,6 +64,8 @@ async def forget(update: Update, context: MagnetContext, callback: Callback) -> 
     tr = context.tr
     await answer(update)
     await context.services.privacy.forget(context.me.telegram_id)
+    # TRANSLATORS: %(start)s is a slash command (e.g. /delavnice). It cannot be inflected,
+    # so put "z ukazom" / "pod ukazom" in front of it.
     text = tr.gettext(
         "Done: everything about you is erased. If you ever want to come back, send %(start)s."
     ) % {"start": "/start"}

@@ -17,6 +17,8 @@ from handlers.menu import set_chat_menu
 def role_name(tr: Translator, role: Role) -> str:
     return {
         Role.COORDINATOR: tr.gettext("coordinator"),
+        # TRANSLATORS: Role name, inserted into "Done: %(id)s is now %(role)s." and similar. A noun for
+        # one person (sl "uslužbenec", not the collective "osebje").
         Role.STAFF: tr.gettext("staff"),
         Role.ADMIN: tr.gettext("administrator"),
         Role.RESIDENT: tr.gettext("resident"),

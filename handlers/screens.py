@@ -48,6 +48,8 @@ def consent_text(tr: Translator, min_group_size: int, updated: bool = False) -> 
         if updated
         else tr.gettext("Before we start: your data")
     )
+    # TRANSLATORS: %(settings)s is a slash command (e.g. /delavnice). It cannot be inflected,
+    # so put "z ukazom" / "pod ukazom" in front of it.
     body = tr.gettext(
         "If you agree, I will store:\n"
         "• your Telegram ID and the language you use,\n"
@@ -90,6 +92,7 @@ def consent_screen(
 
 
 def _progress(tr: Translator, step: Step) -> str:
+    # TRANSLATORS: Onboarding progress (4 steps).
     return tr.gettext("Step %(number)d of %(count)d") % {
         "number": STEP_NUMBER[step],
         "count": STEP_COUNT,
@@ -186,6 +189,7 @@ def profile_lines(tr: Translator, resident: ResidentView) -> list[str]:
         (tr.gettext("Language"), label_of(LANGUAGES, tr.locale) or tr.locale),
         (tr.gettext("Municipality"), value(MUNICIPALITIES, resident.municipality)),
         (tr.gettext("Age"), value(AGE_BANDS, resident.age_band)),
+        # TRANSLATORS: The resident's occupation (student, employed, retired…), not a registration status.
         (tr.gettext("Status"), value(STATUSES, resident.status)),
         (tr.gettext("Topics"), topic_names(tr, resident.topics) or "—"),
     ]

@@ -38,6 +38,7 @@ def settings_screen(context: MagnetContext) -> screens.Screen:
                 (tr.gettext("🎂 Age"), encode(NS.SETTINGS, "field", Step.AGE_BAND.value)),
             ],
             [
+                # TRANSLATORS: The resident's occupation (student, employed, retired…), not a registration status.
                 (tr.gettext("💼 Status"), encode(NS.SETTINGS, "field", Step.STATUS.value)),
                 (tr.gettext("🏷 Topics"), encode(NS.SETTINGS, "topics")),
             ],
@@ -138,6 +139,8 @@ async def withdraw(update: Update, context: MagnetContext, callback: Callback) -
     tr = context.tr
     context.resident = await context.services.privacy.withdraw(context.me.telegram_id)
     await answer(update)
+    # TRANSLATORS: %(start)s is a slash command (e.g. /delavnice). It cannot be inflected,
+    # so put "z ukazom" / "pod ukazom" in front of it.
     done = tr.gettext(
         "Your consent is withdrawn and your profile deleted. Send %(start)s whenever "
         "you want to join again."

@@ -92,6 +92,7 @@ def audience_label(tr: Translator, announcement: AnnouncementView) -> str:
         names = [tr.gettext(label_of(TOPICS, v) or v) for v in values]
         return tr.gettext("topics: %(values)s") % {"values": ", ".join(names)}
     if announcement.audience == Audience.LAB:
+        # TRANSLATORS: %(values)s is a list of lab numbers such as "#3, #5".
         return tr.gettext("participants of labs %(values)s") % {
             "values": ", ".join(f"#{v}" for v in values)
         }
@@ -157,6 +158,8 @@ def _audience(s: Step) -> Screen:
         [_button(label, Action.AUDIENCE, aid, audience.value)]
         for label, audience in (
             (tr.gettext("Everyone"), Audience.ALL),
+            # TRANSLATORS: Audience button: residents of one municipality (sl "Po občini").
+            # The same msgid is also the digest heading (sl "Po občinah").
             (tr.gettext("By municipality"), Audience.MUNICIPALITY),
             (tr.gettext("By topic"), Audience.TOPIC),
             (tr.gettext("By language"), Audience.LANGUAGE),
@@ -241,6 +244,7 @@ def preview(tr: Translator, ready: Preview) -> list[Screen]:
         bold(tr.gettext("Ready to send")),
         escape(tr.gettext("Audience: %(audience)s") % {"audience": audience_label(tr, draft)}),
         escape(
+            # TRANSLATORS: %(count)s is already a phrase such as "120 residents" (from "%(count)d resident").
             tr.gettext("Recipients: %(count)s (Slovenian %(sl)d, English %(en)d)")
             % {"count": count, "sl": ready.by_locale["sl"], "en": ready.by_locale["en"]}
         ),
@@ -264,6 +268,9 @@ def preview(tr: Translator, ready: Preview) -> list[Screen]:
 
 def scheduled(tr: Translator, announcement: AnnouncementView) -> str:
     assert announcement.scheduled_at is not None
+    # TRANSLATORS: %(list)s is a slash command (e.g. /delavnice). It cannot be inflected,
+    # so put "z ukazom" / "pod ukazom" in front of it.
+    # %(when)s is a date and time in the genitive; avoid "za" + accusative.
     done = tr.gettext(
         "🕒 Announcement #%(id)d is scheduled for %(when)s. %(list)s shows it and can cancel it."
     ) % {
@@ -286,6 +293,7 @@ def active(tr: Translator, announcements: Sequence[AnnouncementView]) -> Screen:
     rows = []
     for item in announcements:
         if item.status == AnnouncementStatus.SCHEDULED and item.scheduled_at is not None:
+            # TRANSLATORS: %(when)s is a date and time in the genitive; avoid "za" + accusative.
             state = tr.gettext("scheduled for %(when)s") % {"when": tr.when(item.scheduled_at)}
         else:
             state = tr.gettext("sending now")

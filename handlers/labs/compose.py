@@ -96,7 +96,11 @@ def _step_buttons(
         rows.append([b(tr.gettext("No limit (open event)"), "0")])
     elif step == LabStep.DEADLINE:
         rows.append(
-            [b(tr.gettext("Until it starts"), "0"), b(tr.gettext("Until the day before"), "day")]
+            [
+                b(tr.gettext("Until it starts"), "0"),
+                # TRANSLATORS: Registration-deadline option: sign-up closes one day before the lab.
+                b(tr.gettext("Until the day before"), "day"),
+            ]
         )
     elif step == LabStep.REMINDERS:
         rows.append(
@@ -115,6 +119,8 @@ async def _preview(update: Update, context: MagnetContext, lab: LabView) -> None
     tr = context.tr
     head = bold(tr.gettext("Preview: this is how residents will see the lab"))
     card = card_text(tr, lab, None)
+    # TRANSLATORS: %(labs)s is a slash command (e.g. /delavnice). It cannot be inflected,
+    # so put "z ukazom" / "pod ukazom" in front of it.
     note = tr.gettext("Check everything, then publish. Residents see it in %(labs)s at once.") % {
         "labs": screens.command(context.tr, "labs")
     }

@@ -27,10 +27,14 @@ def field_name(context: MagnetContext, step: LabStep) -> str:
         LabStep.TITLE_EN: tr.gettext("Title in English"),
         LabStep.DESCRIPTION_SL: tr.gettext("Description in Slovenian"),
         LabStep.DESCRIPTION_EN: tr.gettext("Description in English"),
+        # TRANSLATORS: Field label of the lab form: the venue.
         LabStep.HUB: tr.gettext("Hub"),
         LabStep.TOPIC: tr.gettext("Theme"),
+        # TRANSLATORS: Field label of the lab form: the start time.
         LabStep.START: tr.gettext("Start"),
+        # TRANSLATORS: Field label of the lab form: the end time.
         LabStep.END: tr.gettext("End"),
+        # TRANSLATORS: Field label of the lab form: the number of seats.
         LabStep.CAPACITY: tr.gettext("Seats"),
         LabStep.DEADLINE: tr.gettext("Registration deadline"),
         LabStep.REMINDERS: tr.gettext("Reminders"),
@@ -72,8 +76,10 @@ def question(context: MagnetContext, step: LabStep) -> str:
 def _reminders(context: MagnetContext, lab: LabView) -> str:
     tr = context.tr
     if not lab.reminder_minutes:
+        # TRANSLATORS: Value after "Reminders:" in the lab summary (sl "Opomniki: brez").
         return tr.gettext("none")
     hours = [tr.decimal(m / 60, "0.##") for m in lab.reminder_minutes]
+    # TRANSLATORS: %(hours)s is a list of hours, comma-separated, e.g. "24, 2".
     return tr.gettext("%(hours)s h before") % {"hours": ", ".join(hours)}
 
 
@@ -90,14 +96,23 @@ def summary(context: MagnetContext, lab: LabView) -> str:
         (LabStep.END, tr.when(lab.ends_at) if lab.ends_at else dash),
         (
             LabStep.CAPACITY,
+            # TRANSLATORS: Value after "Seats:" in the lab summary.
             str(lab.capacity) if lab.capacity is not None else tr.gettext("no limit"),
         ),
         (
             LabStep.DEADLINE,
+            # TRANSLATORS: Value after "Registration deadline:" in the lab summary.
             tr.when(lab.deadline) if lab.deadline else tr.gettext("until it starts"),
         ),
         (LabStep.REMINDERS, _reminders(context, lab)),
-        (LabStep.GUESTS, tr.gettext("+1 allowed") if lab.guests else tr.gettext("no guests")),
+        (
+            LabStep.GUESTS,
+            # TRANSLATORS: Value after "Guests:" in the lab summary.
+            tr.gettext("+1 allowed")
+            if lab.guests
+            # TRANSLATORS: Value after "Guests:" in the lab summary (sl "Gostje: brez gostov").
+            else tr.gettext("no guests"),
+        ),
     ]
     lines = [f"{escape(field_name(context, step))}: {escape(value)}" for step, value in rows]
     for step, text in (

@@ -75,12 +75,14 @@ def _counts(context: MagnetContext, roster: Roster) -> str:
     )
     lines = [
         seats,
+        # TRANSLATORS: Seats offered to waitlisted people who have not yet accepted or declined.
         tr.ngettext("%(count)d offer open", "%(count)d offers open", len(roster.offered))
         % {"count": len(roster.offered)},
         tr.ngettext(
             "%(count)d on the waitlist", "%(count)d on the waitlist", len(roster.waitlisted)
         )
         % {"count": len(roster.waitlisted)},
+        # TRANSLATORS: People whose arrival at the lab has been recorded.
         tr.ngettext("%(count)d checked in", "%(count)d checked in", roster.checked_in)
         % {"count": roster.checked_in},
     ]
@@ -128,6 +130,7 @@ async def confirm_cancel(update: Update, context: MagnetContext, callback: Callb
     (lab_id,) = numbers(callback, 1)
     tr = context.tr
     told = await context.services.lab_admin.cancel(context.me.telegram_id, lab_id)
+    # TRANSLATORS: After cancelling a lab; the same msgid follows cancelling a sign-up or an announcement.
     await answer(update, tr.gettext("Cancelled."))
     text = tr.ngettext(
         "The lab is cancelled; %(count)d person signed up is being told.",
@@ -149,6 +152,7 @@ async def show_roster(update: Update, context: MagnetContext, lab_id: int) -> No
     roster = await context.services.lab_records.roster(lab_id)
     lab = roster.lab
     lines = [bold(lab.title(tr.locale)), _counts(context, roster), ""]
+    # TRANSLATORS: Heading of the roster list of people with a confirmed seat (plural noun).
     lines.append(bold(tr.gettext("Confirmed")))
     unnamed = tr.gettext("(name not shared)")
     for entry in roster.confirmed:
@@ -182,13 +186,17 @@ def roster_csv(context: MagnetContext, roster: Roster) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(
         [
+            # TRANSLATORS: Roster CSV column header: the registration number.
             tr.gettext("registration"),
+            # TRANSLATORS: Roster CSV column header: the registration's status (confirmed, waitlisted…).
             tr.gettext("status"),
             tr.gettext("waitlist position"),
+            # TRANSLATORS: Roster CSV column header: seats taken (1 or 2).
             tr.gettext("seats"),
             tr.gettext("name"),
             tr.gettext("municipality"),
             tr.gettext("age group"),
+            # TRANSLATORS: Roster CSV column header: check-in time (a timestamp).
             tr.gettext("checked in"),
         ]
     )
@@ -198,8 +206,11 @@ def roster_csv(context: MagnetContext, roster: Roster) -> bytes:
         return tr.gettext(found) if found else ""
 
     statuses = {
+        # TRANSLATORS: Status of a registration in the roster CSV (sl: agrees with "prijava").
         RegistrationStatus.CONFIRMED: tr.gettext("confirmed"),
+        # TRANSLATORS: Status of a registration in the roster CSV (sl: agrees with "prijava").
         RegistrationStatus.OFFERED: tr.gettext("offered"),
+        # TRANSLATORS: Status of a registration in the roster CSV (sl: agrees with "prijava").
         RegistrationStatus.WAITLISTED: tr.gettext("waitlisted"),
     }
     for group in (roster.confirmed, roster.offered, roster.waitlisted):

@@ -31,6 +31,7 @@ def card_text(
     if lab.deadline is not None:
         lines.append(
             "⏳ "
+            # TRANSLATORS: %(when)s is a date and time in the genitive ("1. decembra 2026 ob 17.00").
             + escape(tr.gettext("Registration closes %(when)s") % {"when": tr.when(lab.deadline)})
         )
     if details:

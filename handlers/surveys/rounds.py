@@ -42,7 +42,15 @@ async def list_surveys(update: Update, context: MagnetContext) -> None:
 def _round_lines(tr: Translator, state: RoundState) -> list[str]:
     if state.number is None:
         return [escape(tr.gettext("No round yet."))]
-    status = tr.gettext("open") if state.status == RoundStatus.OPEN else tr.gettext("closed")
+    status = (
+        # TRANSLATORS: Status of a survey ROUND (sl masculine "krog"), inserted into
+        # "Round %(number)d: %(status)s since %(when)s".
+        tr.gettext("open")
+        if state.status == RoundStatus.OPEN
+        # TRANSLATORS: Status of a survey ROUND (sl masculine "krog"), inserted into
+        # "Round %(number)d: %(status)s since %(when)s".
+        else tr.gettext("closed")
+    )
     since = tr.gettext("Round %(number)d: %(status)s since %(when)s") % {
         "number": state.number,
         "status": status,

@@ -110,6 +110,7 @@ def _buttons(
         if q.other:
             mark = "• " if current == "other" else ""
             rows.append(
+                # TRANSLATORS: Survey button that opens a free-text answer.
                 [(mark + tr.gettext("Other…"), encode(NS.SURVEY, "other", version, ordinal))]
             )
     elif q.type == Kind.MULTI:
@@ -181,6 +182,7 @@ def summary(tr: Translator, position: Position) -> Screen:
 
 
 def suggestion(tr: Translator, lab: LabView) -> Screen:
+    # TRANSLATORS: %(when)s is a time range ("3. decembra 2026, 17.00–19.00"), not a moment: no "ob" before it.
     text = tr.gettext(
         "You mentioned things a RealLife Learning Lab is working on. The next one is "
         "%(title)s, %(when)s at %(hub)s. Would you like to join?"

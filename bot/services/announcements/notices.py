@@ -16,6 +16,8 @@ from bot.services.announcements.types import AnnouncementView, Progress
 
 def footer(tr: Translator) -> str:
     """Every announcement says why it came and how to change that."""
+    # TRANSLATORS: Footer under every announcement; %(settings)s is a slash command (e.g. /delavnice). It cannot be inflected,
+    # so put "z ukazom" / "pod ukazom" in front of it.
     text = tr.gettext("You receive this from MAGNET; choose what you receive in %(settings)s.")
     return "<i>" + html.escape(text % {"settings": slash("settings", tr.locale)}) + "</i>"
 

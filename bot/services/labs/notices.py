@@ -30,7 +30,9 @@ def inline_keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> dict[str, Any]
 
 def offer_row(tr: Translator, reg_id: int) -> Row:
     return [
+        # TRANSLATORS: Button on a seat offered from the waitlist; first person in sl ("Sprejmem mesto").
         (tr.gettext("✅ Take the seat"), encode(NS.LAB, "accept_offer", reg_id)),
+        # TRANSLATORS: Button on a seat offered from the waitlist; first person in sl ("Zavrnem").
         (tr.gettext("Decline"), encode(NS.LAB, "decline_offer", reg_id)),
     ]
 
@@ -46,6 +48,7 @@ def useful_row(tr: Translator, reg_id: int) -> Row:
 def again_row(tr: Translator, reg_id: int) -> Row:
     return [
         (tr.gettext("Yes"), encode(NS.LAB, "rate_again", reg_id, 3)),
+        # TRANSLATORS: Answer to "Would you come to a lab like this again?" (button).
         (tr.gettext("Maybe"), encode(NS.LAB, "rate_again", reg_id, 2)),
         (tr.gettext("No"), encode(NS.LAB, "rate_again", reg_id, 1)),
     ]
@@ -58,6 +61,10 @@ def _open_lab(tr: Translator, lab: LabView) -> dict[str, Any]:
 def offer(tr: Translator, lab: LabView, reg: RegistrationView) -> Notice:
     """A freed seat held for the next on the waitlist, until the offer lapses."""
     assert reg.offer_expires_at is not None
+    # TRANSLATORS: %(title)s is the lab title, plain (no quotes): put a noun before it ("delavnica")
+    # and do not make it the subject (its number and gender are unknown).
+    # %(when)s is a time range ("3. decembra 2026, 17.00–19.00"), not a moment: no "ob" before it.
+    # %(until)s is a date and time.
     text = tr.gettext(
         "🎟 A seat has come free at %(title)s (%(when)s), and it is yours if you want it. "
         "It is held for you until %(until)s."
@@ -78,6 +85,9 @@ def offer_expired(tr: Translator, lab: LabView) -> Notice:
 
 
 def reminder(tr: Translator, lab: LabView, reg: RegistrationView) -> Notice:
+    # TRANSLATORS: %(title)s is the lab title, plain (no quotes): put a noun before it ("delavnica")
+    # and do not make it the subject (its number and gender are unknown).
+    # %(when)s is a date and time in the genitive ("1. decembra 2026 ob 17.00").
     text = tr.gettext("⏰ Reminder: %(title)s starts %(when)s at %(place)s.") % {
         "title": lab.title(tr.locale),
         "when": starts(tr, lab),
@@ -89,6 +99,10 @@ def reminder(tr: Translator, lab: LabView, reg: RegistrationView) -> Notice:
 
 
 def cancelled(tr: Translator, lab: LabView) -> Notice:
+    # TRANSLATORS: %(title)s is the lab title, plain (no quotes): put a noun before it ("delavnica")
+    # and do not make it the subject (its number and gender are unknown).
+    # %(when)s is a date and time in the genitive ("1. decembra 2026 ob 17.00").
+    # Avoid "za" + accusative: not "načrtovano za %(when)s".
     text = tr.gettext(
         "❌ Sorry: %(title)s, planned for %(when)s, has been cancelled. "
         "You don't need to do anything."
@@ -98,6 +112,7 @@ def cancelled(tr: Translator, lab: LabView) -> Notice:
 
 def changed(tr: Translator, lab: LabView) -> Notice:
     """A new time or place, for everyone signed up."""
+    # TRANSLATORS: %(when)s is a time range ("3. decembra 2026, 17.00–19.00"), not a moment: no "ob" before it.
     text = tr.gettext("✏️ %(title)s has changed. It is now %(when)s at %(place)s.") % {
         "title": lab.title(tr.locale),
         "when": time_range(tr, lab),

@@ -52,6 +52,8 @@ def digest_text(tr: Translator, data: DigestData) -> str:
         lines += _cells(tr, survey, dist)
     lines += _top(tr, survey, tr.gettext("Top reasons to stay"), data.stay)
     lines += _top(tr, survey, tr.gettext("Top reasons to leave"), data.leave)
+    # TRANSLATORS: Digest heading: results by municipality (sl "Po občinah").
+    # The same msgid is also an audience button (sl "Po občini").
     lines += _by(tr, tr.gettext("By municipality"), data.municipality, MUNICIPALITIES)
     lines += _by(tr, tr.gettext("By age group"), data.age_band, AGE_BANDS)
     if data.labs:
@@ -81,9 +83,11 @@ def _heading(tr: Translator, data: DigestData) -> list[str]:
         "survey": bilingual(survey.title).get(tr.locale) or survey.code,
         "number": data.round_number,
     }
+    # TRANSLATORS: A whole completed questionnaire (sl "izpolnjena anketa"), not a single answer ("odgovor").
     counts = tr.ngettext(
         "%(count)d completed response", "%(count)d completed responses", data.completed
     ) % {"count": data.completed}
+    # TRANSLATORS: Unfinished survey responses (questionnaires), not answers (sl "nedokončana anketa").
     partial = tr.ngettext("%(count)d unfinished", "%(count)d unfinished", data.partial) % {
         "count": data.partial
     }
