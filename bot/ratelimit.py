@@ -90,6 +90,7 @@ class RetryingRateLimiter(BaseRateLimiter[Retries]):
         self._global = SlidingWindow(self.limits.global_count, self.limits.global_window)
         self._chats: dict[int, _Chat] = {}
         self._calls = 0
+        self._held_until = 0.0
 
     async def initialize(self) -> None:
         pass
@@ -100,6 +101,11 @@ class RetryingRateLimiter(BaseRateLimiter[Retries]):
     def share(self, replicas: int) -> None:
         """Several replicas send for one bot: each keeps to its share of the overall limit."""
         self._global.count = max(1, self.limits.global_count // max(1, replicas))
+
+    def hold(self, seconds: float) -> None:
+        """Send nothing for a while: a replica that joins others waits until each of them has
+        seen it and lowered its own share, or together they would pass Telegram's limit."""
+        self._held_until = max(self._held_until, time.monotonic() + seconds)
 
     def _chat(self, chat_id: int) -> _Chat:
         self._calls += 1
@@ -136,6 +142,8 @@ class RetryingRateLimiter(BaseRateLimiter[Retries]):
             return await self._with_retries(callback, args, kwargs, endpoint, data, rate_limit_args)
         chat = self._chat(chat_id)
         async with chat.lock:
+            if (held := self._held_until - time.monotonic()) > 0:
+                await asyncio.sleep(held)
             while (wait := chat.window.wait_time(time.monotonic())) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(wait)
             await self._global.reserve()

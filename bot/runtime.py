@@ -16,6 +16,7 @@ from telegram import Update
 from bot.app import build_application
 from bot.config import ConfigError, Settings
 from bot.context import Services
+from bot.ratelimit import RetryingRateLimiter
 from bot.web import WebhookRoute, WebServer, build_web_app
 from handlers import ALLOWED_UPDATES
 from storage import migrate
@@ -73,6 +74,7 @@ class BotRuntime:
                 await app.updater.start_polling(
                     timeout=int(self.settings.poll_timeout), allowed_updates=ALLOWED_UPDATES
                 )
+            await self._join_others()
             await app.start()
             self.services.delivery_engine.start()
             assert self.services.scheduler is not None
@@ -100,6 +102,15 @@ class BotRuntime:
             raise
         self._started = True
         log.info("magnet-bot is running as @%s", app.bot.username)
+
+    async def _join_others(self) -> None:
+        """A replica that finds others already sending holds its own sends for one and a half
+        beats: by then each of them has seen it and taken its smaller share."""
+        engine = self.services.delivery_engine
+        limiter = self.application.bot.rate_limiter
+        if await engine.register() > 1 and isinstance(limiter, RetryingRateLimiter):
+            limiter.hold(1.5 * engine.config.beat_seconds)
+            log.info("other replicas are sending: this one waits for them to make room")
 
     def _update_done(self, update_id: int) -> None:
         waiter = self._handled.pop(update_id, None)

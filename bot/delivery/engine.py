@@ -137,6 +137,11 @@ class DeliveryEngine:
                 async with self.sessions.begin() as session:
                     await repo.retire(session, self.worker)
 
+    async def register(self) -> int:
+        """Say this worker is here, before the bot serves anyone: how many workers send now."""
+        await self._beat()
+        return self.workers
+
     async def _join(self) -> None:
         """A worker that finds others already sending waits one beat before it sends, so
         that each of them has seen it and lowered its own share first."""

@@ -124,3 +124,19 @@ async def test_pacer_is_fair_to_concurrent_waiters() -> None:
     start = time.monotonic()
     await asyncio.gather(*(pacer.wait() for _ in range(21)))
     assert time.monotonic() - start == pytest.approx(0.2, abs=0.06)
+
+
+async def test_a_joining_replica_holds_its_sends_until_the_others_made_room() -> None:
+    import time
+
+    from bot.ratelimit import RetryingRateLimiter
+
+    limiter = RetryingRateLimiter()
+    limiter.hold(0.3)
+
+    async def send(**_: object) -> bool:
+        return True
+
+    began = time.monotonic()
+    await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 5}, None)
+    assert time.monotonic() - began >= 0.3
