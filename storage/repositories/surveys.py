@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import ResponseStatus
 from storage.models import (
-    AppSecret,
     SurveyAnswer,
     SurveyParticipation,
     SurveyResponse,
@@ -190,16 +189,6 @@ async def count_by_status(session: AsyncSession, round_id: int) -> dict[str, int
         .group_by(SurveyResponse.status)
     )
     return {status: count for status, count in (await session.execute(query)).all()}
-
-
-async def app_secret(session: AsyncSession, name: str, make: Any) -> str:
-    """The named key, created once (first writer wins across replicas)."""
-    await session.execute(
-        _insert(session)(AppSecret)
-        .values(name=name, value=make(), created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=[AppSecret.name])
-    )
-    return str(await session.scalar(select(AppSecret.value).where(AppSecret.name == name)))
 
 
 # Core, not the ORM, for exports: plain rows are several times cheaper for big rounds.

@@ -61,7 +61,6 @@ async def test_broadcast_at_the_rate_limit(
             started = time.monotonic()
             sending = bot.services.announcements.sending
             await sending.dispatch(author.id, draft.id, author.id, report.message_id)
-            bot.services.delivery_engine.wake()
 
             latencies: list[float] = []
 
