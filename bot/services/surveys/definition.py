@@ -52,6 +52,23 @@ class Option(_Model):
 Text = dict[str, str]
 
 
+class Role(StrEnum):
+    """What a question's answers are for in the digest, the decision views and the exports."""
+
+    KEY = "key"  # a headline question: overall, by each breakdown, across rounds
+    PULL = "pull"  # reasons that keep people (shown among `among`, e.g. those who intend to stay)
+    PUSH = "push"  # reasons that push people away (among those who intend to leave, or left)
+    CONTEXT = "context"  # described, never a headline (e.g. commuting)
+
+
+class ProfileField(StrEnum):
+    """Profile fields copied onto a response at submission, by which answers can be broken down."""
+
+    MUNICIPALITY = "municipality"
+    AGE_BAND = "age_band"
+    STATUS = "resident_status"
+
+
 def bilingual(text: Text | None) -> Bilingual:
     """A definition's text (`{sl: ..., en: ...}`) as one value to read in a locale."""
     return Bilingual((text or {}).get("sl"), (text or {}).get("en"))
@@ -67,6 +84,20 @@ class Condition(_Model):
     answered: bool | None = None
 
 
+class Report(_Model):
+    """A question's analysis role, declared in the definition so any survey reports itself.
+
+    `by`: profile fields to break the answers down by. `among`: only respondents whose answer
+    to an earlier question matches (push among those who intend to leave). `headline`: the
+    options whose combined share is the question's headline figure (e.g. "would stay")."""
+
+    role: Role
+    by: list[ProfileField] = Field(default_factory=list)
+    among: Condition | None = None
+    headline: list[str] = Field(default_factory=list)
+    label: Text | None = None  # the headline's name, e.g. {sl: "ostali bi", en: "would stay"}
+
+
 class Question(_Model):
     code: str
     type: Kind
@@ -80,6 +111,7 @@ class Question(_Model):
     low: Text | None = None  # scale: the label of 1
     high: Text | None = None  # scale: the label of 5
     show_if: list[Condition] = Field(default_factory=list)
+    report: Report | None = None
 
     @field_validator("show_if", mode="before")
     @classmethod
@@ -119,6 +151,10 @@ class Survey(_Model):
 
     def question(self, code: str) -> Question | None:
         return next((q for q in self.ordered if q.code == code), None)
+
+    def reported(self, role: Role) -> list[Question]:
+        """The questions declaring `role`, in the order they are asked."""
+        return [q for q in self.ordered if q.report is not None and q.report.role == role]
 
     def section_of(self, code: str) -> Section | None:
         return next((s for s, q in self.questions() if q.code == code), None)
@@ -242,6 +278,8 @@ def check(survey: Survey) -> list[Problem]:
         _check_kind(question, add, texts)
         for condition in question.show_if:
             _check_condition(survey, question, condition, order, index, add)
+        if question.report is not None:
+            _check_report(survey, question, question.report, order, index, add, texts)
     return problems
 
 
@@ -318,3 +356,47 @@ def _check_condition(
     for value in (condition.in_ or []) + (condition.not_in or []):
         if value not in known:
             add(where, f"show_if: {condition.question!r} has no option {value!r}")
+
+
+def _check_report(
+    survey: Survey,
+    question: Question,
+    report: Report,
+    order: dict[str, int],
+    index: int,
+    add: Any,
+    texts: Any,
+) -> None:
+    where = f"question {question.code} report"
+    if report.role in (Role.PULL, Role.PUSH) and question.type not in (Kind.SINGLE, Kind.MULTI):
+        add(where, f"a {report.role.value} question must be a choice, not {question.type.value}")
+    if report.role == Role.KEY and question.type not in (Kind.SINGLE, Kind.SCALE):
+        add(where, f"a key question must be single choice or a scale, not {question.type.value}")
+    codes = {o.code for o in question.options} | ({"other"} if question.other else set())
+    if question.type == Kind.SCALE:
+        codes = {str(n) for n in range(1, 6)}
+    for value in report.headline:
+        if value not in codes:
+            add(where, f"headline: no option {value!r}")
+    if report.headline:
+        texts(f"{where} label", report.label)
+    if len(set(report.by)) != len(report.by):
+        add(where, "'by' names a field twice")
+    among = report.among
+    if among is None:
+        return
+    target = survey.question(among.question)
+    if target is None:
+        add(where, f"among refers to unknown question {among.question!r}")
+        return
+    if order[among.question] >= index:
+        add(where, f"among refers to {among.question!r}, which is not asked before")
+    if target.type not in (Kind.SINGLE, Kind.MULTI):
+        add(where, f"among on {among.question!r}: only choice questions can select respondents")
+        return
+    if among.in_ is None and among.not_in is None:
+        add(where, "among needs 'in' or 'not_in'")
+    known = {o.code for o in target.options} | ({"other"} if target.other else set())
+    for value in (among.in_ or []) + (among.not_in or []):
+        if value not in known:
+            add(where, f"among: {among.question!r} has no option {value!r}")
