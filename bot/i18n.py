@@ -89,6 +89,13 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.translations.ngettext(singular, plural, n)
 
+    def pgettext(self, context: str, message: str) -> str:
+        """A msgid that reads differently by where it is shown (`msgctxt`)."""
+        return self.translations.pgettext(context, message)
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
+        return self.translations.npgettext(context, singular, plural, n)
+
     def datetime(self, value: datetime, fmt: str = "medium") -> str:
         return format_datetime(value, fmt, tzinfo=self.tz, locale=self.cldr)
 

@@ -15,7 +15,14 @@ from bot.config import SUPPORTED_LOCALES
 from bot.i18n import DOMAIN, locales_dir
 
 SOURCE_DIRS = ("bot", "handlers")
-KEYWORDS = {"gettext": None, "ngettext": (1, 2), "N_": None, "_": None}
+KEYWORDS = {
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
+    "N_": None,
+    "_": None,
+}
 PROJECT = "magnet-bot"
 WIDTH = 100
 

@@ -27,7 +27,8 @@ async def list_announcements(update: Update, context: MagnetContext) -> None:
 async def cancel(update: Update, context: MagnetContext, aid: int, _: str | None) -> None:
     sending = context.services.announcements.sending
     await sending.cancel(context.me.telegram_id, aid)
-    await answer(update, context.tr.gettext("Cancelled."))
+    # TRANSLATORS: Answer after a coordinator cancels a broadcast (sl "Obvestilo je preklicano.").
+    await answer(update, context.tr.pgettext("announcement", "Cancelled."))
     report = await sending.report(aid)
     if report is not None:  # it was going out: its live report becomes the final one
         await _close(context, aid, report)

@@ -159,8 +159,7 @@ def _audience(s: Step) -> Screen:
         for label, audience in (
             (tr.gettext("Everyone"), Audience.ALL),
             # TRANSLATORS: Audience button: residents of one municipality (sl "Po občini").
-            # The same msgid is also the digest heading (sl "Po občinah").
-            (tr.gettext("By municipality"), Audience.MUNICIPALITY),
+            (tr.pgettext("audience", "By municipality"), Audience.MUNICIPALITY),
             (tr.gettext("By topic"), Audience.TOPIC),
             (tr.gettext("By language"), Audience.LANGUAGE),
             (tr.gettext("Participants of a lab"), Audience.LAB),

@@ -130,8 +130,8 @@ async def confirm_cancel(update: Update, context: MagnetContext, callback: Callb
     (lab_id,) = numbers(callback, 1)
     tr = context.tr
     told = await context.services.lab_admin.cancel(context.me.telegram_id, lab_id)
-    # TRANSLATORS: After cancelling a lab; the same msgid follows cancelling a sign-up or an announcement.
-    await answer(update, tr.gettext("Cancelled."))
+    # TRANSLATORS: Answer after a coordinator cancels a whole lab (sl "Delavnica je odpovedana.").
+    await answer(update, tr.pgettext("lab", "Cancelled."))
     text = tr.ngettext(
         "The lab is cancelled; %(count)d person signed up is being told.",
         "The lab is cancelled; %(count)d people signed up are being told.",
@@ -322,13 +322,17 @@ async def check_in(update: Update, context: MagnetContext, code: str) -> None:
         await send(update, escape(problem_text(tr, LabProblem(exc.problem), exc.detail)))
         return
     roster = await context.services.lab_records.roster(lab.id)
-    if already:
+    guest = reg.seats > 1
+    if already and guest:
+        text = tr.gettext("Already checked in: %(code)s at %(title)s, with a guest.")
+    elif already:
         text = tr.gettext("Already checked in: %(code)s at %(title)s.")
+    elif guest:
+        text = tr.gettext("✅ Checked in: %(code)s at %(title)s, with a guest.")
     else:
         text = tr.gettext("✅ Checked in: %(code)s at %(title)s.")
     text = text % {"code": reg.checkin_code, "title": lab.title(tr.locale)}
-    guest = tr.gettext(" (with a guest)") if reg.seats > 1 else ""
     count = tr.ngettext("%(count)d checked in", "%(count)d checked in", roster.checked_in) % {
         "count": roster.checked_in
     }
-    await send(update, escape(text + guest) + "\n" + escape(count))
+    await send(update, escape(text) + "\n" + escape(count))

@@ -77,7 +77,8 @@ async def confirm_leave(update: Update, context: MagnetContext, callback: Callba
     (lab_id,) = numbers(callback, 1)
     tr = context.tr
     change = await context.services.labs.cancel(lab_id, context.me.telegram_id)
-    await answer(update, tr.gettext("Cancelled."))
+    # TRANSLATORS: Answer after a resident cancels their own sign-up (sl "Prijava je preklicana.").
+    await answer(update, tr.pgettext("sign-up", "Cancelled."))
     done = tr.gettext("Your place at %(title)s is cancelled. Thank you for letting us know!") % {
         "title": change.lab.title(tr.locale)
     }

@@ -53,8 +53,9 @@ def digest_text(tr: Translator, data: DigestData) -> str:
     lines += _top(tr, survey, tr.gettext("Top reasons to stay"), data.stay)
     lines += _top(tr, survey, tr.gettext("Top reasons to leave"), data.leave)
     # TRANSLATORS: Digest heading: results by municipality (sl "Po občinah").
-    # The same msgid is also an audience button (sl "Po občini").
-    lines += _by(tr, tr.gettext("By municipality"), data.municipality, MUNICIPALITIES)
+    lines += _by(
+        tr, tr.pgettext("digest heading", "By municipality"), data.municipality, MUNICIPALITIES
+    )
     lines += _by(tr, tr.gettext("By age group"), data.age_band, AGE_BANDS)
     if data.labs:
         lines += ["", _bold(tr.gettext("Recent labs"))]

@@ -397,3 +397,24 @@ async def test_an_announcement_to_the_participants_of_a_lab(labbot: Harness) -> 
     await ana.wait_for_message("Prinesite copate!")
     await asyncio.sleep(0.5)
     assert not [t for t in texts(ben) + texts(cvetka) if "slippers" in t or "copate" in t]
+
+
+async def test_a_check_in_with_a_guest_says_so_inside_the_sentence(labbot: Harness) -> None:
+    bot = labbot
+    coord = await coordinator(bot)
+    ana = await seed_resident(bot, 641, "Ana", "sl")
+    now = datetime.now(UTC)
+    lab_id = await add_lab(bot, starts=now + timedelta(days=1), capacity=5, guests=1)
+    await bot.services.labs.sign_up(lab_id, ana.id, guests=1)
+    async with bot.services.sessions.begin() as session:  # the lab is on now
+        await session.execute(
+            update(Lab)
+            .where(Lab.id == lab_id)
+            .values(starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(minutes=30))
+        )
+    code = (await bot.services.labs.registration(lab_id, ana.id)).checkin_code
+    await coord.send(f"/prihod {code}")
+    first = coord.last.text.splitlines()[0]
+    assert first.startswith("✅ Prihod zabeležen") and first.endswith("«, z gostom."), first
+    await coord.send(f"/prihod {code}")
+    assert coord.last.text.splitlines()[0].endswith("«, z gostom.")
