@@ -194,7 +194,9 @@ async def test_schedule_list_cancel_and_release(
 
     await coord.send("/obvestila")
     replies = await coord.click(f"✖ Prekliči št. {first.id}")
-    assert any(e.kind == "callback_answer" and e.text == "Obvestilo je preklicano." for e in replies)
+    assert any(
+        e.kind == "callback_answer" and e.text == "Obvestilo je preklicano." for e in replies
+    )
     assert await status_of(bot, first.id) == "cancelled"
     assert "Ni načrtovanih obvestil" in coord.last.text
     [entry] = await recent_entries(bot.services.sessions, "announcement.cancel")
