@@ -51,6 +51,16 @@ def _load(locale: str, directory: Path) -> Translations:
     return Translations(buffer, domain=DOMAIN)
 
 
+# After "v", as an adverbial of time: v ponedeljek, v sredo, v soboto, v nedeljo.
+SL_WEEKDAYS_ACCUSATIVE = (
+    "ponedeljek",
+    "torek",
+    "sredo",
+    "četrtek",
+    "petek",
+    "soboto",
+    "nedeljo",
+)
 SL_MONTHS_GENITIVE = (
     "januarja",
     "februarja",
@@ -107,6 +117,15 @@ class Translator:
         if self.locale == "sl" and fmt == "long":
             return f"{value.day}. {SL_MONTHS_GENITIVE[value.month - 1]} {value.year}"
         return format_date(value, fmt, locale=self.cldr)
+
+    def day(self, value: date | datetime) -> str:
+        """The day of an event, with its weekday: *v četrtek, 3. decembra 2026* (the weekday in
+        the accusative after *v*, as an adverbial of time), *Thursday, 3 December 2026*."""
+        if isinstance(value, datetime):
+            value = value.astimezone(self.tz).date()
+        if self.locale == "sl":
+            return f"v {SL_WEEKDAYS_ACCUSATIVE[value.weekday()]}, {self.date(value)}"
+        return format_date(value, "full", locale=self.cldr)
 
     def time(self, value: datetime, fmt: str = "short") -> str:
         """A time of day: *17.00* and *9.00* in Slovenian (the SP norm), 5:00 PM in English."""

@@ -14,7 +14,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# SQLite's busy handler is not first come, first served: in a burst (200 residents tapping
+# "sign up" at once on a loaded machine) one writer can lose the race for over 10 s, and its
+# sign-up failed with "database is locked". Every transaction here is short, so waiting longer
+# is safe; it only bounds a real deadlock with another process.
+SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

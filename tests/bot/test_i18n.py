@@ -160,3 +160,26 @@ def test_slovenian_dates_in_sentences_are_genitive_and_times_use_a_period() -> N
     assert sl.date(datetime(2027, 3, 14, 12, tzinfo=UTC)) == "14. marca 2027"
     assert sl.time(datetime(2027, 7, 1, 15, 0, tzinfo=UTC)) == "17.00"  # summer time
     assert en.when(winter) == "December 1, 2026 at 9:05\u202fAM"
+
+
+def test_an_events_day_names_its_weekday_in_the_accusative_after_v() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.i18n import I18n
+
+    i18n = I18n(ZoneInfo("Europe/Ljubljana"))
+    sl, en = i18n.get("sl"), i18n.get("en")
+    days = [sl.day(datetime(2026, 12, d, 12, tzinfo=UTC)) for d in range(7, 14)]
+    assert days == [
+        "v ponedeljek, 7. decembra 2026",
+        "v torek, 8. decembra 2026",
+        "v sredo, 9. decembra 2026",
+        "v četrtek, 10. decembra 2026",
+        "v petek, 11. decembra 2026",
+        "v soboto, 12. decembra 2026",
+        "v nedeljo, 13. decembra 2026",
+    ]
+    # Late on Sunday in UTC is already Monday in Ljubljana.
+    assert sl.day(datetime(2026, 12, 13, 23, 30, tzinfo=UTC)).startswith("v ponedeljek")
+    assert en.day(datetime(2026, 12, 10, 12, tzinfo=UTC)) == "Thursday, December 10, 2026"

@@ -43,9 +43,10 @@ def time_range(tr: Translator, lab: LabView) -> str:
     if lab.ends_at is None:
         return tr.when(lab.starts_at)
     if tr.date(lab.starts_at) == tr.date(lab.ends_at):
-        # TRANSLATORS: one day's times, e.g. "3. decembra 2026, 17.00–19.00" (no "ob" before a range).
+        # TRANSLATORS: one day's times; date is the day with its weekday, e.g. sl "v četrtek,
+        # 3. decembra 2026, 17.00–19.00" (no "ob" before a range).
         return tr.gettext("%(date)s, %(start)s–%(end)s") % {
-            "date": tr.date(lab.starts_at),
+            "date": tr.day(lab.starts_at),
             "start": tr.time(lab.starts_at),
             "end": tr.time(lab.ends_at),
         }

@@ -353,6 +353,10 @@ async def test_two_hundred_taps_for_twenty_seats_through_the_emulator(
     async with running_bot(emulator, db_url) as bot:
         lab_id = await add_lab(bot, starts=datetime.now(UTC) + timedelta(days=3), capacity=20)
         users = [bot.user(10_000 + i, f"R{i}", "sl") for i in range(200)]
+        for user in users:
+            # The last of 200 simultaneous taps waits for the 199 before it: on a loaded
+            # machine that can exceed one reply's usual wait. This test is about seats, not speed.
+            user.timeout = 120.0
         async with bot.services.sessions.begin() as session:
             session.add_all(
                 Resident(
