@@ -54,10 +54,16 @@ TOPICS: Sequence[Choice] = (
     Choice("energy", N_("Energy communities")),
 )
 
+# On buttons each language is named in itself, so a resident finds their own.
 LANGUAGES: Sequence[Choice] = (
     Choice("sl", "Slovenščina"),
     Choice("en", "English"),
 )
+# Inside a sentence or after a label, in the reader's language (lowercase in Slovenian).
+LANGUAGE_NAMES: dict[str, str] = {
+    "sl": N_("Slovenian"),
+    "en": N_("English"),
+}
 
 
 def codes(choices: Sequence[Choice]) -> frozenset[str]:

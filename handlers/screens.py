@@ -10,6 +10,7 @@ from bot.codec import NS, encode
 from bot.commands import slash
 from bot.domain import (
     AGE_BANDS,
+    LANGUAGE_NAMES,
     LANGUAGES,
     MUNICIPALITIES,
     STATUSES,
@@ -186,7 +187,7 @@ def profile_lines(tr: Translator, resident: ResidentView) -> list[str]:
         return tr.gettext(label) if label else "—"
 
     rows = [
-        (tr.gettext("Language"), label_of(LANGUAGES, tr.locale) or tr.locale),
+        (tr.gettext("Language"), tr.gettext(LANGUAGE_NAMES.get(tr.locale, tr.locale))),
         (tr.gettext("Municipality"), value(MUNICIPALITIES, resident.municipality)),
         (tr.gettext("Age"), value(AGE_BANDS, resident.age_band)),
         # TRANSLATORS: The resident's occupation (student, employed, retired…), not a registration status.

@@ -10,7 +10,14 @@ from telegram import InlineKeyboardMarkup
 
 from bot.codec import NS, encode
 from bot.commands import slash
-from bot.domain import LANGUAGES, MUNICIPALITIES, TOPICS, AnnouncementStatus, label_of
+from bot.domain import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    MUNICIPALITIES,
+    TOPICS,
+    AnnouncementStatus,
+    label_of,
+)
 from bot.i18n import Translator
 from bot.services.announcements.types import (
     AnnouncementError,
@@ -96,7 +103,7 @@ def audience_label(tr: Translator, announcement: AnnouncementView) -> str:
         return tr.gettext("participants of labs %(values)s") % {
             "values": ", ".join(f"#{v}" for v in values)
         }
-    names = [label_of(LANGUAGES, v) or v for v in values]
+    names = [tr.gettext(LANGUAGE_NAMES[v]) if v in LANGUAGE_NAMES else v for v in values]
     return tr.gettext("language: %(values)s") % {"values": ", ".join(names)}
 
 

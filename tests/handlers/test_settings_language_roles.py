@@ -82,6 +82,8 @@ async def test_language_switches_both_ways(bot: Harness) -> None:
     await user.send("/language")
     replies = await user.click("Slovenščina")
     assert replies[-2].text == "Odslej vam bom pisal v slovenščini."
+    await user.send("/nastavitve")
+    assert "Jezik: slovenščina" in user.last.text  # lowercase after a label, as Slovenian writes
     replies = await user.send("/pomoc")
     assert "/nastavitve – sprememba kraja bivanja" in replies[0].text
     # The resident's own menu follows the language they chose.

@@ -124,6 +124,7 @@ async def test_audiences_by_municipality_and_language(
     await coord.click("✖ Zavrzi")
     await compose(coord, sl="Samo angleško", en="English only", audience=("Po jeziku", "English"))
     assert "2 prebivalca (v slovenščini: 0, v angleščini: 2)" in coord.last.text
+    assert "jezik: angleščina" in coord.last.text  # a language's name inside a sentence
     await coord.click("📣 Pošlji zdaj")
     # Both are sent; in which order they arrive depends on the pacing, not on the test.
     await eventually(
