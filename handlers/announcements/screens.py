@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from telegram import InlineKeyboardMarkup
 
 from bot.codec import NS, encode
 from bot.commands import slash
+from bot.delivery.quiet import QuietHours
 from bot.domain import (
     LANGUAGE_NAMES,
     LANGUAGES,
@@ -192,10 +194,20 @@ def _audience_values(s: Step) -> Screen:
     return Screen(escape(text), keyboard(rows))
 
 
+def quiet_span(tr: Translator, span: str) -> str:
+    """The configured quiet hours as the reader writes times: 21.00–8.00, 9:00 PM–8:00 AM."""
+    quiet = QuietHours.parse(span, tr.tz)
+    if quiet.start is None or quiet.end is None:
+        return ""
+    day = datetime.now(tr.tz).date()
+    start, end = (datetime.combine(day, t, tr.tz) for t in (quiet.start, quiet.end))
+    return f"{tr.time(start)}–{tr.time(end)}"
+
+
 def _urgency(s: Step) -> Screen:
     tr, aid = s.tr, s.draft.id
     text = tr.gettext("Should it also go out during quiet hours (%(hours)s)?") % {
-        "hours": s.quiet_hours
+        "hours": quiet_span(tr, s.quiet_hours)
     }
     rows = [
         [_button(tr.gettext("No, wait for the morning"), Action.URGENT, aid, 0)],

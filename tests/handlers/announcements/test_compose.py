@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -46,6 +47,8 @@ async def compose(
             await coord.click(value)
         await coord.click("Končano ✔")
     if "nočnim mirom" in coord.last.text:  # asked only when there are quiet hours
+        # The hours as Slovenian writes times (21.00–8.00), not the setting's 21:00-08:00.
+        assert re.search(r"\((1?\d|2[0-3])\.\d\d–(1?\d|2[0-3])\.\d\d\)", coord.last.text)
         await coord.click("Da, nujno je" if urgent else "Ne, naj počaka do jutra")
 
 
