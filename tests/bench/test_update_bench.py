@@ -30,6 +30,7 @@ from bot.app import open_services
 from bot.config import load_settings
 from bot.emulator import BotAPIEmulator, RateLimits
 from bot.emulator.state import Event
+from tests.support.harness import eventually
 from tests.support.labs import insert_lab
 from tests.support.replicas import free_port, start_replica
 from tests.support.seeding import insert_residents
@@ -275,10 +276,7 @@ async def _run_echo(emulator: BotAPIEmulator, tmp: Path, residents: list[int]) -
             stderr=asyncio.subprocess.STDOUT,
         )
     try:
-        for _ in range(200):  # until it polls
-            if emulator.requests.get("getUpdates"):
-                break
-            await asyncio.sleep(0.05)
+        await eventually(lambda: emulator.requests.get("getUpdates"), timeout=120)  # it polls
         return await _measure("echo bot (baseline), polling", emulator, residents)
     finally:
         process.terminate()

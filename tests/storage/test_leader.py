@@ -3,11 +3,10 @@ another takes over. On SQLite there is one process, always the leader."""
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import text
 
 from storage.db import create_engine
+from tests.support.harness import eventually
 
 
 async def test_one_leader_and_a_takeover(db_url: str) -> None:
@@ -30,10 +29,7 @@ async def test_one_leader_and_a_takeover(db_url: str) -> None:
         pid = await second._connection.scalar(text("SELECT pg_backend_pid()"))
         async with first_engine.connect() as admin:
             await admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        for _ in range(50):
-            if await first.check():
-                break
-            await asyncio.sleep(0.05)
+        await eventually(first.check, timeout=60)
         assert first.is_leader
         assert await second.check() is False  # it notices it lost the lead
     finally:

@@ -12,6 +12,7 @@ from storage import migrate
 from storage.db import create_engine, create_sessionmaker, on_outbox_commit
 from storage.models import OutboxMessage
 from storage.repositories import outbox as repo
+from tests.support.harness import eventually
 
 
 def rows(n: int, now: datetime, start: int = 0) -> list[dict]:  # type: ignore[type-arg]
@@ -124,16 +125,10 @@ async def test_delivery_workers_share_the_overall_rate(sessions) -> None:  # typ
     first.start()
     second.start()
     try:
-        for _ in range(100):
-            if first.workers == second.workers == 2:
-                break
-            await asyncio.sleep(0.05)
+        await eventually(lambda: first.workers == second.workers == 2, timeout=60)
         assert first.pacer.rate == second.pacer.rate == 12.0
         await second.stop()
-        for _ in range(100):
-            if first.workers == 1:
-                break
-            await asyncio.sleep(0.05)
+        await eventually(lambda: first.workers == 1, timeout=60)
         assert first.pacer.rate == 24.0
     finally:
         await first.stop()
