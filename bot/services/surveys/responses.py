@@ -358,7 +358,8 @@ class ResponseService:
             await repo.delete_answers(session, response.id, left_behind)
             await self._complete(session, response, telegram_id)
             log.info("survey %s round %s: a response completed", code, current.number)
-            return Submitted(survey, response.respondent, rules.topics(survey, answers))
+            kept = {code: value for code, value in answers.items() if code in on_path}
+            return Submitted(survey, response.respondent, rules.topics(survey, kept))
 
     async def _complete(
         self, session: AsyncSession, response: SurveyResponse, telegram_id: int
