@@ -8,7 +8,6 @@ from typing import Any
 from bot.services.surveys.answers import progress
 from bot.services.surveys.definition import Kind, Question, Survey, shipped
 
-
 ROUTING = ("lives", "residence_history", "origin", "intention")
 
 
