@@ -239,11 +239,22 @@ def _longest(
     survey: Survey, branching: dict[str, list[Any]], fixed: dict[str, Any], decided: set[str]
 ) -> int:
     """Depth-first over the answers still to come that steer the path: the most questions."""
-    best = 0
     ordered = survey.ordered
+    # The answers questions from index i on still look at: only those tell two branches apart.
+    needed: list[list[str]] = [[] for _ in range(len(ordered) + 1)]
+    for i in range(len(ordered) - 1, -1, -1):
+        looked_at = {c.question for c in ordered[i].show_if}
+        needed[i] = sorted(set(needed[i + 1]) | looked_at)
+    memo: dict[str, int] = {}
 
-    def walk(index: int, given: dict[str, Any], count: int) -> None:
-        nonlocal best
+    def walk(index: int, given: dict[str, Any]) -> int:
+        """The most questions from `index` on, given the answers so far (remembered: many
+        branches meet again once the answers that split them no longer matter)."""
+        key = repr((index, [given.get(k) for k in needed[index]]))
+        if key in memo:
+            return memo[key]
+        count = 0
+        result = None
         while index < len(ordered):
             question = ordered[index]
             index += 1
@@ -252,16 +263,15 @@ def _longest(
             count += 1
             if question.code in decided or question.code not in branching:
                 continue
-            for value in branching[question.code]:
-                following = dict(given)
-                if value is not None:
-                    following[question.code] = value
-                walk(index, following, count)
-            return
-        best = max(best, count)
+            result = count + max(
+                walk(index, given if value is None else {**given, question.code: value})
+                for value in branching[question.code]
+            )
+            break
+        memo[key] = count if result is None else result
+        return memo[key]
 
-    walk(0, dict(fixed), 0)
-    return best
+    return walk(0, dict(fixed))
 
 
 @dataclass(frozen=True)
