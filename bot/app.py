@@ -37,7 +37,7 @@ from bot.services.labs.signup import LabService
 from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService
 from bot.services.roles import RoleService
-from bot.services.surveys.definition import shipped
+from bot.services.surveys.definition import Survey, shipped
 from bot.services.surveys.digests import DigestConfig, DigestService
 from bot.services.surveys.service import Surveys
 from bot.services.tokens import TokenService
@@ -60,7 +60,20 @@ def file_url_for(api_url: str) -> str:
     return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
 
 
+def load_surveys(settings: Settings) -> list[Survey]:
+    """The survey definitions the bot runs: a town's own (MAGNET_SURVEYS_DIR) or the shipped."""
+    directory = settings.surveys_dir
+    if directory is not None and not directory.is_dir():
+        raise ConfigError(f"MAGNET_SURVEYS_DIR: {directory} is not a directory")
+    try:
+        return shipped(directory)
+    except ValueError as exc:
+        where = "MAGNET_SURVEYS_DIR" if directory is not None else "the shipped surveys"
+        raise ConfigError(f"{where}: {exc} (see `magnet-bot surveys check`)") from exc
+
+
 async def open_services(settings: Settings) -> Services:
+    definitions = load_surveys(settings)
     engine = create_engine(settings.database_url)
     try:
         if settings.should_auto_migrate:
@@ -82,7 +95,7 @@ async def open_services(settings: Settings) -> Services:
     )
     labs = LabService(sessions, i18n, lab_config)
     secret = settings.survey_secret.get_secret_value() if settings.survey_secret else None
-    surveys = Surveys(sessions, shipped(), i18n, secret)
+    surveys = Surveys(sessions, definitions, i18n, secret)
     await surveys.sync()
     return Services(
         settings=settings,

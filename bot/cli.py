@@ -57,8 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     surveys = sub.add_parser("surveys", help="check a survey definition or list the shipped ones")
     surveys_sub = surveys.add_subparsers(dest="surveys_command", required=True)
-    surveys_check = surveys_sub.add_parser("check", help="validate survey definition files")
-    surveys_check.add_argument("files", nargs="+")
+    surveys_check = surveys_sub.add_parser(
+        "check",
+        help="validate survey definitions (files or directories; by default MAGNET_SURVEYS_DIR "
+        "or the shipped ones), roles included; exits non-zero on any problem",
+    )
+    surveys_check.add_argument("files", nargs="*", metavar="FILE|DIR")
     surveys_sub.add_parser("list")
     tokens = sub.add_parser("tokens", help="staff tokens for the HTTP export endpoints")
     tokens_sub = tokens.add_subparsers(dest="tokens_command", required=True)
@@ -320,10 +324,11 @@ async def _revision(settings: Settings, message: str) -> int:
 def _surveys(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.services.surveys.definition import CONTENT_DIR, load_file
+    from bot.services.surveys.definition import CONTENT_DIR, definition_files, load_file
 
+    configured = load_settings().surveys_dir or CONTENT_DIR
     if args.surveys_command == "list":
-        for path in sorted(CONTENT_DIR.glob("*.yaml")):
+        for path in definition_files(configured):
             survey, problems = load_file(path)
             if survey is None:
                 print(f"{path.name}: {len(problems)} problem(s)")
@@ -331,17 +336,31 @@ def _surveys(args: argparse.Namespace) -> int:
             print(f"{survey.code}: {len(survey.ordered)} questions, {survey.checksum()[:12]}")
         return 0
     failed = 0
-    for name in args.files:
-        path = Path(name)
-        survey, problems = load_file(path)
-        for problem in problems:
-            print(f"{path.name}: {problem}")
-        if problems:
+    codes: dict[str, str] = {}
+    for name in args.files or [str(configured)]:
+        given = Path(name)
+        paths = definition_files(given) if given.is_dir() else [given]
+        if given.is_dir() and not paths:
+            print(f"{given}: no survey definitions (*.yaml)")
             failed += 1
-        elif survey is not None:
-            print(
-                f"{path.name}: ok ({len(survey.ordered)} questions in {len(survey.sections)} sections)"
-            )
+        for path in paths:
+            survey, problems = load_file(path)
+            lines = [f"{path.name}: {problem}" for problem in problems]
+            if survey is not None and survey.code in codes:
+                lines.append(
+                    f"{path.name}: survey code {survey.code!r} is also {codes[survey.code]}"
+                )
+            for line in lines:
+                print(line)
+            if lines:
+                failed += 1
+            elif survey is not None:
+                codes[survey.code] = path.name
+                roles = sum(1 for q in survey.ordered if q.report is not None)
+                print(
+                    f"{path.name}: ok ({len(survey.ordered)} questions in "
+                    f"{len(survey.sections)} sections, {roles} with a report role)"
+                )
     return 1 if failed else 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -85,6 +86,9 @@ class Settings(BaseSettings):
     lab_retention_days: int = Field(default=180, ge=1)
     # Aggregates resting on fewer answers than this are never shown.
     min_group_size: int = Field(default=5, ge=1)
+    # A town's own survey definitions (*.yaml), run instead of the ones shipped with the bot;
+    # `magnet-bot surveys check` validates them.
+    surveys_dir: Path | None = None
 
     @field_validator(
         "coordinator_chat_id",
@@ -93,6 +97,7 @@ class Settings(BaseSettings):
         "webhook_secret",
         "survey_secret",
         "bot_token",
+        "surveys_dir",
         mode="before",
     )
     @classmethod

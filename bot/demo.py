@@ -72,10 +72,10 @@ async def _play(emulator: BotAPIEmulator) -> dict[str, EmulatedUser]:
     # Ana, a student in Celje, onboards in Slovenian and later changes her topics.
     await ana.send("/start")
     await ana.click("✅ Strinjam se")
-    await ana.click("Celje")
+    await ana.click("V Celju")
     await ana.click("18–24 let")
-    await ana.click("Dijak/-inja ali študent/-ka")
-    await ana.click("Dostopna stanovanja")
+    await ana.click("Učenec/-ka, dijak/-inja ali študent/-ka")
+    await ana.click("Cenovno dostopna stanovanja")
     await ana.click("Trajnostna mobilnost")
     await ana.click("Končano ✔")
     await ana.send("/nastavitve")
@@ -132,10 +132,10 @@ async def _onboard(emulator: BotAPIEmulator, user_id: int, name: str, sl: bool) 
     user = EmulatedUser(emulator, user_id, name, "sl" if sl else "en")
     await user.send("/start")
     await user.click("✅ Strinjam se" if sl else "✅ I agree")
-    await user.click("Celje")
+    await user.click("V Celju" if sl else "In Celje")
     await user.click("25–34 let" if sl else "25–34")
     await user.click("Zaposlen/-a" if sl else "Employed")
-    await user.click("Dostopna stanovanja" if sl else "Affordable housing")
+    await user.click("Cenovno dostopna stanovanja" if sl else "Affordable housing")
     await user.click("Končano ✔" if sl else "Done ✔")
     return user
 
@@ -156,7 +156,7 @@ async def _lab(
     await ana.send("Kako do dostopnega stanovanja v Celju? Pogovor z mestno upravo in zadrugo.")
     await ana.send("How to find affordable housing in Celje: a talk with the city and a co-op.")
     await ana.click("MAGNET Hub Celje")
-    await ana.click("Dostopna stanovanja")
+    await ana.click("Cenovno dostopna stanovanja")
     await ana.send(starts.strftime("%d. %m. %H:%M"))
     await ana.send("19:00")
     await ana.send("2")
@@ -194,25 +194,24 @@ async def _survey(maja: EmulatedUser, cene: EmulatedUser) -> None:
     await cene.send("/anketa")
     await cene.click("🕶 Odgovarjam anonimno")
     await cene.click("V Celju")
-    await cene.click("Sem zaposlen/-a")
+    await cene.click("Ne, tu živim od otroštva")
+    await cene.click("Zaposlen/-a")
     await cene.click("V Ljubljani")
-    await cene.click("Z avtobusom ali vlakom")
+    await cene.click("Z javnim prevozom (avtobus, vlak)")
     await cene.send("27")
-    await cene.click("Morda bom odšel/odšla")
-    await cene.click("Družina")
+    await cene.click("Verjetno se bom odselil/-a")
+    await cene.click("▫️ Premalo cenovno dostopnih stanovanj")
+    await cene.click("▫️ Slab javni prevoz")
     await cene.click("Končano ✔")
-    await cene.click("Dostopno stanovanje")
-    await cene.click("Javni promet in mobilnost")
+    await cene.click("▫️ Več cenovno dostopnih stanovanj")
     await cene.click("Končano ✔")
-    await cene.click("Cenejša stanovanja")
-    await cene.click("Končano ✔")
-    for rating in ("4", "2", "3", "2", "4"):
+    for rating in ("4", "2", "3", "2", "2", "4"):
         await cene.click(rating)
     await cene.click("Morda")
     await cene.send("Hitrejši vlak do Ljubljane in stanovanja za mlade družine.")
     await cene.click("Da")  # his idea may go to the coordinators, without his name
-    await cene.click("✏️ 4")  # he commutes by car after all
-    await cene.click("Z avtom")
+    await cene.click("✏️ 5")  # he commutes by car after all
+    await cene.click("Z avtomobilom")
     await cene.click("✅ Oddaj")
 
 
@@ -265,8 +264,11 @@ async def _made_up_response(runtime: BotRuntime, telegram_id: int, municipality:
     position = await responses.begin(code, telegram_id, anonymous=True)
     while position.question is not None:
         question, ordinal = position.question, position.ordinal(position.question)
+        codes = [o.code for o in question.options]
         if question.type.value == "scale":  # a rating from 1 to 5
             pick = 1 + (telegram_id * 7 + ordinal) % 5
+        elif municipality in codes:  # where they live, as their profile says
+            pick = codes.index(municipality)
         else:
             pick = (telegram_id * 7 + ordinal) % max(1, len(question.options))
         if question.type.value in ("single", "multi", "scale"):

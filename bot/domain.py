@@ -16,12 +16,19 @@ def N_(message: str) -> str:
 class Choice:
     code: str
     label: str  # English msgid
+    # The answer on the button, where it reads differently from the value ("In Celje" / Celje).
+    button: str | None = None
+
+    @property
+    def answer(self) -> str:
+        return self.button or self.label
 
 
 MUNICIPALITIES: Sequence[Choice] = (
-    Choice("celje", N_("Celje")),
-    Choice("prebold", N_("Prebold")),
-    Choice("savinjska", N_("Another municipality of the Savinja region")),
+    # The same answers, worded alike, as the survey's "Where do you usually live?".
+    Choice("celje", N_("Celje"), N_("In Celje")),
+    Choice("prebold", N_("Prebold"), N_("In Prebold")),
+    Choice("savinjska", N_("Elsewhere in the Savinja region")),
     Choice("slovenia", N_("Elsewhere in Slovenia")),
     Choice("abroad", N_("Abroad")),
 )

@@ -61,8 +61,8 @@ def _greeting(context: MagnetContext, update: Update) -> str:
         "Hello, %(name)s! 👋\n\n"
         "I am the MAGNET bot of Celje and Prebold. I will tell you about RealLife Learning "
         "Labs and events at the MAGNET Hub in Celje and the MiniHub in Prebold on the topics "
-        "you choose, and now and then ask what would make you stay in, leave or come back "
-        "to our towns."
+        "you choose. Now and then I will also ask what keeps you in our towns, what might "
+        "lead you to move away and what would bring you back."
     ) % {"name": _first_name(update)}
 
 

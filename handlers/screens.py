@@ -105,7 +105,7 @@ def choice_buttons(
 ) -> list[Button]:
     return [
         (
-            ("• " if c.code == current else "") + tr.gettext(c.label),
+            ("• " if c.code == current else "") + tr.gettext(c.answer),
             encode(ns, "answer", step.value, c.code),
         )
         for c in choices

@@ -352,6 +352,8 @@ class SurveyResponse(Base):
     # The question being asked ("summary" at the end), and whether to return to the summary.
     current: Mapped[str | None] = mapped_column(String(32))
     editing: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The highest progress (per cent) shown to the resident, so it never goes down.
+    progress: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Profile fields copied at submission, for analysis without the resident.
     municipality: Mapped[str | None] = mapped_column(String(32))
     age_band: Mapped[str | None] = mapped_column(String(16))

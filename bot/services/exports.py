@@ -23,7 +23,8 @@ from typing import Any
 from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services.surveys.definition import Kind, Survey
+from bot.services.surveys.answers import OTHER
+from bot.services.surveys.definition import Kind, Question, Survey
 from storage.repositories import audit as audit_repo
 from storage.repositories import surveys as surveys_repo
 
@@ -39,6 +40,8 @@ CODEBOOK = (
     "column",
     "question",
     "type",
+    "role",
+    "among",
     "text_sl",
     "text_en",
     "option",
@@ -91,23 +94,25 @@ def neutral(value: Any) -> Any:
 
 
 def columns_for(surveys: Sequence[Survey]) -> list[Column]:
-    """Fixed columns, then each question's, newest definition first; older-only ones after."""
+    """Fixed columns, then each question's, newest definition first; older-only ones after.
+    A multiple choice has a 0/1 column per option any version offered ("other" included)."""
     found: list[Column] = [Column(name) for name in FIXED]
-    seen: set[str] = set()
+    kinds: dict[str, Kind] = {}
+    options: dict[str, list[str]] = {}
+    others: dict[str, bool] = {}
     for survey in surveys:
         for question in survey.ordered:
-            if question.code in seen:
-                continue
-            seen.add(question.code)
-            if question.type == Kind.MULTI:
-                found += [
-                    Column(f"{question.code}.{o.code}", question.code, "multi", o.code)
-                    for o in question.options
-                ]
-            else:
-                found.append(Column(question.code, question.code, question.type.value))
-                if question.other:
-                    found.append(Column(f"{question.code}.other_text", question.code, "other"))
+            kinds.setdefault(question.code, question.type)
+            known = options.setdefault(question.code, [])
+            known += [code for code in question.values if code not in known]
+            others[question.code] = others.get(question.code, False) or question.other
+    for code, kind in kinds.items():
+        if kind == Kind.MULTI:
+            found += [Column(f"{code}.{o}", code, "multi", o) for o in options[code]]
+        else:
+            found.append(Column(code, code, kind.value))
+        if others[code]:
+            found.append(Column(f"{code}.other_text", code, "other"))
     return found
 
 
@@ -218,7 +223,7 @@ class ExportService:
         for column in plan.columns:
             if column.question is None:
                 meaning = FIXED_MEANING.get(column.name, "")
-                rows.append([column.name, "", "fixed", "", meaning, "", "", "", ""])
+                rows.append([column.name, "", "fixed", "", "", "", meaning, "", "", "", ""])
             else:
                 rows += _codebook_question(plan, column)
         return rows
@@ -261,38 +266,91 @@ def _fixed_cells(plan: Plan, respondent: str, response: Any) -> list[Any]:
 
 
 def _codebook_question(plan: Plan, column: Column) -> list[list[Any]]:
+    """The column's rows: what it holds, one row per wording (with the versions that asked it
+    so), then the values a single choice or a scale may hold, each with its versions; so every
+    row of an export is read under its own version's codebook."""
     assert column.question is not None
-    asked = sorted(
-        number
-        for number, survey in plan.versions.values()
-        if survey.question(column.question) is not None
-    )
-    survey = next(s for _, s in plan.versions.values() if s.question(column.question))
-    question = survey.question(column.question)
-    assert question is not None
-    option = question.option(column.option) if column.option else None
-    kind = question.type.value if column.kind != "other" else "other_text"
+    meanings: dict[tuple[Any, ...], list[int]] = {}
+    values: dict[tuple[str, str, str, str], list[int]] = {}
+    for number, survey in sorted(plan.versions.values(), key=lambda v: -v[0]):
+        question = survey.question(column.question)
+        if question is None or (column.option and column.option not in question.values):
+            continue
+        meanings.setdefault(_meaning(question, column), []).append(number)
+        for value in _values(question, column):
+            values.setdefault(value, []).append(number)
     rows: list[list[Any]] = [
-        [
-            column.name,
-            question.code,
-            kind,
-            question.text.get("sl", ""),
-            question.text.get("en", ""),
-            column.option or "",
-            option.sl if option else "",
-            option.en if option else "",
-            ",".join(map(str, asked)),
-        ]
+        [column.name, column.question, *meaning, _versions(numbers)]
+        for meaning, numbers in meanings.items()
     ]
-    values: list[tuple[str, str, str]] = []
-    if question.type == Kind.SINGLE and column.kind != "other":
-        values = [(choice.code, choice.sl, choice.en) for choice in question.options]
-    if question.type == Kind.SCALE:
-        for value, label in (("1", question.low), ("5", question.high)):
-            values.append((value, (label or {}).get("sl", ""), (label or {}).get("en", "")))
-    rows += [["", question.code, "value", "", "", code, sl, en, ""] for code, sl, en in values]
+    rows += [
+        ["", column.question, "value", mark, "", "", "", code, sl, en, _versions(numbers)]
+        for (code, mark, sl, en), numbers in values.items()
+    ]
     return rows
+
+
+def _versions(numbers: list[int]) -> str:
+    return ",".join(map(str, sorted(numbers)))
+
+
+def _meaning(question: Question, column: Column) -> tuple[Any, ...]:
+    """How one version words a column: type, role, among whom, the texts, the option's label."""
+    report = question.report
+    among = report.among if report else None
+    where = ""
+    if among is not None:
+        parts = [f"in {','.join(among.in_)}" if among.in_ else ""]
+        parts.append(f"not in {','.join(among.not_in)}" if among.not_in else "")
+        where = f"{among.question} " + " and ".join(p for p in parts if p)
+    kind = question.type.value if column.kind != "other" else "other_text"
+    label_sl = label_en = ""
+    if column.option == OTHER:
+        label_sl, label_en = "Drugo", "Other"
+    elif column.option:
+        option = question.option(column.option)
+        label_sl, label_en = (option.sl, option.en) if option else ("", "")
+    return (
+        kind,
+        report.role.value if report else "",
+        where,
+        question.text.get("sl", ""),
+        question.text.get("en", ""),
+        column.option or "",
+        label_sl,
+        label_en,
+    )
+
+
+def _values(question: Question, column: Column) -> list[tuple[str, str, str, str]]:
+    """The values a single choice or a scale column may hold: (code, "headline" if the value
+    counts towards the question's headline figure, label in Slovenian, in English)."""
+    if column.kind == "other":
+        return []
+    headline = set(question.report.headline) if question.report else set()
+
+    def mark(code: str) -> str:
+        return "headline" if code in headline else ""
+
+    if question.type == Kind.SINGLE:
+        found = [(o.code, mark(o.code), o.sl, o.en) for o in question.options]
+        if question.other:
+            found.append(
+                (
+                    OTHER,
+                    mark(OTHER),
+                    "Drugo (besedilo v stolpcu .other_text)",
+                    "Other (text in .other_text)",
+                )
+            )
+        return found
+    if question.type == Kind.SCALE:
+        found = []
+        for value in question.values:
+            label = {"1": question.low, "5": question.high}.get(value) or {}
+            found.append((value, mark(value), label.get("sl", ""), label.get("en", "")))
+        return found
+    return []
 
 
 def _append_all(sheet: Any, batch: list[list[Any]]) -> None:
@@ -305,14 +363,14 @@ def _fill(
 ) -> None:
     if question.type == Kind.MULTI:
         chosen = set(value or [])
-        for option in question.options:
-            column = index.get(f"{question.code}.{option.code}")
+        for code in question.values:
+            column = index.get(f"{question.code}.{code}")
             if column is not None:
-                row[column] = 1 if option.code in chosen else 0
-        return
-    column = index.get(question.code)
-    if column is not None:
-        row[column] = neutral(value)
+                row[column] = 1 if code in chosen else 0
+    else:
+        column = index.get(question.code)
+        if column is not None:
+            row[column] = neutral(value)
     if other_text and f"{question.code}.other_text" in index:
         row[index[f"{question.code}.other_text"]] = neutral(other_text)
 

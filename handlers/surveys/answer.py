@@ -164,15 +164,25 @@ def _integers(callback: Callback, count: int) -> tuple[int, ...] | None:
 
 @requires_onboarding
 async def write_other(update: Update, context: MagnetContext, callback: Callback) -> None:
-    """The "Other…" option: the resident's next text is their own answer to the question."""
+    """The "Other…" option: the resident's next text is their own answer to the question (on
+    a multiple choice where it is already ticked, the press unticks it)."""
+    args = _integers(callback, 2)
+    if args is None:
+        await stale_button(update, context, f"survey other {callback.args}")
+        return
     code, me = _code(context), context.me
     try:
-        await context.services.surveys.responses.position(code, me.telegram_id)  # in progress
+        position, write = await context.services.surveys.responses.other(
+            code, me.telegram_id, *args
+        )
     except SurveyError as exc:
         await _refused(update, context, code, exc)
         return
-    await context.services.residents.set_awaiting(me.telegram_id, awaiting("survey_other", code))
     await answer(update)
+    if not write:
+        await _ask(update, context, code, position)
+        return
+    await context.services.residents.set_awaiting(me.telegram_id, awaiting("survey_other", code))
     await send(update, escape(context.tr.gettext("Please write your answer in a few words.")))
 
 

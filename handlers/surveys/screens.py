@@ -75,6 +75,20 @@ def hint(tr: Translator, question: Question) -> str:
     return ""
 
 
+def progress_line(tr: Translator, position: Position) -> str:
+    """Where the resident is: the question's number on their path and about how far through
+    they are (a share that never goes down, unlike "7/16" on a path that grows)."""
+    if position.progress <= 0:
+        # TRANSLATORS: The survey's progress line on its first question, e.g. "Question 1".
+        return tr.gettext("Question %(number)d") % {"number": position.index}
+    # TRANSLATORS: The survey's progress line, e.g. "Question 7 · about 60%": the question's
+    # number on the resident's path and the share of the survey behind them (never goes down).
+    return tr.gettext("Question %(number)d · about %(percent)d%%") % {
+        "number": position.index,
+        "percent": position.progress,
+    }
+
+
 def question(tr: Translator, position: Position) -> Screen:
     q = position.question
     assert q is not None
@@ -86,7 +100,8 @@ def question(tr: Translator, position: Position) -> Screen:
         first = next(x for x in position.path if survey.section_of(x.code) == section)
         if first.code == q.code and section.intro:
             lines.append(escape(_t(tr, section.intro)))
-    lines.append(f"{bold(f'{position.index}/{position.total}')} · {bold(_t(tr, q.text))}")
+    lines.append(escape(progress_line(tr, position)))
+    lines.append(bold(_t(tr, q.text)))
     shown_hint = hint(tr, q)
     if shown_hint:
         lines.append(f"<i>{escape(shown_hint)}</i>")
@@ -120,6 +135,16 @@ def _buttons(
             rows.append(
                 [(mark + option.label(tr.locale), encode(NS.SURVEY, "choose", version, ordinal, i))]
             )
+        if q.other:
+            mark = "✅ " if "other" in chosen else "▫️ "
+            rows.append(
+                [
+                    (
+                        mark + _other_label(tr, position, q, "other" in chosen),
+                        encode(NS.SURVEY, "other", version, ordinal),
+                    )
+                ]
+            )
         rows.append([(tr.gettext("Done ✔"), encode(NS.SURVEY, "done", version, ordinal))])
     elif q.type == Kind.SCALE:
         rows.append(
@@ -139,6 +164,16 @@ def _buttons(
     if nav:
         rows.append(nav)
     return rows
+
+
+def _other_label(tr: Translator, position: Position, q: Question, chosen: bool) -> str:
+    """ "Other…", or once written, the resident's own words (cut to fit a button)."""
+    text = position.other_texts.get(q.code) if chosen else None
+    if not text:
+        return tr.gettext("Other…")
+    short = text if len(text) <= 40 else text[:39].rstrip() + "…"
+    # TRANSLATORS: A ticked "other" in a multiple choice, with the resident's own words.
+    return tr.gettext("Other: %(text)s") % {"text": short}
 
 
 def answer_text(tr: Translator, position: Position, q: Question) -> str:

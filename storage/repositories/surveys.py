@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, Text, delete, func, select, type_coerce
+from sqlalchemy import Row, Text, cast, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import ResponseStatus
@@ -222,12 +222,14 @@ async def completed_after(
 async def raw_answers(
     session: AsyncSession, response_ids: list[int]
 ) -> Sequence[Row[tuple[int, str, Any, str | None]]]:
-    """(response id, question code, value as stored JSON text, other text) of the responses."""
+    """(response id, question code, value as stored JSON text, other text) of the responses.
+    A cast in SQL, not only in Python: asyncpg would otherwise decode the JSON itself, and a
+    decoded string cannot be told from JSON text."""
     connection = await session.connection()
     query = select(
         SurveyAnswer.response_id,
         SurveyAnswer.question_code,
-        type_coerce(SurveyAnswer.value, Text),
+        cast(SurveyAnswer.value, Text),
         SurveyAnswer.other_text,
     ).where(SurveyAnswer.response_id.in_(response_ids))
     return (await connection.execute(query)).all()

@@ -86,8 +86,13 @@ async def test_staff_export_in_telegram(webbot: Harness) -> None:
     assert len(sheet) == 7 and sheet[0][0] == "respondent" and sheet[1][0] == "R000001"
     assert "codebook" in workbook.sheetnames
     codebook = documents[2].data.decode("utf-8-sig")
-    assert "Kje živite zdaj?" in codebook and "Where do you live now?" in codebook
-    assert "reasons_stay.housing" in codebook and "Dostopno stanovanje" in codebook
+    assert "Kje večinoma živite?" in codebook and "Where do you usually live?" in codebook
+    assert "reasons_stay.housing" in codebook and "Cenovno dostopno stanovanje" in codebook
+    book = {r["column"]: r for r in csv.DictReader(io.StringIO(codebook)) if r["column"]}
+    assert book["intention"]["role"] == "key" and book["reasons_stay.housing"]["role"] == "pull"
+    assert book["reasons_stay.housing"]["among"] == "intention in definitely_stay,probably_stay"
+    assert book["reasons_leave.other"]["label_sl"] == "Drugo"
+    assert "reasons_leave.other_text" in book
     async with bot.services.sessions() as session:
         audit = (
             (await session.execute(select(AuditEntry).where(AuditEntry.action == "survey.export")))

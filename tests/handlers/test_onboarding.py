@@ -102,9 +102,9 @@ async def test_nothing_but_the_id_before_consent_and_nothing_after_declining(bot
     [
         ((), "Preden začnemo"),
         (("✅ Strinjam se",), "Kje živite?"),
-        (("✅ Strinjam se", "Celje"), "Koliko ste stari?"),
-        (("✅ Strinjam se", "Celje", "18–24 let"), "S čim se trenutno ukvarjate?"),
-        (("✅ Strinjam se", "Celje", "18–24 let", "Drugo"), "O čem bi radi prejemali novice?"),
+        (("✅ Strinjam se", "V Celju"), "Koliko ste stari?"),
+        (("✅ Strinjam se", "V Celju", "18–24 let"), "S čim se trenutno ukvarjate?"),
+        (("✅ Strinjam se", "V Celju", "18–24 let", "Drugo"), "O čem bi radi prejemali novice?"),
     ],
 )
 async def test_typing_at_each_step_re_asks_politely(
@@ -142,7 +142,7 @@ async def test_forged_callback_data_is_refused_politely(bot: Harness, forged: st
     user = bot.user(107, "Maks", "sl")
     await user.send("/start")
     await user.click("✅ Strinjam se")
-    replies = await user.click("Celje", data=forged)
+    replies = await user.click("V Celju", data=forged)
     answers = [e for e in replies if e.kind == "callback_answer"]
     assert answers and answers[0].text == "Ta gumb ni več veljaven."
     stored = await bot.services.residents.get(107)
@@ -154,7 +154,7 @@ async def test_a_stale_button_from_an_earlier_step(bot: Harness) -> None:
     await user.send("/start")
     await user.click("✅ Strinjam se")
     question = user.last
-    await user.click("Celje")
+    await user.click("V Celju")
     # The same message now shows the age question; press the old municipality button's data.
     replies = await user.click("18–24 let", question, data="onboard:v1:answer:municipality:prebold")
     assert any(e.kind == "callback_answer" and "ni več veljaven" in e.text for e in replies)
@@ -176,7 +176,7 @@ async def test_a_restart_resumes_where_the_resident_was(bot: Harness) -> None:
     user = bot.user(110, "Jan", "sl")
     await user.send("/start")
     await user.click("✅ Strinjam se")
-    await user.click("Celje")
+    await user.click("V Celju")
     age_question = user.last
     await bot.restart()
     # The button shown before the restart still works: the state is in the database.

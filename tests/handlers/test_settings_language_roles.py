@@ -18,7 +18,7 @@ async def test_settings_change_each_field(bot: Harness) -> None:
     replies = await ana.send("/nastavitve")
     assert "Občina: Celje" in replies[0].text and "Soglasje dano" in replies[0].text
     await ana.click("📍 Občina")
-    assert "• Celje" in ana.last.button_labels  # the current answer is marked
+    assert "• V Celju" in ana.last.button_labels  # the current answer is marked
     replies = await ana.click("V tujini")
     assert any(e.kind == "callback_answer" and e.text == "Shranjeno." for e in replies)
     assert "Občina: V tujini" in ana.last.text
@@ -27,7 +27,7 @@ async def test_settings_change_each_field(bot: Harness) -> None:
     await ana.click("💼 Status")
     await ana.click("Upokojen/-a")
     await ana.click("🏷 Teme")
-    await ana.click("Dostopna stanovanja")  # off
+    await ana.click("Cenovno dostopna stanovanja")  # off
     await ana.click("Trajnostna mobilnost")  # on
     await ana.click("« Nazaj")
     assert "Teme: Trajnostna mobilnost" in ana.last.text

@@ -85,10 +85,10 @@ async def running_bot(
 async def onboard(
     user: EmulatedUser,
     *,
-    municipality: str = "Celje",
+    municipality: str = "V Celju",
     age: str = "18–24 let",
     status: str = "Zaposlen/-a",
-    topics: tuple[str, ...] = ("Dostopna stanovanja",),
+    topics: tuple[str, ...] = ("Cenovno dostopna stanovanja",),
 ) -> None:
     """A Slovenian resident through onboarding (labels in Slovenian)."""
     await user.send("/start")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.services.surveys.definition import Kind, Question, Survey
+from bot.services.surveys.definition import Kind, Question, Role, Survey
 from bot.services.surveys.errors import SurveyError, SurveyProblem
 
 SUMMARY = "summary"
-# Reasons, in the order they speak for a lab suggestion (pushed away first).
-SUGGESTING = ("reasons_leave", "would_stay", "reasons_left", "bring_back", "reasons_stay")
+OTHER = "other"
+# Reasons, in the order they speak for a lab suggestion (what pushes people away first).
+SUGGESTING = (Role.PUSH, Role.PULL)
 OTHER_TEXT_MAX = 200
 
 
@@ -28,29 +29,53 @@ def tapped(question: Question, option: int, current: Any) -> tuple[Any, bool]:
     picked = question.options[option].code
     if question.type == Kind.SINGLE:
         return picked, True
+    return toggled(question, picked, current), False
+
+
+def toggled(question: Question, picked: str, current: Any) -> list[str] | None:
+    """A multiple choice after ticking or unticking `picked` ("other" included): an
+    exclusive option ("None of these") clears the others, and any other clears it."""
     chosen = list(current or [])
     if picked in chosen:
         chosen.remove(picked)
-    elif question.max is not None and len(chosen) >= question.max:
+        return _in_order(question, chosen)
+    exclusive = {o.code for o in question.options if o.exclusive}
+    chosen = [] if picked in exclusive else [c for c in chosen if c not in exclusive]
+    if question.max is not None and len(chosen) >= question.max:
         raise SurveyError(SurveyProblem.TOO_MANY, str(question.max))
-    else:
-        chosen.append(picked)
-    order = [o.code for o in question.options]
-    return sorted(chosen, key=order.index) or None, False
+    return _in_order(question, [*chosen, picked])
 
 
-def typed(question: Question | None, text: str, other: bool) -> tuple[Any, str | None]:
+def _in_order(question: Question, chosen: list[str]) -> list[str] | None:
+    order = question.values
+    return sorted((c for c in chosen if c in order), key=order.index) or None
+
+
+def other_allowed(question: Question, current: Any) -> None:
+    """Whether "Other…" may be ticked now (a multiple choice may already be full)."""
+    if not question.other:
+        raise SurveyError(SurveyProblem.USE_BUTTONS)
+    if question.type == Kind.MULTI:
+        toggled(question, OTHER, [c for c in current or [] if c != OTHER])
+
+
+def typed(
+    question: Question | None, text: str, other: bool, current: Any = None
+) -> tuple[Any, str | None]:
     """The answer (and the "other" text) a typed text gives: a number, a free text, or the
-    "other" of a single choice."""
+    "other" of a choice (for a multiple choice, ticked beside what is already chosen)."""
     text = text.strip()
     if question is None:
         raise SurveyError(SurveyProblem.USE_BUTTONS)
-    if other and question.type == Kind.SINGLE and question.other:
+    if other and question.other and question.type in (Kind.SINGLE, Kind.MULTI):
         if not text:
             raise SurveyError(SurveyProblem.BAD_VALUE)
         if len(text) > OTHER_TEXT_MAX:
             raise SurveyError(SurveyProblem.TOO_LONG, str(OTHER_TEXT_MAX))
-        return "other", text
+        if question.type == Kind.MULTI:
+            kept = [c for c in current or [] if c != OTHER]
+            return toggled(question, OTHER, kept), text
+        return OTHER, text
     if question.type == Kind.NUMBER:
         return _number(question, text), None
     if question.type == Kind.TEXT:
@@ -104,13 +129,25 @@ def previous(survey: Survey, answers: dict[str, Any], at: Question | None) -> Qu
 def topics(survey: Survey, answers: dict[str, Any]) -> tuple[str, ...]:
     """Lab themes the reasons point to, most telling first."""
     found: list[str] = []
-    for code in SUGGESTING:
-        question = survey.question(code)
-        given = answers.get(code)
-        if question is None or not given:
+    reasons = [q for role in SUGGESTING for q in survey.reported(role)]
+    # A definition declaring no roles: its multiple choices, in the order asked.
+    for question in reasons or [q for q in survey.ordered if q.type == Kind.MULTI]:
+        given = answers.get(question.code)
+        if not given:
             continue
         for value in given if isinstance(given, list) else [given]:
             option = question.option(value)
             if option is not None and option.topic and option.topic not in found:
                 found.append(option.topic)
     return tuple(found)
+
+
+def progress(survey: Survey, answers: dict[str, Any], at: Question | None) -> int:
+    """How far through the survey a resident at `at` is, in per cent (100 at the summary):
+    the questions behind them on the path, out of the longest path still possible."""
+    if at is None:
+        return 100
+    path = survey.path(answers)
+    behind = next((i for i, q in enumerate(path) if q.code == at.code), len(path))
+    longest = survey.longest(answers, at)
+    return min(99, behind * 100 // longest) if longest else 0

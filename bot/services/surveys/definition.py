@@ -44,6 +44,8 @@ class Option(_Model):
     en: str = ""
     # The lab theme this answer points to (for the lab suggestion after the survey).
     topic: str | None = None
+    # Multiple choice: "None of these", which clears the other choices (and they clear it).
+    exclusive: bool = False
 
     def label(self, locale: str) -> str:
         return Bilingual(self.sl, self.en).get(locale)
@@ -105,7 +107,7 @@ class Question(_Model):
     hint: Text | None = None
     required: bool = True
     options: list[Option] = Field(default_factory=list)
-    other: bool = False  # single choice: "other, please specify"
+    other: bool = False  # a choice: "other, please specify" (the code "other", with its text)
     max: int | None = None  # multi: most choices; number: largest value; text: longest
     min: int | None = None  # number: smallest value
     low: Text | None = None  # scale: the label of 1
@@ -124,6 +126,13 @@ class Question(_Model):
     @property
     def text_limit(self) -> int:
         return self.max or 500
+
+    @property
+    def values(self) -> list[str]:
+        """The codes a choice or a scale may hold, "other" included (as exports write them)."""
+        if self.type == Kind.SCALE:
+            return [str(n) for n in range(1, 6)]
+        return [o.code for o in self.options] + (["other"] if self.other else [])
 
 
 class Section(_Model):
@@ -165,18 +174,7 @@ class Survey(_Model):
 
     def visible(self, question: Question, answers: dict[str, Any]) -> bool:
         """Whether `question` is on the path, given the answers so far."""
-        for condition in question.show_if:
-            if condition.question not in answers:
-                return False
-            if condition.answered:
-                continue
-            given = answers[condition.question]
-            values = set(given) if isinstance(given, list) else {given}
-            if condition.in_ is not None and not values & set(condition.in_):
-                return False
-            if condition.not_in is not None and values & set(condition.not_in):
-                return False
-        return True
+        return all(_holds(condition, answers) for condition in question.show_if)
 
     def path(self, answers: dict[str, Any]) -> list[Question]:
         """The questions this resident is asked, in order. Only answers to questions on the
@@ -189,6 +187,91 @@ class Survey(_Model):
                 if question.code in answers:
                     on_path[question.code] = answers[question.code]
         return found
+
+    def longest(self, answers: dict[str, Any], before: Question | None = None) -> int:
+        """The length of the longest path still possible when only the answers to the path's
+        questions before `before` count (all of them when None), whatever comes next."""
+        decided: set[str] = set()
+        for question in self.path(answers):
+            if before is not None and question.code == before.code:
+                break
+            decided.add(question.code)
+        fixed = {code: answers[code] for code in decided if code in answers}
+        return _longest(self, self._branching(), fixed, decided)
+
+    def _branching(self) -> dict[str, list[Any]]:
+        """For each question others depend on, one answer per way it can steer the path:
+        options every condition on it treats alike give the same path, so one stands for all
+        (and None: left unanswered)."""
+        tests: dict[str, list[Condition]] = {}
+        for question in self.ordered:
+            for condition in question.show_if:
+                tests.setdefault(condition.question, []).append(condition)
+        found: dict[str, list[Any]] = {}
+        for code, conditions in tests.items():
+            target = self.question(code)
+            if target is None:
+                continue
+            candidates: list[Any] = list(target.values) or ["x"]
+            if target.type == Kind.MULTI:
+                candidates = [[v] for v in candidates] + [list(target.values)]
+            kinds: dict[tuple[bool, ...], Any] = {}
+            for value in candidates:
+                signature = tuple(_holds(c, {code: value}) for c in conditions)
+                kinds.setdefault(signature, value)
+            found[code] = [*kinds.values(), None]
+        return found
+
+
+def _holds(condition: Condition, answers: dict[str, Any]) -> bool:
+    if condition.question not in answers:
+        return False
+    if condition.answered:
+        return True
+    given = answers[condition.question]
+    values = set(given) if isinstance(given, list) else {given}
+    if condition.in_ is not None and not values & set(condition.in_):
+        return False
+    return not (condition.not_in is not None and values & set(condition.not_in))
+
+
+def _longest(
+    survey: Survey, branching: dict[str, list[Any]], fixed: dict[str, Any], decided: set[str]
+) -> int:
+    """Depth-first over the answers still to come that steer the path: the most questions."""
+    ordered = survey.ordered
+    # The answers questions from index i on still look at: only those tell two branches apart.
+    needed: list[list[str]] = [[] for _ in range(len(ordered) + 1)]
+    for i in range(len(ordered) - 1, -1, -1):
+        looked_at = {c.question for c in ordered[i].show_if}
+        needed[i] = sorted(set(needed[i + 1]) | looked_at)
+    memo: dict[str, int] = {}
+
+    def walk(index: int, given: dict[str, Any]) -> int:
+        """The most questions from `index` on, given the answers so far (remembered: many
+        branches meet again once the answers that split them no longer matter)."""
+        key = repr((index, [given.get(k) for k in needed[index]]))
+        if key in memo:
+            return memo[key]
+        count = 0
+        result = None
+        while index < len(ordered):
+            question = ordered[index]
+            index += 1
+            if not survey.visible(question, given):
+                continue
+            count += 1
+            if question.code in decided or question.code not in branching:
+                continue
+            result = count + max(
+                walk(index, given if value is None else {**given, question.code: value})
+                for value in branching[question.code]
+            )
+            break
+        memo[key] = count if result is None else result
+        return memo[key]
+
+    return walk(0, dict(fixed))
 
 
 @dataclass(frozen=True)
@@ -222,14 +305,26 @@ def load_file(path: Path) -> tuple[Survey | None, list[Problem]]:
     return parse(data)
 
 
-def shipped() -> list[Survey]:
-    """The surveys shipped with the bot; a broken one is a programming error."""
+def definition_files(directory: Path) -> list[Path]:
+    """The survey files of a directory: its *.yaml files (notes beside them are not loaded)."""
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+
+
+def shipped(directory: Path | None = None) -> list[Survey]:
+    """The surveys the bot runs: those of `directory` (a town's own, MAGNET_SURVEYS_DIR) or
+    those shipped with the bot. A broken one stops the bot with every problem named."""
+    directory = directory or CONTENT_DIR
     surveys = []
-    for path in sorted(CONTENT_DIR.glob("*.yaml")):
+    for path in definition_files(directory):
         survey, problems = load_file(path)
         if survey is None or problems:
             raise ValueError(f"{path.name}: " + "; ".join(map(str, problems)))
         surveys.append(survey)
+    if not surveys:
+        raise ValueError(f"{directory.name}: no survey definitions (*.yaml)")
+    codes = [s.code for s in surveys]
+    if len(set(codes)) != len(codes):
+        raise ValueError(f"{directory.name}: two files define the same survey code")
     return surveys
 
 
@@ -297,18 +392,22 @@ def _check_kind(question: Question, add: Any, texts: Any) -> None:
         for option in question.options:
             if option.code in codes:
                 add(where, f"duplicate option code {option.code!r}")
+            if option.code == "other" and question.other:
+                add(where, "option code 'other' is taken by 'other: true'")
             codes.add(option.code)
             texts(f"{where} option {option.code}", {"sl": option.sl, "en": option.en})
+            if option.exclusive and question.type != Kind.MULTI:
+                add(where, f"option {option.code}: 'exclusive' is only for multiple choice")
         if (
             question.type == Kind.MULTI
             and question.max is not None
-            and not (1 <= question.max <= len(question.options))
+            and not (1 <= question.max <= len(question.values))
         ):
             add(where, f"max {question.max} must be between 1 and the number of options")
     elif question.options:
         add(where, f"a {question.type.value} question has no options")
-    if question.other and question.type != Kind.SINGLE:
-        add(where, "'other' is only for single choice")
+    if question.other and not choice:
+        add(where, "'other' is only for a choice")
     if question.type == Kind.SCALE:
         texts(f"{where} low", question.low)
         texts(f"{where} high", question.high)
@@ -352,7 +451,7 @@ def _check_condition(
     if target.type not in (Kind.SINGLE, Kind.MULTI):
         add(where, f"show_if on {condition.question!r}: only choice questions can be conditions")
         return
-    known = {o.code for o in target.options} | ({"other"} if target.other else set())
+    known = set(target.values)
     for value in (condition.in_ or []) + (condition.not_in or []):
         if value not in known:
             add(where, f"show_if: {condition.question!r} has no option {value!r}")
@@ -372,9 +471,7 @@ def _check_report(
         add(where, f"a {report.role.value} question must be a choice, not {question.type.value}")
     if report.role == Role.KEY and question.type not in (Kind.SINGLE, Kind.SCALE):
         add(where, f"a key question must be single choice or a scale, not {question.type.value}")
-    codes = {o.code for o in question.options} | ({"other"} if question.other else set())
-    if question.type == Kind.SCALE:
-        codes = {str(n) for n in range(1, 6)}
+    codes = set(question.values)
     for value in report.headline:
         if value not in codes:
             add(where, f"headline: no option {value!r}")
@@ -396,7 +493,7 @@ def _check_report(
         return
     if among.in_ is None and among.not_in is None:
         add(where, "among needs 'in' or 'not_in'")
-    known = {o.code for o in target.options} | ({"other"} if target.other else set())
+    known = set(target.values)
     for value in (among.in_ or []) + (among.not_in or []):
         if value not in known:
             add(where, f"among: {among.question!r} has no option {value!r}")

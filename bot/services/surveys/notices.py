@@ -31,7 +31,8 @@ class DigestNotice:
 def invitation(tr: Translator) -> Notice:
     text = tr.gettext(
         "📝 A new round of the survey “Stay or leave?” is open. Tell Celje and Prebold "
-        "what keeps you here or makes you leave: about 4 minutes, anonymous if you wish."
+        "what keeps you in your town, what draws you elsewhere and what would bring you "
+        "back. It takes a few minutes, and you can answer anonymously."
     )
     button = {
         "text": tr.gettext("📝 Start the survey"),

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import ResponseStatus
 from bot.services.surveys import answers as rules
-from bot.services.surveys.answers import SUMMARY
+from bot.services.surveys.answers import OTHER, SUMMARY
 from bot.services.surveys.definition import Kind, Question, Survey
 from bot.services.surveys.errors import SurveyError, SurveyProblem
 from bot.services.surveys.types import Position, Submitted
@@ -160,6 +160,8 @@ class ResponseService:
         skipped = frozenset(a.question_code for a in rows if a.value is None)
         others = {a.question_code: a.other_text for a in rows if a.other_text}
         question = None if response.current == SUMMARY else survey.question(response.current or "")
+        # What the resident has been shown never goes down (Back, a changed answer, a restart).
+        response.progress = max(response.progress or 0, rules.progress(survey, answers, question))
         return Position(
             survey=survey,
             version_id=response.version_id,
@@ -171,6 +173,7 @@ class ResponseService:
             skipped=skipped,
             path=tuple(survey.path(answers)),
             editing=response.editing,
+            progress=response.progress,
         )
 
     async def _in_progress(
@@ -221,9 +224,12 @@ class ResponseService:
             current, response, survey, question = await self._at_question(
                 session, code, telegram_id, version_id, ordinal
             )
-            stored = {a.question_code: a.value for a in await repo.answers_of(session, response.id)}
-            value, complete = rules.tapped(question, option, stored.get(question.code))
-            await repo.put_answer(session, response, question.code, value)
+            rows = {a.question_code: a for a in await repo.answers_of(session, response.id)}
+            row = rows.get(question.code)
+            value, complete = rules.tapped(question, option, row.value if row else None)
+            # A multiple choice keeps the text of its "other" while "other" stays ticked.
+            kept = row.other_text if row and isinstance(value, list) and OTHER in value else None
+            await repo.put_answer(session, response, question.code, value, kept)
             if complete:
                 await self._advance(session, survey, response, question)
             return await self._position(session, current, response)
@@ -244,17 +250,40 @@ class ResponseService:
             await self._advance(session, survey, response, question)
             return await self._position(session, current, response)
 
+    async def other(
+        self, code: str, telegram_id: int, version_id: int, ordinal: int
+    ) -> tuple[Position, bool]:
+        """ "Other…" pressed: whether the resident's next text is their own answer. On a
+        multiple choice where "other" is already ticked, the press unticks it instead."""
+        async with self._sessions.begin() as session:
+            current, response, _survey, question = await self._at_question(
+                session, code, telegram_id, version_id, ordinal
+            )
+            rows = {a.question_code: a for a in await repo.answers_of(session, response.id)}
+            row = rows.get(question.code)
+            chosen = row.value if row else None
+            if question.type == Kind.MULTI and isinstance(chosen, list) and OTHER in chosen:
+                value = rules.toggled(question, OTHER, chosen)
+                await repo.put_answer(session, response, question.code, value)
+                return await self._position(session, current, response), False
+            rules.other_allowed(question, chosen)
+            return await self._position(session, current, response), True
+
     async def type_in(
         self, code: str, telegram_id: int, text: str, other: bool = False
     ) -> Position:
-        """Typed input: a number, a free text, or the "other" of a single choice."""
+        """Typed input: a number, a free text, or the "other" of a choice. A multiple choice
+        stays open after its "other" (more may be ticked before Done)."""
         async with self._sessions.begin() as session:
             current, response, survey = await self._in_progress(session, code, telegram_id)
             question = survey.question(response.current or "")
-            value, other_text = rules.typed(question, text, other)
+            stored = {a.question_code: a.value for a in await repo.answers_of(session, response.id)}
+            given = stored.get(question.code) if question is not None else None
+            value, other_text = rules.typed(question, text, other, given)
             assert question is not None
             await repo.put_answer(session, response, question.code, value, other_text)
-            await self._advance(session, survey, response, question)
+            if question.type != Kind.MULTI:
+                await self._advance(session, survey, response, question)
             return await self._position(session, current, response)
 
     async def skip(self, code: str, telegram_id: int, version_id: int, ordinal: int) -> Position:
@@ -329,7 +358,8 @@ class ResponseService:
             await repo.delete_answers(session, response.id, left_behind)
             await self._complete(session, response, telegram_id)
             log.info("survey %s round %s: a response completed", code, current.number)
-            return Submitted(survey, response.respondent, rules.topics(survey, answers))
+            kept = {code: value for code, value in answers.items() if code in on_path}
+            return Submitted(survey, response.respondent, rules.topics(survey, kept))
 
     async def _complete(
         self, session: AsyncSession, response: SurveyResponse, telegram_id: int

@@ -25,6 +25,7 @@ class Position:
     skipped: frozenset[str]
     path: tuple[Question, ...]
     editing: bool = False
+    progress: int = 0  # per cent, never lower than what the resident was shown before
 
     @property
     def index(self) -> int:

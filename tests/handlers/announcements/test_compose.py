@@ -82,7 +82,7 @@ async def test_compose_preview_and_send_to_a_topic_in_both_languages(
     bot: Harness, town: dict[str, EmulatedUser]
 ) -> None:
     coord = await coordinator(bot)
-    await compose(coord, audience=("Po temi", "Dostopna stanovanja"))
+    await compose(coord, audience=("Po temi", "Cenovno dostopna stanovanja"))
     # The preview shows both languages exactly as residents will see them.
     texts = [m.text for m in coord.messages[-5:]]
     assert (
@@ -90,7 +90,7 @@ async def test_compose_preview_and_send_to_a_topic_in_both_languages(
     )
     assert "Housing lab on Thursday!\n\nYou receive this from MAGNET" in texts[3]
     summary = coord.last
-    assert "Ciljna skupina: teme: Dostopna stanovanja" in summary.text
+    assert "Ciljna skupina: teme: Cenovno dostopna stanovanja" in summary.text
     assert "Prejemniki: 3 prebivalci (v slovenščini: 2, v angleščini: 1)" in summary.text
 
     await coord.click("📣 Pošlji zdaj")

@@ -41,7 +41,7 @@ async def create_lab_by_chat(bot: Harness, coord: EmulatedUser, starts: datetime
     await coord.send("Kako do dostopnega stanovanja v Celju? Pogovor z mestno upravo.")
     await coord.click("Enako besedilo kot v slovenščini")
     await coord.click("MAGNET Hub Celje")
-    await coord.click("Dostopna stanovanja")
+    await coord.click("Cenovno dostopna stanovanja")
     await coord.send("jutri zvečer")  # not a date: re-asked politely
     assert "Datuma in ure ne prepoznam" in coord.last.text
     await coord.send(local(bot, starts))
@@ -339,7 +339,7 @@ async def test_qr_code_and_the_lab_list_filters(labbot: Harness) -> None:
     # Filters: by theme and by hub.
     await coord.send("/delavnice")
     await coord.click("• Vse teme")  # the active filter; pressing it again is harmless
-    await coord.click("Dostopna stanovanja")
+    await coord.click("Cenovno dostopna stanovanja")
     assert "nič ne ustreza" in coord.last.text
     await coord.click("Energetske skupnosti")
     await coord.click("MiniHub Prebold")

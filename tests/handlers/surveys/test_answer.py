@@ -3,6 +3,7 @@ Skip, edits from the summary, the lab suggestion, a second attempt, a restart mi
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -31,6 +32,20 @@ async def open_round(bot: Harness) -> EmulatedUser:
     return coord
 
 
+def shares(user: EmulatedUser) -> list[int]:
+    """The progress shown on each question, in the order the resident saw them."""
+    found = []
+    for event in user.events():
+        if event.kind not in ("bot_message", "bot_edit") or not event.text:
+            continue
+        match = re.search(
+            r"(?:Vprašanje|Question) \d+(?: · (?:približno|about) (\d+) ?%)?", event.text
+        )
+        if match:
+            found.append(int(match.group(1) or 0))
+    return found
+
+
 async def test_a_slovenian_resident_answers_with_back_skip_edit_and_a_lab(bot: Harness) -> None:
     await open_round(bot)
     lab_id = await insert_lab(
@@ -38,29 +53,36 @@ async def test_a_slovenian_resident_answers_with_back_skip_edit_and_a_lab(bot: H
     )
     ana = await seed_resident(bot, 801, "Ana", "sl")
     await ana.send("/anketa")
-    assert "Ostati ali oditi?" in ana.last.text and "Približno 4 minute." in ana.last.text
+    assert "Ostati ali oditi?" in ana.last.text and "Približno 5 minut." in ana.last.text
+    assert "minut" not in ana.last.text.split("Približno 5 minut.")[0]  # said once (m24)
     await ana.click("🕶 Odgovarjam anonimno")
-    assert "1/" in ana.last.text and "Kje živite zdaj?" in ana.last.text
+    assert "Vprašanje 1\n" in ana.last.text and "Kje večinoma živite?" in ana.last.text
     await ana.click("V Celju")
-    await ana.click("Študiram")
+    assert "Vprašanje 2 · približno 5 %" in ana.last.text
+    await ana.click("Ne, tu živim od otroštva")
+    await ana.click("Študent/-ka")
     await ana.click("V Ljubljani")
     assert "Kako običajno pridete tja?" in ana.last.text
     await ana.click("« Nazaj")  # back to where she studies, her answer marked
-    assert "Kje študirate ali delate?" in ana.last.text
+    assert "Kje se šolate, študirate ali delate?" in ana.last.text
     assert "• V Ljubljani" in ana.last.button_labels
     await ana.click("• V Ljubljani")
-    await ana.click("Z avtobusom ali vlakom")
+    await ana.click("Z javnim prevozom (avtobus, vlak)")
     assert "Koliko let že živite" in ana.last.text
     await ana.click("Preskoči »")  # optional
-    await ana.click("Morda bom odšel/odšla")
-    await ana.click("Družina")
+    await ana.click("Verjetno se bom odselil/-a")
+    assert "Zaradi česa razmišljate o odhodu?" in ana.last.text
+    await ana.click("▫️ Premalo cenovno dostopnih stanovanj")
+    await ana.click("▫️ Prenizke plače")
+    await ana.click("▫️ Drugo …")
+    assert "Prosimo, odgovor napišite z nekaj besedami." in ana.last.text
+    await ana.send("Predolga vožnja v službo")
+    assert "Zaradi česa razmišljate o odhodu?" in ana.last.text  # still open for more
+    assert "✅ Drugo: Predolga vožnja v službo" in ana.last.button_labels
     await ana.click("Končano ✔")
-    await ana.click("Dostopno stanovanje")
-    await ana.click("Plača")
+    await ana.click("▫️ Več cenovno dostopnih stanovanj")
     await ana.click("Končano ✔")
-    await ana.click("Cenejša stanovanja")
-    await ana.click("Končano ✔")
-    for rating in ("4", "3", "2", "2"):
+    for rating in ("4", "3", "2", "2", "3"):
         await ana.click(rating)
     await ana.click("Preskoči »")  # culture, optional
     await ana.click("Da")
@@ -69,6 +91,9 @@ async def test_a_slovenian_resident_answers_with_back_skip_edit_and_a_lab(bot: H
     await ana.click("Da")
     summary = ana.last.text
     assert "Vaši odgovori" in summary and "(preskočeno)" in summary and "V Ljubljani" in summary
+    assert "Premalo cenovno dostopnih stanovanj, Prenizke plače, Predolga vožnja" in summary
+    seen = shares(ana)
+    assert seen == sorted(seen) and seen[0] == 0 and seen[-1] >= 90, seen
     # Change an answer from the summary, then come back to it.
     await ana.click("✏️ 1")
     await ana.click("• V Celju")
@@ -84,9 +109,14 @@ async def test_a_slovenian_resident_answers_with_back_skip_edit_and_a_lab(bot: H
     assert "že odgovorili" in ana.last.text
     async with bot.services.sessions() as session:
         response = (await session.execute(select(SurveyResponse))).scalar_one()
-        codes = set((await session.execute(select(SurveyAnswer.question_code))).scalars())
+        answers = {
+            a.question_code: a for a in (await session.execute(select(SurveyAnswer))).scalars()
+        }
     assert response.status == "completed" and response.resident_id is None
-    assert {"lives", "commute", "reasons_leave", "idea"} <= codes and "origin" not in codes
+    assert {"lives", "commute", "reasons_leave", "idea"} <= set(answers)
+    assert "origin" not in answers
+    assert answers["reasons_leave"].value == ["housing", "pay", "other"]
+    assert answers["reasons_leave"].other_text == "Predolga vožnja v službo"
 
 
 async def test_an_english_resident_who_left_bad_input_and_a_restart(bot: Harness) -> None:
@@ -96,41 +126,44 @@ async def test_an_english_resident_who_left_bad_input_and_a_restart(bot: Harness
     await ben.click("👤 Answer with my profile")
     await ben.send("Abroad")  # typed where a button is expected
     assert "Please answer with the buttons below." in ben.messages[-2].text
-    assert "Where do you live now?" in ben.last.text
+    assert "Where do you usually live?" in ben.last.text and "Question 1" in ben.last.text
     await ben.click("Abroad")
     await ben.click("Yes, in Prebold")
     await ben.click("Other…")
     await ben.send("I sail boats")
-    assert "Where do you study or work?" not in ben.last.text  # "other" has no work place
-    assert "How likely are you to come back" in ben.last.text
-    _, stale_data = ben.find_button("Likely")
+    assert "Where do you go to school" not in ben.last.text  # "other" has no work place
+    assert "Why did you move away from Celje or Prebold?" in ben.last.text
+    for reason in ("Low pay", "Too few career opportunities", "Too few affordable flats"):
+        await ben.click("▫️ " + reason)
+    await ben.click("▫️ Poor public transport")  # a fourth: refused
+    assert "at most 3" in alerts(ben)[-1]
+    await ben.click("Done ✔")
+    assert "How likely is it that you will move back" in ben.last.text
+    _, stale_data = ben.find_button("Very likely")
     # A button of the old shape (one-letter actions): refused, nothing answered.
-    await ben.click("Likely", ben.last, data="survey:v1:c:1:3:0")
+    await ben.click("Very likely", ben.last, data="survey:v1:c:1:3:0")
     assert alerts(ben)[-1] == "This button is no longer valid."
-    assert "How likely are you to come back" in ben.last.text
-    await ben.click("Maybe")
+    assert "How likely is it that you will move back" in ben.last.text
+    await ben.click("Fairly likely")
     # The bot restarts in the middle; Ben comes back later and continues.
     await bot.restart()
     await ben.send("/survey")
-    assert "Welcome back!" in ben.messages[-2].text and "Why did you leave?" in ben.last.text
+    assert "Welcome back!" in ben.messages[-2].text
+    assert "What would persuade you to come back?" in ben.last.text
     # A button from an earlier question: refused politely, and the current one is shown.
-    await ben.click("Likely", ben.last, data=stale_data)
+    await ben.click("Very likely", ben.last, data=stale_data)
     assert "earlier question" in alerts(ben)[-1]
-    assert "Why did you leave?" in ben.last.text
-    for reason in ("Pay", "Career opportunities", "Affordable housing"):
-        await ben.click(reason)
-    await ben.click("Social life and friends")  # a fourth: refused
-    assert "at most 3" in alerts(ben)[-1]
+    assert "What would persuade you to come back?" in ben.last.text
+    await ben.click("▫️ Higher pay")
     await ben.click("Done ✔")
-    await ben.click("Higher pay")
-    await ben.click("Done ✔")
-    for rating in ("5", "4", "1", "3", "5"):
-        await ben.click(rating)
+    assert "Quality of life" not in ben.last.text  # he rates no town he does not live in
     await ben.click("Maybe")
     await ben.send("x" * 600)  # too long
     assert "500 characters at most" in ben.messages[-2].text
     await ben.click("Skip »")
     assert "Your answers" in ben.last.text and "I sail boats" in ben.last.text
+    seen = shares(ben)
+    assert seen == sorted(seen), seen  # also across the restart
     await ben.click("✅ Submit")
     assert "Thank you! Your answers are saved." in ben.last.text
     async with bot.services.sessions() as session:
@@ -144,7 +177,7 @@ async def test_an_english_resident_who_left_bad_input_and_a_restart(bot: Harness
     # Stored in the definition's order, whatever order they were tapped in.
     assert answers["origin"] == "prebold"
     assert answers["reasons_left"] == ["housing", "pay", "career"]
-    assert answers["return"] == "maybe" and "intention" not in answers
+    assert answers["return"] == "fairly_likely" and "intention" not in answers
 
 
 async def test_rounds_invitations_and_roles(bot: Harness) -> None:
@@ -166,5 +199,5 @@ async def test_rounds_invitations_and_roles(bot: Harness) -> None:
     await coord.send("/ankete")
     assert "0 izpolnjenih anket · 1 nedokončana" in coord.last.text
     await coord.click("⏹ Zapri krog")
-    await ana.click("Študiram")  # the round closed under her: told politely
+    await ana.click("Ne, tu živim od otroštva")  # the round closed under her: told politely
     assert "Trenutno ni odprte ankete" in ana.last.text

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.services.surveys.definition import CONTENT_DIR, Kind, load_file, parse, shipped
+from bot.services.surveys.definition import (
+    CONTENT_DIR,
+    Kind,
+    Role,
+    definition_files,
+    load_file,
+    parse,
+    shipped,
+)
 from tests.support.cli import cli_env, run_cli
 
 GOOD = {
@@ -67,11 +75,106 @@ def test_the_shipped_survey_is_sound_and_branches() -> None:
     assert 15 <= len(survey.ordered) <= 25
     kinds = {q.type for q in survey.ordered}
     assert kinds == {Kind.SINGLE, Kind.MULTI, Kind.SCALE, Kind.NUMBER, Kind.TEXT}
-    stayer = [q.code for q in survey.path({"lives": "celje", "intention": "stay"})]
+    stayer = [q.code for q in survey.path({"lives": "celje", "intention": "probably_stay"})]
     leaver = [q.code for q in survey.path({"lives": "abroad", "origin": "prebold"})]
     assert "bring_back" in leaver and "return" in leaver and "bring_back" not in stayer
     assert "reasons_stay" in stayer and "intention" not in leaver
+    assert "reasons_leave" not in stayer and "qol_overall" not in leaver
+    returned = survey.path({"lives": "prebold", "residence_history": "returned"})
+    assert "reasons_returned" in [q.code for q in returned]
+    # m21: someone who moved from Celje to elsewhere in the region is asked why, and back.
+    region = [q.code for q in survey.path({"lives": "savinjska", "origin": "celje"})]
+    assert {"intention", "reasons_left", "return", "bring_back"} <= set(region)
     assert any(q.other for q in survey.ordered) and any(not q.required for q in survey.ordered)
+    assert any(q.other for q in survey.ordered if q.type == Kind.MULTI)
+
+
+def test_the_shipped_survey_declares_its_analysis_roles() -> None:
+    (survey,) = shipped()
+    keys = {q.code: q.report for q in survey.reported(Role.KEY)}
+    assert list(keys) == ["intention", "return", "qol_overall", "take_part"]
+    intention = keys["intention"]
+    assert intention is not None and intention.headline == ["definitely_stay", "probably_stay"]
+    assert [f.value for f in intention.by] == ["municipality", "age_band"]
+    pull = {q.code: q.report for q in survey.reported(Role.PULL)}
+    push = {q.code: q.report for q in survey.reported(Role.PUSH)}
+    assert list(pull) == ["reasons_returned", "reasons_stay", "would_stay", "bring_back"]
+    assert list(push) == ["reasons_leave", "reasons_left"]
+    stay = pull["reasons_stay"]
+    assert stay is not None and stay.among is not None
+    assert stay.among.question == "intention"
+    assert stay.among.in_ == ["definitely_stay", "probably_stay"]
+    # Every question says what it is for (ideas are read one by one, not counted).
+    unreported = [q.code for q in survey.ordered if q.report is None]
+    assert unreported == ["idea", "share_idea"]
+
+
+def test_pull_and_push_lists_word_the_same_domains_each_way() -> None:
+    (survey,) = shipped()
+    stay, leave = survey.question("reasons_stay"), survey.question("reasons_leave")
+    assert stay is not None and leave is not None
+    housing_stay, housing_leave = stay.option("housing"), leave.option("housing")
+    assert housing_stay is not None and housing_leave is not None
+    assert housing_stay.sl == "Cenovno dostopno stanovanje"
+    assert housing_leave.sl == "Premalo cenovno dostopnih stanovanj"
+    polluted = leave.option("environment")
+    assert polluted is not None and polluted.en == "Polluted environment"
+    for question in (stay, leave, survey.question("would_stay"), survey.question("bring_back")):
+        assert question is not None and question.other
+        none = question.option("none")
+        assert none is not None and none.exclusive and none.sl == "Nič od naštetega"
+
+
+def test_the_intention_and_return_scales_are_balanced() -> None:
+    (survey,) = shipped()
+    intention, back = survey.question("intention"), survey.question("return")
+    assert intention is not None and back is not None
+    assert [o.sl for o in intention.options] == [
+        "Zagotovo bom ostal/-a",
+        "Verjetno bom ostal/-a",
+        "Verjetno se bom odselil/-a",
+        "Zagotovo se bom odselil/-a",
+        "Še ne vem",
+    ]
+    assert [o.sl for o in back.options] == [
+        "Zelo verjetno",
+        "Precej verjetno",
+        "Malo verjetno",
+        "Sploh ni verjetno",
+        "Ne vem",
+    ]
+
+
+def test_occupation_covers_every_main_activity() -> None:
+    (survey,) = shipped()
+    occupation = survey.question("occupation")
+    assert occupation is not None and occupation.other
+    assert [o.code for o in occupation.options] == [
+        "employed",
+        "self_employed",
+        "job_seeking",
+        "school",
+        "student",
+        "retired",
+    ]
+
+
+def test_the_longest_possible_path_shrinks_as_answers_come() -> None:
+    (survey,) = shipped()
+    first = survey.ordered[0]
+    assert survey.longest({}, first) == 22  # lives in the region, used to live in Celje...
+    occupation = survey.question("occupation")
+    assert occupation is not None
+    celje = survey.longest({"lives": "celje"}, occupation)
+    abroad = survey.longest({"lives": "abroad", "origin": "no"}, occupation)
+    assert abroad < celje < 22
+    # Answers after the question asked do not count (the resident may still change them).
+    assert survey.longest({"lives": "abroad", "origin": "no"}, first) == 22
+
+
+def test_a_notes_file_beside_the_definitions_is_not_loaded() -> None:
+    assert (CONTENT_DIR / "stay_or_leave.methods.md").is_file()
+    assert [p.name for p in definition_files(CONTENT_DIR)] == ["stay_or_leave.yaml"]
 
 
 def test_a_good_definition_has_no_problems() -> None:
@@ -132,6 +235,30 @@ def test_a_good_definition_has_no_problems() -> None:
             ),
             "question age: show_if refers to the question itself (a cycle)",
         ),
+        (
+            lambda d: d["sections"][0]["questions"][2].update(other=True),
+            "question age: 'other' is only for a choice",
+        ),
+        (
+            lambda d: d["sections"][0]["questions"][0]["options"][1].update(exclusive=True),
+            "question lives: option away: 'exclusive' is only for multiple choice",
+        ),
+        (
+            lambda d: d["sections"][0]["questions"][1].update(report={"role": "key"}),
+            "question why report: a key question must be single choice or a scale, not multi",
+        ),
+        (
+            lambda d: d["sections"][0]["questions"][1].update(
+                report={"role": "push", "among": {"question": "lives", "in": ["mars"]}}
+            ),
+            "question why report: among: 'lives' has no option 'mars'",
+        ),
+        (
+            lambda d: d["sections"][0]["questions"][0].update(
+                report={"role": "key", "headline": ["here"]}
+            ),
+            "question lives report label: missing text",
+        ),
     ],
 )
 def test_each_problem_is_one_clear_line(change, expected: str) -> None:  # type: ignore[no-untyped-def]
@@ -178,7 +305,7 @@ def test_surveys_check_command(tmp_path: Path) -> None:
     result = run_cli("surveys", "check", shipped_file, "bad.yaml", env=cli_env(), cwd=tmp_path)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("stay_or_leave.yaml: ok (21 questions")
+    assert lines[0].startswith("stay_or_leave.yaml: ok (24 questions in 4 sections, 22 with")
     assert "bad.yaml: question why: show_if refers to unknown question 'nowhere'" in lines
     assert "bad.yaml: question age text: missing the Slovenian translation" in lines
     assert len(lines) == 3

@@ -94,12 +94,14 @@ def digests(sessions, surveys: Surveys, every: int, schedule: str) -> DigestServ
 async def test_a_digest_hides_small_groups_and_what_would_reveal_them(sessions) -> None:  # type: ignore[no-untyped-def]
     surveys = await ready(sessions)
     people = (
-        [{"lives": "celje", "intention": "stay", "reasons_stay": ["family", "housing"]}] * 8
-        + [{"lives": "celje", "intention": "maybe_leave", "reasons_leave": ["housing", "pay"]}] * 6
+        [{"lives": "celje", "intention": "definitely_stay", "reasons_stay": ["family", "housing"]}]
+        * 8
+        + [{"lives": "celje", "intention": "probably_leave", "reasons_leave": ["housing", "pay"]}]
+        * 6
         + [
             {
                 "lives": "celje",
-                "intention": "leave",
+                "intention": "definitely_leave",
                 "reasons_leave": ["housing"],
                 "idea": "Piši na ana@example.com za kolesa",
                 "share_idea": "yes",
@@ -112,8 +114,8 @@ async def test_a_digest_hides_small_groups_and_what_would_reveal_them(sessions) 
     data = await digests(sessions, surveys, every=0, schedule="").gather("stay_or_leave")
     assert data is not None and data.completed == 17
     intention = next(d for d in data.key if d.question == "intention")
-    assert intention.cells["stay"] == 8
-    assert intention.cells["leave"] is None and intention.cells["maybe_leave"] is None
+    assert intention.cells["definitely_stay"] == 8
+    assert intention.cells["definitely_leave"] is None and intention.cells["probably_leave"] is None
     assert intention.total == 16
     assert data.leave is not None and data.leave.cells["housing"] == 8
     assert data.leave.cells["pay"] == 6
@@ -122,7 +124,8 @@ async def test_a_digest_hides_small_groups_and_what_would_reveal_them(sessions) 
     assert data.ideas == ["Piši na […] za kolesa", "Piši na […] za kolesa"]
     text = digest_text(I18n(TZ, "sl").get("sl"), data)
     assert "Ostali bom: 50 %" not in text  # labels come from the definition
-    assert "Ostal/-a bom: 50 %" in text and "Odšel/odšla bom: •" in text
+    assert "Zagotovo bom ostal/-a: 50 %" in text
+    assert "Zagotovo se bom odselil/-a: •" in text
     assert "Ne deli tega" not in text and "ana@example.com" not in text
     png = chart_png(I18n(TZ, "sl").get("sl"), data)
     assert png is not None and png.startswith(b"\x89PNG")
@@ -142,11 +145,11 @@ async def test_digests_are_due_on_schedule_and_every_n_responses(sessions) -> No
     soon = opened + timedelta(minutes=1)
     # A round that just opened: no digest on the next tick, before anyone could answer.
     assert await sender.tick(soon) == {"digests": 0}
-    await seed(sessions, [{"lives": "celje", "intention": "stay"}] * 2)
+    await seed(sessions, [{"lives": "celje", "intention": "definitely_stay"}] * 2)
     assert await sender.tick(soon) == {"digests": 0}  # 2 new, N is 3
-    await seed(sessions, [{"lives": "celje", "intention": "stay"}])
+    await seed(sessions, [{"lives": "celje", "intention": "definitely_stay"}])
     assert await sender.tick(soon) == {"digests": 1}  # the third new response
-    await seed(sessions, [{"lives": "prebold", "intention": "leave"}] * 2)
+    await seed(sessions, [{"lives": "prebold", "intention": "definitely_leave"}] * 2)
     assert await sender.tick(soon) == {"digests": 0}
     monday += timedelta(minutes=30)
     assert await sender.tick(monday) == {"digests": 1}  # the first Monday 08:00 has come

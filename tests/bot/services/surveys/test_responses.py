@@ -109,6 +109,8 @@ async def test_one_anonymous_response_per_round_with_versions_and_codes(sessions
     )
     assert at(first) == at(again) == "lives"
     position = await pick(svc, ANA, first, "celje")
+    assert at(position) == "residence_history"
+    position = await pick(svc, ANA, position, "always")
     position = await pick(svc, ANA, position, "student")
     assert at(position) == "work_place"
     position = await answer_all(svc, ANA, position)
@@ -157,7 +159,8 @@ async def test_branching_back_skip_and_edits_from_the_summary(sessions) -> None:
     await svc.rounds.open(1, CODE)
     position = await svc.responses.begin(CODE, BEN, anonymous=True)
     position = await pick(svc, BEN, position, "abroad")
-    assert at(position) == "origin" and (position.index, position.total) == (2, 10)
+    assert at(position) == "origin" and (position.index, position.total) == (2, 5)
+    assert position.progress == 100 // 11  # one behind him, of at most 11 for those abroad
     position = await pick(svc, BEN, position, "celje")
     position = await svc.responses.back(
         CODE, BEN, position.version_id, position.ordinal(position.question)
@@ -165,14 +168,13 @@ async def test_branching_back_skip_and_edits_from_the_summary(sessions) -> None:
     assert at(position) == "origin" and position.answers["origin"] == "celje"
     position = await pick(svc, BEN, position, "celje")
     position = await pick(svc, BEN, position, "job_seeking")  # no work place, no commute
-    assert at(position) == "return"
+    assert at(position) == "reasons_left"
     # Required questions cannot be skipped; an optional one can.
     with pytest.raises(SurveyError) as required:
         await svc.responses.skip(
             CODE, BEN, position.version_id, position.ordinal(position.question)
         )
     assert required.value.problem == SurveyProblem.REQUIRED
-    position = await pick(svc, BEN, position, "maybe")
     q = position.question
     assert q is not None and q.code == "reasons_left"
     for code in ("housing", "jobs", "pay"):
@@ -187,13 +189,17 @@ async def test_branching_back_skip_and_edits_from_the_summary(sessions) -> None:
         await svc.responses.choose(CODE, BEN, position.version_id, position.ordinal(q), 4)
     assert too_many.value.problem == SurveyProblem.TOO_MANY
     position = await svc.responses.done(CODE, BEN, position.version_id, position.ordinal(q))
+    assert at(position) == "return"
+    position = await pick(svc, BEN, position, "fairly_likely")
     position = await answer_all(svc, BEN, position)
-    assert at(position) == "summary"
+    assert at(position) == "summary" and position.progress == 100
     # Change where he lives from the summary: the branch for people who left disappears,
     # the one for residents appears and is asked before the summary comes back.
     lives = next(q for q in position.path if q.code == "lives")
     position = await svc.responses.edit(CODE, BEN, position.version_id, position.ordinal(lives))
     position = await pick(svc, BEN, position, "prebold")
+    assert at(position) == "residence_history" and position.progress == 100  # kept
+    position = await pick(svc, BEN, position, "moved_in")
     assert at(position) == "years_here"
     with pytest.raises(SurveyError) as range_:
         await svc.responses.type_in(CODE, BEN, "250")
@@ -205,9 +211,11 @@ async def test_branching_back_skip_and_edits_from_the_summary(sessions) -> None:
         CODE, BEN, position.version_id, position.ordinal(position.question)
     )
     assert at(position) == "intention"
-    position = await pick(svc, BEN, position, "leave")
+    position = await pick(svc, BEN, position, "definitely_leave")
     position = await pick(svc, BEN, position, "housing")  # reasons_leave
     position = await pick(svc, BEN, position, "transport")  # would_stay
+    assert at(position) == "qol_overall"  # residents rate their town
+    position = await answer_all(svc, BEN, position)
     assert at(position) == "summary"
     # A button from an earlier question is stale.
     with pytest.raises(SurveyError) as stale:
@@ -232,6 +240,7 @@ async def test_text_limits_and_buttons_where_buttons_are_expected(sessions) -> N
         await svc.responses.type_in(CODE, ANA, "Celje")
     assert buttons.value.problem == SurveyProblem.USE_BUTTONS
     position = await pick(svc, ANA, position, "celje")
+    position = await pick(svc, ANA, position, "always")
     other = await svc.responses.type_in(CODE, ANA, "Delam v kmetijstvu", other=True)
     assert other.answers["occupation"] == "other"
     assert other.other_texts["occupation"] == "Delam v kmetijstvu"
@@ -243,3 +252,82 @@ async def test_text_limits_and_buttons_where_buttons_are_expected(sessions) -> N
     assert long_.value.problem == SurveyProblem.TOO_LONG
     position = await svc.responses.type_in(CODE, ANA, "Kolesarske poti do Šempetra.")
     assert at(position) == "summary" and position.answers["idea"].startswith("Kolesarske")
+
+
+async def test_other_and_none_of_these_on_a_multiple_choice(sessions) -> None:  # type: ignore[no-untyped-def]
+    svc = await service(sessions)
+    await residents(sessions)
+    await svc.rounds.open(1, CODE)
+    position = await svc.responses.begin(CODE, ANA, anonymous=True)
+    for code in ("celje", "always", "retired"):
+        position = await pick(svc, ANA, position, code)
+    position = await svc.responses.skip(
+        CODE, ANA, position.version_id, position.ordinal(position.question)
+    )
+    position = await pick(svc, ANA, position, "dont_know")
+    q = position.question
+    assert q is not None and q.code == "reasons_stay"
+    ordinal, codes = position.ordinal(q), [o.code for o in q.options]
+
+    async def tap(code: str) -> Position:
+        return await svc.responses.choose(
+            CODE, ANA, position.version_id, ordinal, codes.index(code)
+        )
+
+    position = await tap("family")
+    position, write = await svc.responses.other(CODE, ANA, position.version_id, ordinal)
+    assert write and at(position) == "reasons_stay"
+    position = await svc.responses.type_in(CODE, ANA, "Vrt in sosedje", other=True)
+    # Still on the question, "other" ticked beside what was chosen, its text kept.
+    assert at(position) == "reasons_stay"
+    assert position.answers["reasons_stay"] == ["family", "other"]
+    assert position.other_texts["reasons_stay"] == "Vrt in sosedje"
+    position = await tap("social")
+    assert position.answers["reasons_stay"] == ["social", "family", "other"]
+    assert position.other_texts["reasons_stay"] == "Vrt in sosedje"
+    with pytest.raises(SurveyError) as full:
+        await tap("pay")
+    assert full.value.problem == SurveyProblem.TOO_MANY
+    # "None of these" clears the others; another choice clears it again.
+    position = await tap("none")
+    assert position.answers["reasons_stay"] == ["none"]
+    assert "reasons_stay" not in position.other_texts
+    position = await tap("housing")
+    assert position.answers["reasons_stay"] == ["housing"]
+    position, write = await svc.responses.other(CODE, ANA, position.version_id, ordinal)
+    position = await svc.responses.type_in(CODE, ANA, "Mir", other=True)
+    position, write = await svc.responses.other(CODE, ANA, position.version_id, ordinal)
+    assert not write and position.answers["reasons_stay"] == ["housing"]  # unticked
+    position, _ = await svc.responses.other(CODE, ANA, position.version_id, ordinal)
+    position = await svc.responses.type_in(CODE, ANA, "Mir", other=True)
+    position = await svc.responses.done(CODE, ANA, position.version_id, ordinal)
+    assert at(position) == "reasons_leave"
+    position = await answer_all(svc, ANA, position)
+    result = await svc.responses.submit(CODE, ANA, position.version_id)
+    assert isinstance(result, Submitted)
+    async with sessions() as session:
+        row = (
+            await session.execute(
+                select(SurveyAnswer).where(SurveyAnswer.question_code == "reasons_stay")
+            )
+        ).scalar_one()
+    assert row.value == ["housing", "other"] and row.other_text == "Mir"
+
+
+async def test_progress_is_kept_after_back_and_a_restart(sessions) -> None:  # type: ignore[no-untyped-def]
+    svc = await service(sessions)
+    await residents(sessions)
+    await svc.rounds.open(1, CODE)
+    position = await svc.responses.begin(CODE, ANA, anonymous=True)
+    assert position.progress == 0
+    for code in ("celje", "always", "employed", "home_town"):
+        position = await pick(svc, ANA, position, code)
+    reached = position.progress
+    assert at(position) == "years_here" and reached > 0
+    position = await svc.responses.back(
+        CODE, ANA, position.version_id, position.ordinal(position.question)
+    )
+    assert at(position) == "work_place" and position.progress == reached
+    restarted = await service(sessions)  # a new process reads it from the database
+    again = await restarted.responses.position(CODE, ANA)
+    assert at(again) == "work_place" and again.progress == reached
