@@ -19,12 +19,18 @@ from sqlalchemy.orm import Session
 # sign-up failed with "database is locked". Every transaction here is short, so waiting longer
 # is safe; it only bounds a real deadlock with another process.
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+POOL_TIMEOUT_SECONDS = 120
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine with the per-backend settings magnet-bot relies on."""
     # Errors name the statement but never its parameters: those hold Telegram ids and texts.
     kwargs.setdefault("hide_parameters", True)
+    # In a burst (200 residents tapping "sign up" for one lab), transactions queue on the
+    # lab's row lock while holding their connections, and the rest wait for one: past the
+    # default 30 s on a loaded machine a sign-up failed. Waiting in line beats failing.
+    if ":memory:" not in url and not url.rstrip("/").endswith(("sqlite:", "aiosqlite:")):
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine)
