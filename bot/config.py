@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -85,6 +86,10 @@ class Settings(BaseSettings):
     lab_retention_days: int = Field(default=180, ge=1)
     # Aggregates resting on fewer answers than this are never shown.
     min_group_size: int = Field(default=5, ge=1)
+    # The population by municipality and age band (YAML or CSV, see
+    # bot/content/population/), to set the respondents beside it and post-stratify; without
+    # it the decision views say that their figures are unweighted.
+    population_file: Path | None = None
 
     @field_validator(
         "coordinator_chat_id",
@@ -93,6 +98,7 @@ class Settings(BaseSettings):
         "webhook_secret",
         "survey_secret",
         "bot_token",
+        "population_file",
         mode="before",
     )
     @classmethod
@@ -100,6 +106,21 @@ class Settings(BaseSettings):
         """Compose files pass optional variables as empty strings: those mean "not set".
         (Where empty has a meaning, as for quiet hours or the digest schedule, it keeps it.)"""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("population_file")
+    @classmethod
+    def _population(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from bot.services.surveys.population import load_population
+
+            load_population(value)  # a PopulationError says every problem
+        return value
+
+    def population(self):  # type: ignore[no-untyped-def]
+        """The population table, or None (checked already at start)."""
+        from bot.services.surveys.population import load_population
+
+        return None if self.population_file is None else load_population(self.population_file)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ The file is YAML (or CSV with the columns municipality,age_band,people):
     source: {sl: "SURS, prebivalstvo po starosti in občinah, 1. 1. 2025", en: "..."}
     approximate: false
     people:
-      celje: {18_24: 3300, 25_34: 5600, ...}
+      celje: {u18: 8700, "18_24": 3300, "25_34": 5600, ...}  # quoted: YAML reads 18_24 as 1824
       prebold: {...}
 """
 
@@ -78,6 +78,11 @@ def load_population(path: Path) -> Population:
         if not isinstance(bands, dict):
             raise PopulationError(f"{municipality}: expected age bands with numbers of people")
         for band, people in bands.items():
+            if isinstance(band, int):
+                raise PopulationError(
+                    f"{municipality}: age band {band} reads as a number; "
+                    'put age bands in quotes, e.g. "18_24"'
+                )
             rows.append({"municipality": municipality, "age_band": band, "people": people})
     return _from_rows(rows, data)
 
