@@ -50,11 +50,15 @@ class Panel:
 def chart_png(tr: Translator, data: DigestData) -> bytes | None:
     """The digest's one chart: each key question's headline share, overall and by place."""
     panels = [p for p in (_headline_panel(tr, data.views, f) for f in data.views.key) if p]
+    if not data.views.roles_declared:
+        panels = [p for p in [_composition_panel(tr, data.views)] if p]
     return render(panels, tr)
 
 
 def view_png(tr: Translator, views: DecisionViews, view: View) -> bytes | None:
-    if view == View.OVERVIEW:
+    if not views.roles_declared:
+        panels = [_composition_panel(tr, views)]
+    elif view == View.OVERVIEW:
         panels = [_distribution_panel(tr, views, f) for f in views.key]
     elif view in (View.PLACES, View.AGES):
         by = ProfileField.MUNICIPALITY if view == View.PLACES else ProfileField.AGE_BAND
@@ -64,6 +68,22 @@ def view_png(tr: Translator, views: DecisionViews, view: View) -> bytes | None:
     else:
         panels = [_reasons_panel(tr, views, r) for r in (*views.push, *views.pull)]
     return render([p for p in panels if p is not None], tr)
+
+
+def _composition_panel(tr: Translator, views: DecisionViews) -> Panel | None:
+    """Who answered, by municipality: all a survey without roles can show."""
+    rows = [r for r in views.composition if r.field == ProfileField.MUNICIPALITY]
+    total = views.completed
+    if not rows or not total:
+        return None
+    bars = [
+        Bar(
+            w.group_name(tr, ProfileField.MUNICIPALITY, r.group),
+            [(None if r.respondents is None else 100 * r.respondents / total, 0)],
+        )
+        for r in rows
+    ]
+    return Panel(tr.pgettext("digest heading", "By municipality"), bars)
 
 
 def _short(text: str, limit: int = LABEL_MAX) -> str:

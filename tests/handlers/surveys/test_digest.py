@@ -15,6 +15,8 @@ from tests.support.harness import ADMIN_ID, Harness, eventually, onboard, runnin
 from tests.support.surveys import answer_survey, seed_completed
 
 GROUP = -1007001
+# The first view of a process loads statsmodels, scipy and matplotlib: seconds on a busy machine.
+SLOW = 90.0
 CODE = "stay_or_leave"
 
 
@@ -78,6 +80,7 @@ async def coordinator(bot: Harness, user_id: int, name: str, locale: str) -> Emu
     await bot.services.roles.grant(ADMIN_ID, user_id, Role.COORDINATOR)
     user = bot.user(user_id, name, locale)
     await onboard(user, topics=())
+    user.timeout = SLOW
     return user
 
 
@@ -127,6 +130,7 @@ async def test_digest_views_in_english_and_for_staff(digestbot: Harness) -> None
     await two_rounds(bot)
     sam = await seed_resident(bot, 1400, "Sam", "en")
     await bot.services.roles.grant(ADMIN_ID, 1400, Role.STAFF)
+    sam.timeout = SLOW
     await sam.send("/digest")
     assert sam.last.text.startswith("📊 Stay or leave? (test), round 2: Overview")
     assert "will stay: 57 %" in sam.last.text and "Since round 1: +" in sam.last.text
