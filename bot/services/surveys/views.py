@@ -602,8 +602,9 @@ def post_stratified(
     question: Question, responses: Sequence[Answered], population: Population, k: int
 ) -> Weighted | None:
     """The headline share weighted to the population: each stratum's share of respondents
-    in the headline, times the stratum's share of people. Strata need k respondents each;
-    municipality × age band first, municipality alone if those are too small."""
+    in the headline, times the stratum's share of people. In each stratum at least k must
+    give the headline answer and k another; municipality × age band first, municipality alone
+    if those are too small, else no weighted share."""
     report = question.report
     assert report is not None
     headline = set(report.headline)
@@ -624,7 +625,9 @@ def post_stratified(
             else:
                 key = (municipality, None)
             cells.setdefault(key, []).append(yes)
-        if not cells or any(len(v) < k for v in cells.values()):
+        # Each stratum's share is k-safe on its own (k saying yes and k saying no), or the
+        # weighted and unweighted shares together could be solved for a group's answers.
+        if not cells or any(sum(v) < k or len(v) - sum(v) < k for v in cells.values()):
             continue
         weights = {key: population.share(*key) for key in cells}
         covered = sum(weights.values())
