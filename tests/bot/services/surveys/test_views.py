@@ -16,7 +16,7 @@ from bot.services.surveys.definition import ProfileField, Role, Survey, load_fil
 from bot.services.surveys.figures import DigestData
 from bot.services.surveys.notices import digest_text
 from bot.services.surveys.protect import protect_table, suppress
-from bot.services.surveys.views import HEADLINE, REST, build
+from bot.services.surveys.views import HEADLINE, REST, ViewError, build
 from bot.textfit import MESSAGE_MAX, utf16_len
 from storage.repositories.digests import Answered
 
@@ -302,3 +302,23 @@ def test_breakdowns_merge_answers_to_the_headline_when_the_full_table_hides_too_
     assert places.merged_answers and places.rows == (HEADLINE, REST)
     celje, prebold = places.columns
     assert celje.cells == {HEADLINE: 6, REST: 6} and prebold.cells == {HEADLINE: 7, REST: 6}
+
+
+def test_a_filter_narrows_the_respondents_unless_it_leaves_out_a_small_group() -> None:
+    survey = fixture_survey()
+    responses = people("celje", 12, "stay") + people("celje", 8, "go") + people("prebold", 9, "go")
+    where = ((ProfileField.MUNICIPALITY, ("celje",)),)
+    views = build(survey, "decisions", 1, responses, K, filters=where)
+    assert views.completed == 20 and views.key[0].headline is not None
+    assert views.key[0].headline.share == 60.0
+    # Leaving out only three people would let them be told apart from the whole round.
+    few = responses + people("abroad", 3, "go")
+    with pytest.raises(ViewError):
+        build(
+            survey,
+            "decisions",
+            1,
+            few,
+            K,
+            filters=((ProfileField.MUNICIPALITY, ("celje", "prebold")),),
+        )
