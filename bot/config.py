@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from bot.services.surveys.population import Population
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 SUPPORTED_LOCALES = ("sl", "en")
@@ -116,7 +119,7 @@ class Settings(BaseSettings):
             load_population(value)  # a PopulationError says every problem
         return value
 
-    def population(self):  # type: ignore[no-untyped-def]
+    def population(self) -> Population | None:
         """The population table, or None (checked already at start)."""
         from bot.services.surveys.population import load_population
 
