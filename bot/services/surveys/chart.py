@@ -99,7 +99,7 @@ def _headline_panel(tr: Translator, views: DecisionViews, figure: KeyFigure) -> 
         if b.field != ProfileField.MUNICIPALITY or b.withheld:
             continue
         for column in b.columns:
-            share = w._headline_share(b, column, headline.options)
+            share = w.headline_share(b, column, headline.options)
             bars.append(Bar(w.column_name(tr, b.field, column), [(share, 0)]))
     label = w.option_label(tr, views.survey, figure.question, "headline")
     title = f"{w.question_text(tr, views.survey, figure.question)}: {label}"
@@ -137,7 +137,7 @@ def _trend_panel(tr: Translator, views: DecisionViews, figure: KeyFigure) -> Pan
     name = label.get(tr.locale) or label.get("sl") or figure.question
     note = w.points(tr, change.difference or 0)
     if change.low is not None and change.high is not None:
-        note += f" [{w._signed(change.low)}, {w._signed(change.high)}]"
+        note += f" [{w.signed(change.low)}, {w.signed(change.high)}]"
     round_name = tr.gettext("Round %(number)d")
     return Panel(
         f"{name}: {note}",

@@ -140,7 +140,7 @@ def headline_line(tr: Translator, views: DecisionViews, figure: KeyFigure) -> st
     places = [b for b in figure.breakdowns if b.field == ProfileField.MUNICIPALITY]
     if headline.share is not None and places and not places[0].withheld:
         parts = [
-            f"{column_name(tr, ProfileField.MUNICIPALITY, c)} {percent(_headline_share(places[0], c, headline.options))}"
+            f"{column_name(tr, ProfileField.MUNICIPALITY, c)} {percent(headline_share(places[0], c, headline.options))}"
             for c in places[0].columns
         ]
         line += f" ({', '.join(parts)})"
@@ -149,7 +149,7 @@ def headline_line(tr: Translator, views: DecisionViews, figure: KeyFigure) -> st
     return e(line)
 
 
-def _headline_share(b: Breakdown, column: Column, options: Sequence[str]) -> float | None:
+def headline_share(b: Breakdown, column: Column, options: Sequence[str]) -> float | None:
     if b.merged_answers:
         return column.share(HEADLINE)
     cells = [column.cells.get(o) for o in options]
@@ -166,8 +166,8 @@ def change_line(tr: Translator, change: Change | None) -> str | None:
         return e(tr.gettext("Compared with round %(round)d: too few answers to compare.") % values)
     values |= {
         "change": points(tr, change.difference),
-        "low": _signed(change.low),
-        "high": _signed(change.high),
+        "low": signed(change.low),
+        "high": signed(change.high),
     }
     if change.clear:
         text = tr.gettext(
@@ -181,7 +181,7 @@ def change_line(tr: Translator, change: Change | None) -> str | None:
     return e(text % values)
 
 
-def _signed(value: float) -> str:
+def signed(value: float) -> str:
     n = round(value)
     return f"+{n}" if n > 0 else (f"−{abs(n)}" if n < 0 else "0")
 
@@ -262,7 +262,7 @@ def composition_lines(tr: Translator, views: DecisionViews, by: ProfileField) ->
 
 
 def _composition_row(tr: Translator, by: ProfileField, row: CompositionRow) -> str:
-    name = " + ".join(group_name(tr, by, code) for code in (row.group,))
+    name = group_name(tr, by, row.group)
     count = HIDDEN if row.respondents is None else str(row.respondents)
     if row.population is None:
         return f"{name}: {count}"
