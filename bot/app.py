@@ -40,6 +40,7 @@ from bot.services.roles import RoleService
 from bot.services.surveys.definition import Survey, shipped
 from bot.services.surveys.digests import DigestConfig, DigestService
 from bot.services.surveys.service import Surveys
+from bot.services.surveys.views import DecisionViewService
 from bot.services.tokens import TokenService
 from handlers import register
 from handlers.menu import set_command_menus
@@ -127,6 +128,7 @@ async def open_services(settings: Settings) -> Services:
                 every=settings.digest_every,
                 schedule=settings.digest_schedule,
             ),
+            DecisionViewService(sessions, settings.min_group_size, settings.population()),
         ),
         tokens=TokenService(sessions),
     )

@@ -31,6 +31,7 @@ class NS(StrEnum):
     LAB_ADMIN = "labadmin"
     SURVEY = "survey"
     SURVEY_ROUNDS = "rounds"
+    DIGEST = "digest"
 
 
 MAX_BYTES = 64

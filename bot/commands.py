@@ -95,8 +95,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "digest",
         "povzetek",
-        N_("The survey digest, now"),
-        N_("the survey digest now, in the coordinators' channel"),
+        N_("Survey results for decisions"),
+        N_("survey results by place, age, trend and reasons; the digest to the channel"),
         Role.COORDINATOR,
     ),
     Command(

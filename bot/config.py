@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from bot.services.surveys.population import Population
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 SUPPORTED_LOCALES = ("sl", "en")
@@ -89,6 +92,10 @@ class Settings(BaseSettings):
     # A town's own survey definitions (*.yaml), run instead of the ones shipped with the bot;
     # `magnet-bot surveys check` validates them.
     surveys_dir: Path | None = None
+    # The population by municipality and age band (YAML or CSV, see
+    # bot/content/population/), to set the respondents beside it and post-stratify; without
+    # it the decision views say that their figures are unweighted.
+    population_file: Path | None = None
 
     @field_validator(
         "coordinator_chat_id",
@@ -98,6 +105,7 @@ class Settings(BaseSettings):
         "survey_secret",
         "bot_token",
         "surveys_dir",
+        "population_file",
         mode="before",
     )
     @classmethod
@@ -105,6 +113,21 @@ class Settings(BaseSettings):
         """Compose files pass optional variables as empty strings: those mean "not set".
         (Where empty has a meaning, as for quiet hours or the digest schedule, it keeps it.)"""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("population_file")
+    @classmethod
+    def _population(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from bot.services.surveys.population import load_population
+
+            load_population(value)  # a PopulationError says every problem
+        return value
+
+    def population(self) -> Population | None:
+        """The population table, or None (checked already at start)."""
+        from bot.services.surveys.population import load_population
+
+        return None if self.population_file is None else load_population(self.population_file)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import secrets
 import sys
 import tempfile
@@ -14,6 +15,7 @@ from bot.config import load_settings
 from bot.domain import Step
 from bot.emulator import BotAPIEmulator, EmulatedUser, RateLimits, render_transcript
 from bot.runtime import BotRuntime
+from bot.services.surveys.definition import Kind, Question, Role
 
 DEMO_TOKEN = "424242:DEMO-magnet-bot-local-emulator"
 ADMIN_ID = 900001
@@ -36,6 +38,7 @@ async def run_demo(out: TextIO = sys.stdout, database: Path | None = None) -> in
                 scheduler_seconds=0.5,
                 coordinator_chat_id=COORDINATORS_CHAT,
                 survey_secret=secrets.token_urlsafe(32),  # the demo's database is thrown away
+                digest_every=0,  # the digest comes when Maja asks for it, at the end
             )
             emulator.processing_hook = True
             emulator.add_group(COORDINATORS_CHAT, "Koordinatorji MAGNET")
@@ -215,9 +218,14 @@ async def _survey(maja: EmulatedUser, cene: EmulatedUser) -> None:
     await cene.click("✅ Oddaj")
 
 
-# Made-up respondents, so that the digest has groups of five or more to show: 14 in Celje,
-# 8 in Prebold, and 3 elsewhere in the region, a group too small to show.
-DEMO_RESPONDENTS = (("celje", 14), ("prebold", 8), ("savinjska", 3))
+# Made-up respondents in two rounds, so that the digest has groups of five or more to show
+# and a trend to follow: Celje and Prebold side by side, and a few who moved away. `lean` is
+# the share who give a key question's headline answer ("will stay"): fewer in the first
+# round, more in the second.
+DEMO_ROUNDS = (
+    {"respondents": (("celje", 18), ("prebold", 12), ("abroad", 5)), "lean": 0.42},
+    {"respondents": (("celje", 20), ("prebold", 14), ("abroad", 5)), "lean": 0.65},
+)
 DEMO_IDEAS = (
     "Več zelenih površin ob Savinji.",
     "Pogostejši avtobusi zvečer.",
@@ -228,31 +236,55 @@ DEMO_IDEAS = (
 
 
 async def _decide(runtime: BotRuntime, emulator: BotAPIEmulator, maja: EmulatedUser) -> None:
-    """The coordinators' side of the survey: a digest in their group, then a staff export."""
-    count = sum(n for _, n in DEMO_RESPONDENTS)
-    _note(
-        emulator,
-        f"DEMO DATA: {count} made-up respondents answer the survey through the services, so "
-        "that the digest below has groups large enough to show (and one too small).",
-    )
+    """The coordinators' side of the survey: two rounds of made-up answers, the decision
+    views in Maja's chat, the digest in the coordinators' group, then a staff export."""
+    rounds = runtime.services.surveys.rounds
+    code = runtime.services.surveys.default_code()
     telegram_id = 900_000
-    for municipality, how_many in DEMO_RESPONDENTS:
-        for _ in range(how_many):
-            telegram_id += 1
-            await _made_up_response(runtime, telegram_id, municipality)
+    for number, demo_round in enumerate(DEMO_ROUNDS, start=1):
+        if number > 1:
+            _note(
+                emulator,
+                f"The demo skips ahead half a year: round {number - 1} closes, round {number} opens.",
+            )
+            await rounds.close(ADMIN_ID, code)
+            await rounds.open(ADMIN_ID, code)
+        count = sum(n for _, n in demo_round["respondents"])
+        _note(
+            emulator,
+            f"DEMO DATA: {count} made-up respondents answer round {number} of the survey "
+            "through the services, so that the digest below has groups large enough to show.",
+        )
+        for municipality, how_many in demo_round["respondents"]:
+            for index in range(how_many):
+                telegram_id += 1
+                # Exactly `lean` of each place give the headline answers, spread evenly.
+                lean = demo_round["lean"]
+                headline = int((index + 1) * lean) > int(index * lean)
+                await _made_up_response(runtime, telegram_id, municipality, headline)
+    # The first view loads the statistics and chart libraries: give it time on a slow machine.
+    maja.timeout = max(maja.timeout, 120.0)
     await maja.send("/povzetek")
+    await maja.click("Po občinah")
+    await maja.click("📤 Pošlji povzetek v kanal")
     await emulator.wait_until(
         lambda: any(
-            m.from_bot and m.photo is not None
+            m.from_bot and m.text and "Povzetek" in m.text
             for m in emulator.chat(COORDINATORS_CHAT).messages.values()
         ),
-        timeout=30,
+        timeout=60,
     )
+    await asyncio.sleep(1)  # and its chart, which follows the text
     await maja.send("/izvoz")
-    await maja.click("1. krog")  # the round Cene and the made-up respondents answered
+    await maja.click("1. krog")  # the round Cene and the first made-up respondents answered
 
 
-async def _made_up_response(runtime: BotRuntime, telegram_id: int, municipality: str) -> None:
+async def _made_up_response(
+    runtime: BotRuntime, telegram_id: int, municipality: str, headline: bool
+) -> None:
+    """A made-up resident answers along the survey's own path, whatever the instrument: where
+    they live as their profile says, the key questions' headline answers or not (`headline`),
+    anything else at random."""
     residents, responses = runtime.services.residents, runtime.services.surveys.responses
     await residents.touch(telegram_id, "sl")
     await residents.accept_consent(telegram_id, "sl")
@@ -261,21 +293,24 @@ async def _made_up_response(runtime: BotRuntime, telegram_id: int, municipality:
     await residents.answer(telegram_id, Step.STATUS, ("student", "employed")[telegram_id % 2])
     await residents.finish_topics(telegram_id)
     code = runtime.services.surveys.default_code()
+    chance = random.Random(telegram_id)
     position = await responses.begin(code, telegram_id, anonymous=True)
     while position.question is not None:
         question, ordinal = position.question, position.ordinal(position.question)
-        codes = [o.code for o in question.options]
-        if question.type.value == "scale":  # a rating from 1 to 5
-            pick = 1 + (telegram_id * 7 + ordinal) % 5
-        elif municipality in codes:  # where they live, as their profile says
-            pick = codes.index(municipality)
-        else:
-            pick = (telegram_id * 7 + ordinal) % max(1, len(question.options))
-        if question.type.value in ("single", "multi", "scale"):
+        kind = question.type.value
+        if kind in ("single", "multi", "scale"):
+            pick = _pick(question, chance, headline, municipality)
             position = await responses.choose(code, telegram_id, position.version_id, ordinal, pick)
-            if question.type.value == "multi":
+            if kind == "multi":
+                if chance.random() < 0.5 and len(question.options) > 1:
+                    other = (pick + 1 + chance.randrange(len(question.options) - 1)) % len(
+                        question.options
+                    )
+                    position = await responses.choose(
+                        code, telegram_id, position.version_id, ordinal, other
+                    )
                 position = await responses.done(code, telegram_id, position.version_id, ordinal)
-        elif question.type.value == "number":
+        elif kind == "number":
             low, high = question.min or 0, question.max or 99
             value = min(high, max(low, 18 + telegram_id % 40))
             position = await responses.type_in(code, telegram_id, str(value))
@@ -283,3 +318,22 @@ async def _made_up_response(runtime: BotRuntime, telegram_id: int, municipality:
             idea = DEMO_IDEAS[telegram_id % len(DEMO_IDEAS)]
             position = await responses.type_in(code, telegram_id, idea)
     await responses.submit(code, telegram_id, position.version_id)
+
+
+def _pick(question: Question, chance: random.Random, headline: bool, municipality: str) -> int:
+    """An option's index (a scale's value): a key question's headline answer or not, the
+    option naming the resident's municipality if there is one, else any."""
+    values = (
+        [str(n) for n in range(1, 6)]
+        if question.type == Kind.SCALE
+        else [o.code for o in question.options]
+    )
+    report = question.report
+    if report is not None and report.role == Role.KEY and report.headline:
+        wanted = [v for v in values if (v in report.headline) == headline]
+        value = chance.choice(wanted or values)
+    elif question.type == Kind.SINGLE and municipality in values:
+        value = municipality
+    else:
+        value = chance.choice(values)
+    return int(value) if question.type == Kind.SCALE else values.index(value)

@@ -97,12 +97,14 @@ async def stale_button(update: Update, context: MagnetContext, reason: str) -> N
     await answer(update, context.tr.gettext("This button is no longer valid."), alert=False)
 
 
-def requires_role(role: Role) -> Callable[[Guarded], Guarded]:
+def requires_role(role: Role, *others: Role) -> Callable[[Guarded], Guarded]:
+    """Only residents holding `role` (or any of `others`) get past; the rest a polite no."""
+
     def decorate(handler: Guarded) -> Guarded:
         @functools.wraps(handler)
         async def wrapper(update: Update, context: MagnetContext, *args: Any) -> Any:
             resident = context.resident
-            if resident is None or not resident.has_role(role):
+            if resident is None or not any(resident.has_role(r) for r in (role, *others)):
                 log.warning("%s tried without the %s role", handler.__name__, role.value)
                 tr = context.tr
                 messages = {
@@ -110,8 +112,11 @@ def requires_role(role: Role) -> Callable[[Guarded], Guarded]:
                     Role.COORDINATOR: tr.gettext("Sorry, only coordinators can do that."),
                     Role.STAFF: tr.gettext("Sorry, only staff can do that."),
                 }
+                text = messages.get(role, tr.gettext("Sorry, you can't do that."))
+                if {role, *others} == {Role.COORDINATOR, Role.STAFF}:
+                    text = tr.gettext("Sorry, only coordinators and staff can do that.")
                 await answer(update)
-                await send(update, messages.get(role, tr.gettext("Sorry, you can't do that.")))
+                await send(update, text)
                 return None
             return await handler(update, context, *args)
 

@@ -431,3 +431,17 @@ class Digest(Base):
     round_number: Mapped[int] = mapped_column(Integer)
     completed: Mapped[int] = mapped_column(Integer)
     partial: Mapped[int] = mapped_column(Integer)
+
+
+class SurveyFunnel(Base):
+    """From a round to the labs: how many respondents were suggested a lab at the end of the
+    survey, and how many signed up from that suggestion. Counts only, with no time and no
+    response, so nothing here links an answer to a person."""
+
+    __tablename__ = "survey_funnel"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    suggested: Mapped[int] = mapped_column(Integer, default=0)
+    signed_up: Mapped[int] = mapped_column(Integer, default=0)

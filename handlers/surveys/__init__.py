@@ -7,7 +7,7 @@ from telegram import Update
 from bot.codec import NS, Awaiting
 from bot.context import MagnetContext
 from handlers.common import button, command
-from handlers.surveys import answer, digest, rounds
+from handlers.surveys import answer, digest, funnel, rounds
 
 HANDLERS = [
     command("survey", answer.start_survey),
@@ -25,6 +25,9 @@ HANDLERS = [
     button(NS.SURVEY_ROUNDS, "open", rounds.open_round),
     button(NS.SURVEY_ROUNDS, "close", rounds.close_round),
     button(NS.SURVEY_ROUNDS, "invite", rounds.invite_residents),
+    button(NS.SURVEY, "join", funnel.join_suggested_lab),
+    button(NS.DIGEST, "view", digest.show_view),
+    button(NS.DIGEST, "send", digest.send_to_channel),
 ]
 
 

@@ -16,7 +16,7 @@ from bot.services.surveys.definition import Kind
 from bot.services.surveys.errors import SurveyError, SurveyProblem
 from bot.services.surveys.types import Position, Submitted
 from handlers.common import answer, escape, requires_onboarding, send, show, stale_button
-from handlers.surveys import screens
+from handlers.surveys import funnel, screens
 
 log = logging.getLogger(__name__)
 
@@ -275,5 +275,6 @@ async def _thank(update: Update, context: MagnetContext, submitted: Submitted) -
         now = datetime.now(UTC)
         lab = next((lab for lab in labs if lab.open_for_signup(now)), None)
         if lab is not None:
-            await send(update, *screens.suggestion(tr, lab))
+            number = await funnel.count_suggested(context, submitted.survey.code)
+            await send(update, *screens.suggestion(tr, lab, number))
             return

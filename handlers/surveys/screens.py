@@ -216,15 +216,20 @@ def summary(tr: Translator, position: Position) -> Screen:
     return text, keyboard(rows)
 
 
-def suggestion(tr: Translator, lab: LabView) -> Screen:
+def suggestion(tr: Translator, lab: LabView, round_number: int | None = None) -> Screen:
+    """The lab the answers point to. With the round, its Sign up is counted for the round's
+    funnel (handlers.surveys.funnel) before it signs up as the lab's own button would."""
     # TRANSLATORS: %(when)s is a time range ("3. decembra 2026, 17.00–19.00"), not a moment: no "ob" before it.
     text = tr.gettext(
         "You mentioned things a RealLife Learning Lab is working on. The next one is "
         "%(title)s, %(when)s at %(hub)s. Would you like to join?"
     ) % {"title": lab.title(tr.locale), "when": time_range(tr, lab), "hub": lab.hub_name(tr.locale)}
+    join = encode(NS.LAB, "join", lab.id, lab.version, 0)
+    if round_number is not None:
+        join = encode(NS.SURVEY, "join", round_number, lab.id, lab.version)
     return escape(text), keyboard(
         [
-            [(tr.gettext("✍️ Sign up"), encode(NS.LAB, "join", lab.id, lab.version, 0))],
+            [(tr.gettext("✍️ Sign up"), join)],
             [(tr.gettext("Open the lab"), encode(NS.LAB, "card", lab.id))],
         ]
     )

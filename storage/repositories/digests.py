@@ -4,16 +4,31 @@ sent: SQL only."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import LabStatus, RegistrationStatus, ResponseStatus
-from storage.models import Digest, Lab, LabRegistration, SurveyAnswer, SurveyResponse
+from storage.models import (
+    Digest,
+    Lab,
+    LabRegistration,
+    SurveyAnswer,
+    SurveyFunnel,
+    SurveyResponse,
+    SurveyRound,
+)
 
 IDEAS_SHOWN = 10
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
 async def last_digest(
@@ -75,6 +90,85 @@ async def completed_profiles(
         select(SurveyResponse.municipality, SurveyResponse.age_band).where(*_completed(round_id))
     )
     return [(m, a) for m, a in rows.all()]
+
+
+@dataclass(frozen=True)
+class Answered:
+    """One completed response, as the decision views read it: the profile copied at
+    submission and the answers, with nothing that says who gave them."""
+
+    version_id: int
+    municipality: str | None
+    age_band: str | None
+    resident_status: str | None
+    answers: dict[str, Any]
+
+
+async def completed_responses(session: AsyncSession, round_id: int) -> list[Answered]:
+    """Every completed response of the round, in no telling order."""
+    responses = await session.execute(
+        select(
+            SurveyResponse.id,
+            SurveyResponse.version_id,
+            SurveyResponse.municipality,
+            SurveyResponse.age_band,
+            SurveyResponse.resident_status,
+        ).where(*_completed(round_id))
+    )
+    found = {rid: (v, m, a, s, {}) for rid, v, m, a, s in responses.all()}
+    rows = await session.execute(
+        select(SurveyAnswer.response_id, SurveyAnswer.question_code, SurveyAnswer.value)
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(*_completed(round_id))
+    )
+    for rid, code, value in rows.all():
+        if value is not None and rid in found:
+            found[rid][4][code] = value
+    return [Answered(*row) for row in found.values()]
+
+
+async def previous_round(session: AsyncSession, code: str, number: int) -> SurveyRound | None:
+    """The round before round `number` of the survey."""
+    query = select(SurveyRound).where(SurveyRound.survey_code == code, SurveyRound.number < number)
+    return (await session.execute(query.order_by(SurveyRound.number.desc()))).scalars().first()
+
+
+async def list_rounds(session: AsyncSession, code: str) -> list[SurveyRound]:
+    query = select(SurveyRound).where(SurveyRound.survey_code == code)
+    return list((await session.execute(query.order_by(SurveyRound.number))).scalars())
+
+
+async def funnel(session: AsyncSession, round_id: int) -> tuple[int, int]:
+    """(suggested a lab, signed up from the suggestion) in the round."""
+    row = await session.get(SurveyFunnel, round_id)
+    return (row.suggested, row.signed_up) if row is not None else (0, 0)
+
+
+async def count_in_funnel(session: AsyncSession, round_id: int, step: str) -> None:
+    """One more respondent at `step` ("suggested" or "signed_up") of the round's funnel."""
+    await session.execute(
+        _insert(session)(SurveyFunnel)
+        .values(round_id=round_id, suggested=0, signed_up=0)
+        .on_conflict_do_nothing()
+    )
+    column = getattr(SurveyFunnel, step)
+    await session.execute(
+        update(SurveyFunnel)
+        .where(SurveyFunnel.round_id == round_id)
+        .values({column: column + 1})
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def round_versions(session: AsyncSession, round_id: int) -> list[int]:
+    """The survey versions the round's completed responses were given to, newest first."""
+    rows = await session.execute(
+        select(SurveyResponse.version_id, func.count())
+        .where(*_completed(round_id))
+        .group_by(SurveyResponse.version_id)
+        .order_by(SurveyResponse.version_id.desc())
+    )
+    return [v for v, _ in rows.all()]
 
 
 async def shared_ideas(session: AsyncSession, round_id: int) -> list[Any]:

@@ -160,8 +160,16 @@ def test_demo_prints_a_transcript_and_exits_0(tmp_path: Path) -> None:
     # The end: made-up respondents, labelled as such, a digest in the coordinators' group
     # with a small group hidden, and the staff export of the round.
     assert "DEMO DATA:" in out and "made-up respondents" in out
-    assert "📊 Povzetek" in out and "Po občinah" in out and "• Celje: 1" in out
-    assert "so skriti (•)" in out  # the group too small to show, and what would reveal it
+    assert "📊 Povzetek" in out and "Po občinah" in out
+    assert "so skriti (•)" in out  # what a group too small to show would look like
+    # Two rounds, compared: Celje and Prebold side by side, the round before, a /povzetek view.
+    assert "⏩ The demo skips ahead half a year" in out
+    assert "📊 Povzetek: Ostati ali oditi?, 2. krog" in out
+    assert "V 1. krogu je bilo 36 izpolnjenih anket." in out
+    assert "• Celje: 20" in out and "• Prebold: 14" in out
+    assert (
+        "📊 Ostati ali oditi?, 2. krog: Po občinah" in out and "[📤 Pošlji povzetek v kanal]" in out
+    )
     assert "stay_or_leave-round1.csv" in out and "stay_or_leave-round1.xlsx" in out
     assert "stay_or_leave-round1-codebook.csv" in out
     assert "Traceback" not in result.stderr

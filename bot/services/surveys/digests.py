@@ -17,9 +17,9 @@ from bot.i18n import I18n
 from bot.redact import scrub
 from bot.services.surveys import figures, notices
 from bot.services.surveys.chart import chart_png
-from bot.services.surveys.definition import Survey
 from bot.services.surveys.figures import DigestData, LabLine
 from bot.services.surveys.notices import DigestNotice
+from bot.services.surveys.views import DecisionViewService
 from bot.timeparse import last_slot, parse_schedule
 from storage.models import utcnow
 from storage.repositories import digests as repo
@@ -48,12 +48,18 @@ class DigestService:
         i18n: I18n,
         survey_codes: list[str],
         config: DigestConfig,
+        views: DecisionViewService | None = None,
     ):
         self._sessions = sessions
+        self._views = views or DecisionViewService(sessions, config.k)
         self._i18n = i18n
         self._codes = survey_codes
         self.config = config
         self._slot = parse_schedule(config.schedule, config.tz)
+
+    @property
+    def views(self) -> DecisionViewService:
+        return self._views
 
     @property
     def channel(self) -> int | None:
@@ -136,40 +142,25 @@ class DigestService:
 
     async def gather(self, survey_code: str) -> DigestData | None:
         """The latest round of the survey, in figures safe to show."""
+        views = await self._views.decision_views(survey_code)
+        if views is None:
+            return None
         async with self._sessions() as session:
-            round_ = await surveys_repo.last_round(session, survey_code)
-            if round_ is None:
-                return None
-            version = await surveys_repo.latest_version(session, survey_code)
-            assert version is not None, "a round is only opened for a recorded survey"
+            round_ = await surveys_repo.get_round(session, survey_code, views.round_number)
+            assert round_ is not None
             counts = await surveys_repo.count_by_status(session, round_.id)
             completed = counts.get(ResponseStatus.COMPLETED, 0)
             last = await repo.last_digest(session, survey_code, round_.number)
             data = DigestData(
-                Survey.model_validate(version.definition),
-                round_.number,
-                completed,
+                views,
                 counts.get(ResponseStatus.IN_PROGRESS, 0),
                 None if last is None else completed - last.completed,
-                self.config.k,
             )
-            await self._figures(session, data, round_.id)
+            data.labs = await self._labs(session)
+            # Contact details a resident wrote into their idea do not reach the channel.
+            ideas = await repo.shared_ideas(session, round_.id)
+            data.ideas = [scrub(str(v)) for v in ideas if v]
             return data
-
-    async def _figures(self, session: AsyncSession, data: DigestData, round_id: int) -> None:
-        survey, k = data.survey, self.config.k
-        answers = await repo.completed_answers(session, round_id)
-        profiles = await repo.completed_profiles(session, round_id)
-        data.key = figures.key_answers(survey, answers, k)
-        data.stay = figures.reasons(survey, figures.STAY_REASONS, answers, k)
-        data.leave = figures.reasons(survey, figures.LEAVE_REASONS, answers, k)
-        data.municipality = figures.breakdown(
-            "municipality", [m or "unknown" for m, _ in profiles], k
-        )
-        data.age_band = figures.breakdown("age_band", [a or "unknown" for _, a in profiles], k)
-        data.labs = await self._labs(session)
-        # Contact details a resident wrote into their idea do not reach the channel.
-        data.ideas = [scrub(str(v)) for v in await repo.shared_ideas(session, round_id) if v]
 
     async def _labs(self, session: AsyncSession) -> list[LabLine]:
         """Labs of the last 30 days: attendance and how useful they were (k rule)."""

@@ -1,47 +1,20 @@
-"""A digest's figures: what residents answered, at a glance, without exposing anyone.
-
-Every figure resting on fewer than k respondents is suppressed, and so is any other figure
-that would let someone work a suppressed one out from the totals (complementary
-suppression): in a distribution that adds up to a shown total, hidden cells come at least in
-twos and together hold at least k people, or the total is hidden too.
-"""
+"""A digest's figures beside the decision views: recent labs' attendance, each shown from k.
+(The survey's figures are the decision views, `bot.services.surveys.views`; the rules that keep
+them k-safe are in `bot.services.surveys.protect`.)"""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from bot.domain import Bilingual
 from bot.services.surveys.definition import Survey
+from bot.services.surveys.protect import suppress
+from bot.services.surveys.views import DecisionViews
 
-KEY_QUESTIONS = ("intention", "return", "qol_overall", "take_part")
-STAY_REASONS = ("reasons_stay",)
-LEAVE_REASONS = ("reasons_leave", "reasons_left")
+__all__ = ["DigestData", "LabLine", "attendance", "suppress"]
+
 VERY_USEFUL = 3
-
-
-def suppress(counts: dict[str, int], k: int) -> tuple[dict[str, int | None], bool]:
-    """Cells below k hidden, then complementary cells, so none can be worked out from the
-    total. Returns the cells (None = hidden) and whether the total may be shown."""
-    total = sum(counts.values())
-    if total < k:
-        return {key: None for key in counts}, False
-    hidden = {key for key, n in counts.items() if 0 < n < k}
-    while hidden and (len(hidden) == 1 or sum(counts[h] for h in hidden) < k):
-        visible = sorted((n, key) for key, n in counts.items() if key not in hidden and n > 0)
-        if not visible:
-            return {key: None for key in counts}, False
-        hidden.add(visible[0][1])
-    return {key: (None if key in hidden else n) for key, n in counts.items()}, True
-
-
-@dataclass(frozen=True)
-class Distribution:
-    question: str
-    total: int | None  # None: hidden
-    cells: dict[str, int | None]  # option (or value) -> count, None when hidden
 
 
 @dataclass(frozen=True)
@@ -55,65 +28,30 @@ class LabLine:
 
 @dataclass
 class DigestData:
-    survey: Survey
-    round_number: int
-    completed: int
+    """A digest: the round's decision views, with what only the digest says (the change in
+    counts since the last digest, unfinished responses, recent labs, shared ideas)."""
+
+    views: DecisionViews
     partial: int
     change: int | None  # since the last digest
-    k: int
-    key: list[Distribution] = field(default_factory=list)
-    stay: Distribution | None = None
-    leave: Distribution | None = None
-    municipality: Distribution | None = None
-    age_band: Distribution | None = None
     labs: list[LabLine] = field(default_factory=list)
     ideas: list[str] = field(default_factory=list)
 
+    @property
+    def survey(self) -> Survey:
+        return self.views.survey
 
-def key_answers(survey: Survey, answers: dict[str, list[Any]], k: int) -> list[Distribution]:
-    """The key questions' distributions, those that were asked and answered."""
-    return [
-        _single(survey, code, answers[code], k)
-        for code in KEY_QUESTIONS
-        if survey.question(code) is not None and answers.get(code)
-    ]
+    @property
+    def round_number(self) -> int:
+        return self.views.round_number
 
+    @property
+    def completed(self) -> int:
+        return self.views.completed
 
-def _single(survey: Survey, code: str, values: list[Any], k: int) -> Distribution:
-    question = survey.question(code)
-    assert question is not None
-    options = [o.code for o in question.options] or [str(n) for n in range(1, 6)]
-    counts = {option: 0 for option in options}
-    for value in values:
-        key = str(value)
-        counts[key] = counts.get(key, 0) + 1
-    cells, show_total = suppress(counts, k)
-    return Distribution(code, sum(counts.values()) if show_total else None, cells)
-
-
-def reasons(
-    survey: Survey, codes: tuple[str, ...], answers: dict[str, list[Any]], k: int
-) -> Distribution | None:
-    """How many respondents named each reason (several per person): below k hidden."""
-    asked = [c for c in codes if survey.question(c) is not None and answers.get(c)]
-    if not asked:
-        return None
-    counts: Counter[str] = Counter()
-    people = 0
-    for code in asked:
-        for chosen in answers[code]:
-            people += 1
-            counts.update(set(chosen))
-    if people < k:
-        return Distribution(codes[0], None, {})
-    cells = {key: (n if n >= k else None) for key, n in counts.most_common()}
-    return Distribution(codes[0], people, cells)
-
-
-def breakdown(name: str, values: list[str], k: int) -> Distribution:
-    counts = dict(Counter(values))
-    cells, show_total = suppress(counts, k)
-    return Distribution(name, len(values) if show_total else None, cells)
+    @property
+    def k(self) -> int:
+        return self.views.k
 
 
 def attendance(

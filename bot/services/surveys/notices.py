@@ -4,19 +4,19 @@ invitation to a new round, and the digest for the coordinators' channel."""
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.codec import NS, encode
-from bot.domain import AGE_BANDS, MUNICIPALITIES, Choice, label_of
 from bot.i18n import Translator
 from bot.services.notice import Notice
-from bot.services.surveys.definition import Survey, bilingual
-from bot.services.surveys.figures import DigestData, Distribution, LabLine
+from bot.services.surveys import wording as w
+from bot.services.surveys.definition import ProfileField, bilingual
+from bot.services.surveys.figures import DigestData, LabLine
+from bot.services.surveys.wording import HIDDEN, option_label, question_text
+from bot.textfit import MESSAGE_MAX, cut, utf16_len
 
-HIDDEN = "•"
-TEXT_MAX = 4000
+__all__ = ["DigestNotice", "digest", "digest_text", "invitation", "option_label", "question_text"]
 
 e = html.escape
 
@@ -42,41 +42,46 @@ def invitation(tr: Translator) -> Notice:
 
 
 def digest(tr: Translator, data: DigestData, chart: bytes | None) -> DigestNotice:
-    return DigestNotice(digest_text(tr, data), chart, tr.gettext("📊 Key answers, in percent"))
+    caption = tr.gettext("📊 Key answers: Celje, Prebold and the rest side by side, in percent")
+    return DigestNotice(digest_text(tr, data), chart, caption)
 
 
 def digest_text(tr: Translator, data: DigestData) -> str:
-    survey = data.survey
+    """One screen: the round's key figures, what changed, why people go or stay, how far the
+    lab suggestion reached, who answered; then recent labs and shared ideas while room lasts."""
+    views = data.views
+    survey = views.survey
     lines = _heading(tr, data)
-    for dist in data.key:
-        lines += ["", _bold(question_text(tr, survey, dist.question))]
-        lines += _cells(tr, survey, dist)
-    lines += _top(tr, survey, tr.gettext("Top reasons to stay"), data.stay)
-    lines += _top(tr, survey, tr.gettext("Top reasons to leave"), data.leave)
-    # TRANSLATORS: Digest heading: results by municipality (sl "Po občinah").
-    lines += _by(
-        tr, tr.pgettext("digest heading", "By municipality"), data.municipality, MUNICIPALITIES
-    )
-    lines += _by(tr, tr.gettext("By age group"), data.age_band, AGE_BANDS)
+    if not views.roles_declared:
+        lines.append(w.counts_only(tr))
+    for figure in views.key:
+        lines += w.key_lines(tr, views, figure)
+    for reasons in (*views.push, *views.pull):
+        lines += w.reasons_lines(tr, survey, reasons)
+    if views.roles_declared:
+        lines += w.funnel_lines(tr, views)
+    lines += w.composition_lines(tr, views, ProfileField.MUNICIPALITY)
     if data.labs:
-        lines += ["", _bold(tr.gettext("Recent labs"))]
+        lines += ["", w.bold(tr.gettext("Recent labs"))]
         lines += [_lab(tr, lab) for lab in data.labs]
     if data.ideas:
-        lines += ["", _bold(tr.gettext("Ideas residents agreed to share"))]
-        lines += [f"• <i>{e(idea[:300])}</i>" for idea in data.ideas]
-    text = "\n".join(lines)
-    return text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 10].rsplit("\n", 1)[0] + "\n…"
+        lines += ["", w.bold(tr.gettext("Ideas residents agreed to share"))]
+        lines += [f"• <i>{e(cut(idea, 300))}</i>" for idea in data.ideas]
+    return fit(lines)
 
 
-def option_label(tr: Translator, survey: Survey, question: str, code: str) -> str:
-    q = survey.question(question)
-    option = q.option(code) if q is not None else None
-    return option.label(tr.locale) if option is not None else code
-
-
-def question_text(tr: Translator, survey: Survey, code: str) -> str:
-    q = survey.question(code)
-    return (bilingual(q.text).get(tr.locale) or code) if q is not None else code
+def fit(lines: list[str], limit: int = MESSAGE_MAX) -> str:
+    """The lines that fit one message, whole lines only (HTML tags stay closed)."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        size = utf16_len(line) + 1
+        if used + size > limit - 2:
+            kept.append("…")
+            break
+        kept.append(line)
+        used += size
+    return "\n".join(kept)
 
 
 def _heading(tr: Translator, data: DigestData) -> list[str]:
@@ -96,64 +101,20 @@ def _heading(tr: Translator, data: DigestData) -> list[str]:
     line = f"{counts} · {partial}"
     if data.change is not None:
         line += " · " + tr.gettext("%(change)+d since the last digest") % {"change": data.change}
-    rule = tr.gettext(
-        "Figures resting on fewer than %(k)d people, and figures that would reveal "
-        "them, are hidden (%(mark)s)."
-    ) % {"k": data.k, "mark": HIDDEN}
-    return [_bold(title), e(line), e(rule)]
-
-
-def _bold(text: str) -> str:
-    return f"<b>{e(text)}</b>"
-
-
-def _too_few(tr: Translator) -> str:
-    return e(tr.gettext("Too few answers to show."))
-
-
-def _share(n: int | None, total: int | None) -> str:
-    if n is None or not total:
-        return HIDDEN
-    return f"{round(100 * n / total)} %"
-
-
-def _cells(tr: Translator, survey: Survey, dist: Distribution) -> list[str]:
-    if dist.total is None:
-        return [_too_few(tr)]
-    return [
-        e(f"• {option_label(tr, survey, dist.question, code)}: {_share(n, dist.total)}")
-        for code, n in dist.cells.items()
-    ]
-
-
-def _top(tr: Translator, survey: Survey, title: str, dist: Distribution | None) -> list[str]:
-    """The three reasons named most, among those that may be shown."""
-    if dist is None:
-        return []
-    lines = ["", _bold(title)]
-    if dist.total is None:
-        return [*lines, _too_few(tr)]
-    shown = [(code, n) for code, n in dist.cells.items() if n is not None][:3]
-    for code, n in shown:
-        label = option_label(tr, survey, dist.question, code)
-        lines.append(e(f"• {label}: {_share(n, dist.total)}"))
-    return lines if shown else [*lines, _too_few(tr)]
-
-
-def _by(
-    tr: Translator, title: str, dist: Distribution | None, choices: Sequence[Choice]
-) -> list[str]:
-    """A breakdown by a profile field, largest group first."""
-    if dist is None:
-        return []
-    lines = ["", _bold(title)]
-    if dist.total is None:
-        return [*lines, _too_few(tr)]
-    for code, n in sorted(dist.cells.items(), key=lambda item: -(item[1] or 0)):
-        label = label_of(choices, code)
-        name = tr.gettext(label) if label else tr.gettext("not given")
-        lines.append(e(f"• {name}: {n if n is not None else HIDDEN}"))
-    return lines
+    lines = [w.bold(title), e(line)]
+    views = data.views
+    if views.previous_round is not None and views.previous_completed is not None:
+        lines.append(
+            e(
+                tr.ngettext(
+                    "Round %(round)d had %(count)d completed response.",
+                    "Round %(round)d had %(count)d completed responses.",
+                    views.previous_completed,
+                )
+                % {"round": views.previous_round, "count": views.previous_completed}
+            )
+        )
+    return [*lines, w.rule(tr, data.k), w.weighting(tr, views)]
 
 
 def _lab(tr: Translator, lab: LabLine) -> str:
