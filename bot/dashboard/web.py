@@ -91,7 +91,7 @@ def add_dashboard(app: web.Application, dashboard: Dashboard) -> None:
     app[DASHBOARD] = dashboard
     app.middlewares.append(security_headers)
     r = app.router
-    r.add_get(PREFIX, lambda request: _redirect(PREFIX + "/"))
+    r.add_get(PREFIX, to_entry)
     r.add_get(PREFIX + "/", entry)
     r.add_post(PREFIX + "/session", telegram_sign_in)
     r.add_get(PREFIX + "/login", token_form)
@@ -111,7 +111,7 @@ async def security_headers(request: web.Request, handler: Any) -> web.StreamResp
     if request.path.startswith(PREFIX):
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -184,6 +184,10 @@ async def viewer(request: web.Request) -> Viewer | None:
         return None
     roles = resident.roles & frozenset(DASHBOARD_ROLES)
     return Viewer(session, roles, resident.telegram_id, None)
+
+
+async def to_entry(request: web.Request) -> web.StreamResponse:
+    return _redirect(PREFIX + "/")
 
 
 async def entry(request: web.Request) -> web.StreamResponse:

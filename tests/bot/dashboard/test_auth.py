@@ -80,7 +80,7 @@ def test_a_session_cookie_round_trips_and_refuses_tampering_and_age() -> None:
     session = auth.new_session(auth.Kind.TELEGRAM, 17, "sl", 3600)
     sealed = auth.seal(session, key)
     assert auth.unseal(sealed, key) == session
-    body, _, signature = sealed.partition(".")
+    _body, _, signature = sealed.partition(".")
     forged = auth.seal(auth.Session(auth.Kind.TOKEN, 1, "sl", session.expires, "x"), key)
     assert auth.unseal(forged.partition(".")[0] + "." + signature, key) is None
     assert auth.unseal(sealed, auth.session_key("other:token")) is None
