@@ -208,6 +208,13 @@ def _reach(reach: Reach) -> dict[str, int | None]:
     }
 
 
+_ORDER = {"sl": 0, "en": 1}
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def announcements(tr: Translator, found: list[Broadcast], k: int) -> dict[str, Any]:
     languages = {c.code: c.label for c in LANGUAGES}
     return {
@@ -217,12 +224,16 @@ def announcements(tr: Translator, found: list[Broadcast], k: int) -> dict[str, A
                 "id": b.id,
                 "when": tr.when(b.started_at),
                 "text": b.text.get(tr.locale),
-                "audience": audience_label(tr, b.audience, b.audience_values),
+                "audience": _capital(audience_label(tr, b.audience, b.audience_values)),
                 "recipients": b.recipients,
                 "reach": _reach(b.reach),
                 "by_language": [
-                    {"language": languages.get(loc, tr.gettext("not given")), **_reach(r)}
-                    for loc, r in b.by_language.items()
+                    {
+                        "code": loc.upper() or "–",
+                        "language": languages.get(loc, tr.gettext("not given")),
+                        **_reach(r),
+                    }
+                    for loc, r in sorted(b.by_language.items(), key=lambda i: _ORDER.get(i[0], 9))
                 ],
             }
             for b in found

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import Bilingual, OutboxStatus, RegistrationStatus
+from bot.i18n import resolve_locale
 from bot.services.announcements.types import plain_text
 from bot.services.surveys.figures import VERY_USEFUL
 from storage.models import utcnow
@@ -207,13 +208,18 @@ def _reach(counts: dict[str, int], k: int) -> Reach:
     )
 
 
-async def broadcasts(sessions: async_sessionmaker[AsyncSession], k: int) -> list[Broadcast]:
+async def broadcasts(
+    sessions: async_sessionmaker[AsyncSession], k: int, default_locale: str = "sl"
+) -> list[Broadcast]:
+    """The latest broadcasts' reach, by the language each recipient was written to in."""
     async with sessions() as session:
         found = await repo.recent_announcements(session, ANNOUNCEMENTS_SHOWN)
         rows = await repo.reach_by_language(session, [a.id for a in found])
     counts: dict[int, dict[str, dict[str, int]]] = {}
-    for announcement_id, locale, status, n in rows:
-        per = counts.setdefault(announcement_id, {}).setdefault(locale or "", {})
+    for announcement_id, chosen, code, status, n in rows:
+        # A resident deleted since (/forget) left no language behind.
+        locale = resolve_locale(chosen, code, default_locale) if chosen or code else ""
+        per = counts.setdefault(announcement_id, {}).setdefault(locale, {})
         per[status] = per.get(status, 0) + n
     result = []
     for a in found:

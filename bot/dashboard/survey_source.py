@@ -223,4 +223,5 @@ def _cross(
     row = table.get(chosen, Counter())
     total = row[None]  # type: ignore[index]
     cells = {o: (None if o in hidden else row[o]) for o in options}
-    return Distribution(everyone.question, total if total >= k else None, cells)
+    shown = total >= k and everyone.total is not None
+    return Distribution(everyone.question, total if shown else None, cells)

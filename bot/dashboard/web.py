@@ -367,7 +367,8 @@ async def _model(
     if name == "announcements":
         from bot.dashboard.reports import broadcasts
 
-        return {"data": pages.announcements(tr, await broadcasts(dashboard.sessions, k), k)}
+        found = await broadcasts(dashboard.sessions, k, dashboard.i18n.default_locale)
+        return {"data": pages.announcements(tr, found, k)}
     rounds = await pages.download_rounds(dashboard.sessions, dashboard.surveys)
     return {"data": pages.downloads(tr, rounds)}
 

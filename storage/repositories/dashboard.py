@@ -105,14 +105,16 @@ async def recent_announcements(session: AsyncSession, limit: int) -> list[Announ
 
 async def reach_by_language(
     session: AsyncSession, announcement_ids: list[int]
-) -> list[tuple[int, str | None, str, int]]:
-    """(announcement id, recipient's language, outbox status, messages) of the broadcasts."""
+) -> list[tuple[int, str | None, str | None, str, int]]:
+    """(announcement id, recipient's chosen language, Telegram's language code, outbox
+    status, messages) of the broadcasts."""
     if not announcement_ids:
         return []
     rows = await session.execute(
         select(
             OutboxMessage.announcement_id,
             Resident.locale,
+            Resident.language_code,
             OutboxMessage.status,
             func.count(),
         )
@@ -121,6 +123,11 @@ async def reach_by_language(
             OutboxMessage.announcement_id.in_(announcement_ids),
             OutboxMessage.kind == "announcement",
         )
-        .group_by(OutboxMessage.announcement_id, Resident.locale, OutboxMessage.status)
+        .group_by(
+            OutboxMessage.announcement_id,
+            Resident.locale,
+            Resident.language_code,
+            OutboxMessage.status,
+        )
     )
-    return [(a, loc, s, int(n)) for a, loc, s, n in rows.all()]
+    return [(a, loc, code, s, int(n)) for a, loc, code, s, n in rows.all()]
