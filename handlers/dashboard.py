@@ -9,11 +9,13 @@ import logging
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MenuButtonDefault,
     MenuButtonWebApp,
     Update,
     WebAppInfo,
 )
 from telegram.error import TelegramError
+from telegram.ext import ExtBot
 
 from bot.context import MagnetContext
 from bot.domain import Role
@@ -64,6 +66,14 @@ async def open_dashboard(update: Update, context: MagnetContext) -> None:
         )
     except TelegramError as exc:
         log.info("could not set the dashboard menu button: %s", exc)
+
+
+async def close_dashboard_menu(bot: ExtBot[None], chat_id: int) -> None:
+    """Someone whose last role was taken away gets the plain menu button back."""
+    try:
+        await bot.set_chat_menu_button(chat_id, MenuButtonDefault())
+    except TelegramError as exc:
+        log.info("could not reset the menu button: %s", exc)
 
 
 HANDLERS = [command("dashboard", open_dashboard)]

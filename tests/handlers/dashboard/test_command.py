@@ -45,6 +45,11 @@ async def test_coordinators_and_staff_get_the_mini_app(
         user = validate_init_data(fragment["tgWebAppData"][0], TOKEN, max_age_seconds=60)
         assert (user.telegram_id, user.language_code) == (coordinator.id, "sl")
 
+        # The menu button goes back to the plain one when the role is taken away.
+        admin = bot.user(ADMIN_ID, "Maja", "sl")
+        await admin.send(f"/odvzemi {coordinator.id} koordinator")
+        assert emulator.menu_buttons[coordinator.id] == {"type": "default"}
+
         staff = await seed_resident(bot, 8303, "Sam", "en")
         await bot.services.roles.grant(ADMIN_ID, staff.id, Role.STAFF)
         await staff.send("/dashboard")
