@@ -89,7 +89,7 @@ class Viewer:
 
 def add_dashboard(app: web.Application, dashboard: Dashboard) -> None:
     app[DASHBOARD] = dashboard
-    app.middlewares.append(security_headers)
+    app.on_response_prepare.append(security_headers)
     r = app.router
     r.add_get(PREFIX, to_entry)
     r.add_get(PREFIX + "/", entry)
@@ -105,15 +105,13 @@ def add_dashboard(app: web.Application, dashboard: Dashboard) -> None:
     r.add_static(PREFIX + "/static", HERE / "static", append_version=False)
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
-    response = await handler(request)
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """On every dashboard answer, streamed ones too (hence a signal, not a middleware)."""
     if request.path.startswith(PREFIX):
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 def _redirect(location: str) -> web.Response:
@@ -394,16 +392,8 @@ async def download(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound() from None
     content_type, pattern = DOWNLOADS[fmt]
     filename = pattern.format(name=f"{code}-round{plan.round_number}")
-    if fmt == "xlsx":
-        path = await dashboard.exports.xlsx_file(plan)
-        try:
-            body = await asyncio.to_thread(path.read_bytes)
-        finally:
-            await asyncio.to_thread(path.unlink, True)
-    elif fmt == "csv":
-        body = b"".join([chunk async for chunk in dashboard.exports.csv_chunks(plan)])
-    else:
-        body = dashboard.exports.codebook_csv(plan)
+    # The workbook is made before the answer starts: a failure is then a 500, not a cut file.
+    path = await dashboard.exports.xlsx_file(plan) if fmt == "xlsx" else None
     await dashboard.exports.record(plan, fmt, "dashboard", actor=who.actor, who=who.token_name)
     log.info(
         "dashboard download %s round %s as %s (%s %s)",
@@ -413,11 +403,23 @@ async def download(request: web.Request) -> web.StreamResponse:
         who.session.kind.value,
         who.session.subject,
     )
-    return web.Response(
-        body=body,
+    response = web.StreamResponse(
         headers={
             "Content-Type": content_type,
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
-        },
+        }
     )
+    await response.prepare(request)
+    if path is not None:
+        try:
+            await response.write(await asyncio.to_thread(path.read_bytes))
+        finally:
+            await asyncio.to_thread(path.unlink, True)
+    elif fmt == "csv":  # streamed from the database in batches, as the HTTP export is
+        async for chunk in dashboard.exports.csv_chunks(plan):
+            await response.write(chunk)
+    else:
+        await response.write(dashboard.exports.codebook_csv(plan))
+    await response.write_eof()
+    return response
