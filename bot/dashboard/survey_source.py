@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import AGE_BANDS, MUNICIPALITIES
+from bot.redact import scrub
 from bot.services.surveys import figures
 from bot.services.surveys.definition import Survey
 from bot.services.surveys.figures import DigestData, Distribution
@@ -83,7 +84,8 @@ async def survey_figures(
         partial = await repo.count_in_progress(session, round_.id)
         ideas = await digests_repo.shared_ideas(session, round_.id) if group is None else []
     everyone = _everyone(survey, round_.number, profiles, answers, partial, k)
-    everyone.ideas = [str(v) for v in ideas if v]
+    # Contact details a resident wrote into their idea stay out, as in the digest.
+    everyone.ideas = [scrub(str(v)) for v in ideas if v]
     choosable = _choosable(everyone)
     result = SurveyFigures(code, rounds, everyone, group, groups=choosable)
     if group is not None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.dashboard.reports import broadcasts, labs_report
 from bot.dashboard.survey_source import Group, survey_figures
 from bot.domain import Role
-from storage.models import LabRegistration, Resident
+from storage.models import LabRegistration, Resident, SurveyAnswer
 from tests.support.announcements import ready_to_send
 from tests.support.harness import ADMIN_ID, Harness, eventually, seed_resident
 from tests.support.labs import insert_lab
@@ -26,13 +26,23 @@ async def test_the_figures_on_both_backends(bot_on: Harness) -> None:
     for i in range(7):
         user = await seed_resident(bot, 8400 + i, f"R{i}", "sl" if i < 5 else "en")
         await answer_survey(bot, user.id, anonymous=i % 2 == 0)
+    async with services.sessions.begin() as session:
+        await session.execute(
+            update(SurveyAnswer)
+            .where(SurveyAnswer.question_code == "idea")
+            .values(value="Kolesarska pot. Pišite mi: ana@example.com")
+        )
     found = await survey_figures(services.sessions, "stay_or_leave", None, None, K)
     assert found.rounds == [1] and found.data is not None and found.data.completed == 7
+    # Shared ideas, as in the digest: contact details stay out.
+    assert found.data.ideas and all("example.com" not in idea for idea in found.data.ideas)
+    assert "Kolesarska pot. Pišite mi: […]" in found.data.ideas
     assert Group("age_band", "25_34") in found.groups
     group = await survey_figures(
         services.sessions, "stay_or_leave", 1, Group("age_band", "25_34"), K
     )
     assert group.data is not None and group.data.completed == 7 and not group.group_hidden
+    assert group.data.ideas == []  # a group's ideas could tell who wrote them
     assert (await survey_figures(services.sessions, "stay_or_leave", 9, None, K)).data is None
 
     # A past lab with six sign-ups, five who came and five ratings; one upcoming.
