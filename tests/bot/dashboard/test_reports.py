@@ -34,6 +34,11 @@ async def test_the_figures_on_both_backends(bot_on: Harness) -> None:
         )
     found = await survey_figures(services.sessions, "stay_or_leave", None, None, K)
     assert found.rounds == [1] and found.data is not None and found.data.completed == 7
+    # All respondents of the latest round: exactly the digest's figures.
+    digest = await services.digests.gather("stay_or_leave")
+    assert digest is not None
+    for name in ("key", "stay", "leave", "municipality", "age_band", "ideas", "completed"):
+        assert getattr(found.data, name) == getattr(digest, name), name
     # Shared ideas, as in the digest: contact details stay out.
     assert found.data.ideas and all("example.com" not in idea for idea in found.data.ideas)
     assert "Kolesarska pot. Pišite mi: […]" in found.data.ideas
