@@ -30,6 +30,15 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--revision", default="head", help="target revision (default: head)")
     demo = sub.add_parser("demo", help="play residents against a local emulator; no token needed")
     demo.add_argument("--verbose", action="store_true", help="also print the bot's log")
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="keep the emulator and the bot running afterwards and print a dashboard link "
+        "for the demo coordinator (Ctrl+C stops)",
+    )
+    demo.add_argument(
+        "--port", type=int, default=0, help="the dashboard's port with --serve (default: any free)"
+    )
     emulator = sub.add_parser(
         "emulator",
         help="serve the Bot API emulator (a stand-in for Telegram, for staging checks)",
@@ -109,7 +118,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bot.demo import run_demo
 
         setup_logging("INFO" if args.verbose else "ERROR")
-        return asyncio.run(run_demo())
+        return asyncio.run(run_demo(serve=args.serve, port=args.port))
     settings = load_settings()
     secrets = [settings.bot_token.get_secret_value()] if settings.bot_token else []
     setup_logging(settings.log_level, secrets, settings.log_format)

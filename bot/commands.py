@@ -19,6 +19,7 @@ class Command:
     menu: str  # msgid of the short line in Telegram's command menu
     help: str  # msgid of the longer line in /help
     role: Role | None = None  # None: every resident
+    also: Role | None = None  # a second role that may use it
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -119,6 +120,14 @@ COMMANDS: tuple[Command, ...] = (
         N_("Check a resident in at a lab"),
         N_("check a resident in with their code"),
         Role.COORDINATOR,
+    ),
+    Command(
+        "dashboard",
+        "nadzorna_plosca",
+        N_("The dashboard: survey, labs, announcements"),
+        N_("the dashboard: survey figures, labs and announcements at a glance"),
+        Role.COORDINATOR,
+        also=Role.STAFF,
     ),
     Command(
         "export",

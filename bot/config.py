@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     # bot/content/population/), to set the respondents beside it and post-stratify; without
     # it the decision views say that their figures are unweighted.
     population_file: Path | None = None
+    # The dashboard (a Telegram Mini App on the bot's HTTP server): the address people reach
+    # the server at (HTTPS for Telegram), how old Telegram's sign-in data may be, and how
+    # long a dashboard session lasts.
+    public_url: str | None = None
+    webapp_auth_max_age: int = Field(default=86400, ge=60)
+    dashboard_session_hours: float = Field(default=8.0, gt=0, le=24 * 7)
 
     @field_validator(
         "coordinator_chat_id",
@@ -106,6 +112,7 @@ class Settings(BaseSettings):
         "bot_token",
         "surveys_dir",
         "population_file",
+        "public_url",
         mode="before",
     )
     @classmethod
@@ -154,6 +161,15 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https:// (e.g. http://127.0.0.1:8081/bot)")
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http:// for a local try-out)")
+        return value.rstrip("/")
+
     @field_validator("digest_schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
@@ -193,6 +209,11 @@ class Settings(BaseSettings):
     @property
     def should_auto_migrate(self) -> bool:
         return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+    @property
+    def dashboard_url(self) -> str | None:
+        """Where the dashboard is reached; None when the bot has no public address."""
+        return f"{self.public_url}/dashboard/" if self.public_url else None
 
     def survey_key(self) -> str:
         """The key of the survey hashes. It must not live in the database: with it, a copy of

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import secrets
+import signal
+import socket
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.config import load_settings
 from bot.domain import Step
 from bot.emulator import BotAPIEmulator, EmulatedUser, RateLimits, render_transcript
+from bot.emulator.client import web_app_link
 from bot.runtime import BotRuntime
 from bot.services.surveys.definition import Kind, Question, Role
 
@@ -22,11 +26,23 @@ ADMIN_ID = 900001
 COORDINATORS_CHAT = -100900001
 
 
-async def run_demo(out: TextIO = sys.stdout, database: Path | None = None) -> int:
+async def run_demo(
+    out: TextIO = sys.stdout,
+    database: Path | None = None,
+    *,
+    serve: bool = False,
+    port: int = 0,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """The demo; with `serve`, the bot and its dashboard stay up afterwards until Ctrl+C
+    (or until `stop` is set)."""
+    web_port = (port or _free_port()) if serve else None
     with tempfile.TemporaryDirectory(prefix="magnet-demo-") as tmp:
         db_file = database or Path(tmp) / "demo.sqlite3"
         async with BotAPIEmulator(DEMO_TOKEN, limits=RateLimits()) as emulator:
+            served = {"http_port": web_port, "public_url": f"http://127.0.0.1:{web_port}"}
             settings = load_settings(
+                **(served if serve else {}),
                 bot_token=DEMO_TOKEN,
                 bot_api_url=emulator.base_url,
                 database_url=f"sqlite+aiosqlite:///{db_file}",
@@ -49,22 +65,67 @@ async def run_demo(out: TextIO = sys.stdout, database: Path | None = None) -> in
                 await _survey(people["Maja"], people["Cene"])
                 await _decide(runtime, emulator, people["Maja"])
                 residents = await runtime.services.residents.get(people["Ana"].id)
-        names = {p.id: f"{name} ({p.user.language_code})" for name, p in people.items()}
-        names[COORDINATORS_CHAT] = "Koordinatorji MAGNET (coordinators' group)"
-        out.write(
-            "magnet-bot demo: the real bot, a local Bot API emulator, a fresh SQLite file.\n\n"
-        )
-        out.write(render_transcript(emulator.log.events, names))
-        out.write(
-            f"\nAna's stored profile: municipality={residents.municipality}, "
-            f"age={residents.age_band}, status={residents.status}, "
-            f"topics={sorted(residents.topics)}\n"
-            if residents
-            else ""
-        )
-        menus = ", ".join(f"{key[1] or 'default'} {key[0]}" for key in sorted(emulator.commands))
-        out.write(f"Command menus set: {menus}\n")
+                if serve:
+                    # Ana asks for the dashboard; off HTTPS the bot gives her a browser link.
+                    await people["Ana"].send("/nadzorna_plosca")
+                    _transcript(out, emulator, people, residents)
+                    await _serve(out, runtime, people["Ana"], web_port or 0, stop)
+        if not serve:
+            _transcript(out, emulator, people, residents)
     return 0
+
+
+def _transcript(
+    out: TextIO, emulator: BotAPIEmulator, people: dict[str, EmulatedUser], residents: Any
+) -> None:
+    names = {p.id: f"{name} ({p.user.language_code})" for name, p in people.items()}
+    names[COORDINATORS_CHAT] = "Koordinatorji MAGNET (coordinators' group)"
+    out.write("magnet-bot demo: the real bot, a local Bot API emulator, a fresh SQLite file.\n\n")
+    out.write(render_transcript(emulator.log.events, names))
+    out.write(
+        f"\nAna's stored profile: municipality={residents.municipality}, "
+        f"age={residents.age_band}, status={residents.status}, "
+        f"topics={sorted(residents.topics)}\n"
+        if residents
+        else ""
+    )
+    menus = ", ".join(f"{key[1] or 'default'} {key[0]}" for key in sorted(emulator.commands))
+    out.write(f"Command menus set: {menus}\n")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _serve(
+    out: TextIO, runtime: BotRuntime, ana: EmulatedUser, port: int, stop: asyncio.Event | None
+) -> None:
+    """Print the dashboard's links, then wait for Ctrl+C (SIGINT) or SIGTERM."""
+    base = f"http://127.0.0.1:{port}/dashboard/"
+    _, token = await runtime.services.tokens.create("demo staff")
+    out.write(
+        "\nThe bot and the emulator keep running. The dashboard, in a browser:\n"
+        f"  as Ana, the demo coordinator (signed in as Telegram would sign her in):\n"
+        f"    {web_app_link(base, DEMO_TOKEN, ana.user)}\n"
+        f"  as staff, with a staff token (downloads too):\n"
+        f"    {base}login#token={token}\n"
+        "Press Ctrl+C to stop.\n"
+    )
+    out.flush()
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+    out.write("Stopping.\n")
 
 
 async def _play(emulator: BotAPIEmulator) -> dict[str, EmulatedUser]:

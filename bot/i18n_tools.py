@@ -37,7 +37,11 @@ def extract_template(root: Path | None = None) -> Catalog:
     for directory in SOURCE_DIRS:
         for filename, lineno, message, comments, context in extract_from_dir(
             root / directory,
-            method_map=[("emulator/**.py", "ignore"), ("**.py", "python")],
+            method_map=[
+                ("emulator/**.py", "ignore"),
+                ("**.py", "python"),
+                ("dashboard/templates/**.html", "jinja2"),
+            ],
             keywords=KEYWORDS,
             comment_tags=("TRANSLATORS:",),
         ):

@@ -16,6 +16,7 @@ from telegram import Update
 from bot.app import build_application
 from bot.config import ConfigError, Settings
 from bot.context import Services
+from bot.dashboard.web import Dashboard, DashboardConfig
 from bot.ratelimit import RetryingRateLimiter
 from bot.web import WebhookRoute, WebServer, build_web_app
 from handlers import ALLOWED_UPDATES
@@ -89,6 +90,7 @@ class BotRuntime:
                         metrics=app.bot_data.metrics,
                         ready=lambda: migrate.is_current(services.engine),
                         webhook=self._webhook_route() if self.webhook else None,
+                        dashboard=self._dashboard(),
                     ),
                     self.settings.http_host,
                     self.settings.http_port,
@@ -102,6 +104,24 @@ class BotRuntime:
             raise
         self._started = True
         log.info("magnet-bot is running as @%s", app.bot.username)
+
+    def _dashboard(self) -> Dashboard:
+        settings, services = self.settings, self.services
+        return Dashboard(
+            DashboardConfig(
+                bot_token=settings.token(),
+                k=settings.min_group_size,
+                max_age_seconds=settings.webapp_auth_max_age,
+                session_seconds=settings.dashboard_session_hours * 3600,
+                secure=(settings.public_url or "").startswith("https://"),
+            ),
+            services.sessions,
+            services.i18n,
+            services.residents,
+            services.tokens,
+            services.exports,
+            services.surveys.shipped,
+        )
 
     async def _join_others(self) -> None:
         """A replica that finds others already sending holds its own sends for one and a half

@@ -1,5 +1,6 @@
 """The bot's own HTTP server (aiohttp): survey exports for staff (authorised by a staff
-token, streamed so memory stays flat), /healthz, /readyz and Prometheus /metrics."""
+token, streamed so memory stays flat), the dashboard (bot.dashboard), /healthz, /readyz and
+Prometheus /metrics."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.dashboard.web import Dashboard, add_dashboard
 from bot.metrics import Metrics
 from bot.numbers import parse_int
 from bot.services.exports import FORMATS, ExportError, ExportService
@@ -43,8 +45,11 @@ def build_web_app(
     metrics: Metrics | None = None,
     ready: Callable[[], Awaitable[bool]] | None = None,
     webhook: WebhookRoute | None = None,
+    dashboard: Dashboard | None = None,
 ) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
+    if dashboard is not None:
+        add_dashboard(app, dashboard)
     app[EXPORTS], app[TOKENS], app[SURVEYS] = exports, tokens, surveys
     app.router.add_get("/api/exports/{name}", export_survey)
     app.router.add_get("/healthz", healthz)

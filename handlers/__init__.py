@@ -15,6 +15,7 @@ from telegram.ext import (
 
 from handlers import (
     announcements,
+    dashboard,
     export,
     fallback,
     help_menu,
@@ -45,6 +46,7 @@ FEATURE_HANDLERS: list[BaseHandler] = [  # type: ignore[type-arg]
     *roles.HANDLERS,
     *privacy.HANDLERS,
     *export.HANDLERS,
+    *dashboard.HANDLERS,
     *announcements.HANDLERS,
     *labs.HANDLERS,
     *surveys.HANDLERS,

@@ -31,7 +31,9 @@ def help_text(context: MagnetContext) -> str:
         if heading is not None:
             lines.append(bold(tr.gettext(heading)))
         for c in COMMANDS:
-            if c.role == role:
+            # A command of two roles is listed once: under its first role if the reader has it.
+            second = c.also == role and (resident is None or not resident.has_role(c.role))
+            if c.role == role or second:
                 described = escape(tr.gettext(c.help))  # msgids from bot.commands
                 lines.append(f"{screens.command(tr, c.name)} – {described}")
     about = tr.gettext(

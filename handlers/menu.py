@@ -19,7 +19,7 @@ def _entries(roles: frozenset[Role]) -> list[Command]:
     """The commands a person with these roles may use; an admin may do what all others may."""
     if Role.ADMIN in roles:
         roles = roles | {Role.COORDINATOR, Role.STAFF}
-    return [c for c in COMMANDS if c.role is None or c.role in roles]
+    return [c for c in COMMANDS if c.role is None or c.role in roles or c.also in roles]
 
 
 def _commands(i18n: I18n, locale: str, entries: list[Command]) -> list[BotCommand]:

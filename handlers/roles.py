@@ -11,6 +11,7 @@ from bot.numbers import TELEGRAM_ID_MAX, parse_int
 from bot.services.roles import RoleChange, parse_role
 from handlers import screens
 from handlers.common import command, escape, requires_role, send
+from handlers.dashboard import close_dashboard_menu
 from handlers.menu import set_chat_menu
 
 
@@ -74,6 +75,8 @@ async def _change(update: Update, context: MagnetContext, name: str) -> None:
     if person is not None:  # someone who never opened the chat gets their menu at /start
         locale = services.i18n.resolve(person.locale, person.language_code).locale
         await set_chat_menu(context.bot, services.i18n, target, locale, person.roles)
+        if name == "revoke" and not person.roles:
+            await close_dashboard_menu(context.bot, target)
 
 
 @requires_role(Role.ADMIN)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import textwrap
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from bot.emulator.server import BotAPIEmulator
 from bot.emulator.state import Event, Message, find_button
@@ -13,6 +18,28 @@ from bot.emulator.state import Event, Message, find_button
 BOT_KINDS = frozenset(
     {"bot_message", "bot_edit", "bot_document", "bot_photo", "bot_delete", "callback_answer"}
 )
+
+
+def web_app_link(url: str, token: str, user: Any, auth_date: int | None = None) -> str:
+    """The Mini App's URL as Telegram opens it: `#tgWebAppData=` holds the query string of
+    user, auth_date and hash, signed as Telegram documents (HMAC-SHA256 keyed by
+    HMAC-SHA256("WebAppData", bot token) over the sorted key=value lines)."""
+    fields = {
+        "query_id": f"EMU{user.id}",
+        "user": json.dumps(
+            {"id": user.id, "first_name": user.first_name, "language_code": user.language_code},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        ),
+        "auth_date": str(int(time.time()) if auth_date is None else auth_date),
+    }
+    lines = "\n".join(f"{key}={fields[key]}" for key in sorted(fields))
+    secret = hmac.new(b"WebAppData", token.encode(), hashlib.sha256).digest()
+    fields["hash"] = hmac.new(secret, lines.encode(), hashlib.sha256).hexdigest()
+    fragment = urlencode(
+        {"tgWebAppData": urlencode(fields), "tgWebAppVersion": "8.0", "tgWebAppPlatform": "web"}
+    )
+    return f"{url}#{fragment}"
 
 
 class EmulatedUser:
@@ -102,6 +129,17 @@ class EmulatedUser:
                 f"the bot left {self.name}'s press of {label!r} unanswered (spinner)"
             )
         return events
+
+    def open_web_app(self, label: str, *, auth_date: int | None = None) -> str:
+        """Press a Mini App button as Telegram does: no update reaches the bot; the app opens
+        at the button's URL with the signed user data (`initData`) in the fragment."""
+        for message in reversed(self.messages):
+            for button in (b for row in message.buttons for b in row):
+                if button["text"] == label and "web_app" in button:
+                    return web_app_link(
+                        button["web_app"]["url"], self.emulator.token, self.user, auth_date
+                    )
+        raise AssertionError(f"no Mini App button {label!r} for {self.name}")
 
     async def _await_answer(self, query_id: str) -> None:
         answered = await self.emulator.wait_until(

@@ -102,10 +102,22 @@ def _check_inline(rows: Any) -> None:
                 data = str(button["callback_data"]).encode("utf-8")
                 if not 1 <= len(data) <= MAX_CALLBACK_DATA:
                     raise BadRequest("Bad Request: BUTTON_DATA_INVALID")
+            if "web_app" in button:
+                check_web_app(button["web_app"])
             if "url" in button and not str(button["url"]).startswith(
                 ("http://", "https://", "tg://")
             ):
                 raise BadRequest("Bad Request: BUTTON_URL_INVALID")
+
+
+def check_web_app(info: Any) -> None:
+    """Telegram opens Mini Apps only from HTTPS addresses."""
+    url = str(info.get("url", "")) if isinstance(info, dict) else ""
+    if not url.startswith("https://"):
+        raise BadRequest(
+            f"Bad Request: inline keyboard button Web App URL '{url}' is invalid: "
+            "Only HTTPS links are allowed"
+        )
 
 
 def callback_answer_text(text: Any) -> str | None:

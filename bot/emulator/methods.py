@@ -233,6 +233,33 @@ class BotAPIMethods:
         self.commands.pop(self._commands_key(p), None)
         return True
 
+    async def _m_setChatMenuButton(self, p: dict[str, Any], f: dict[str, StoredFile]) -> bool:
+        """The menu button of one private chat (or the default): commands, or a Mini App."""
+        button = decode(p.get("menu_button")) or {"type": "default"}
+        if not isinstance(button, dict) or button.get("type") not in (
+            "commands",
+            "web_app",
+            "default",
+        ):
+            raise BadRequest("Bad Request: can't parse menu button")
+        if button["type"] == "web_app":
+            if not str(button.get("text", "")).strip():
+                raise BadRequest("Bad Request: menu button text is empty")
+            markup.check_web_app(button.get("web_app"))
+        chat_id = p.get("chat_id")
+        key = int(chat_id) if chat_id not in (None, "") else 0
+        if key:
+            self._chat(key)
+        self.menu_buttons[key] = button
+        return True
+
+    async def _m_getChatMenuButton(
+        self, p: dict[str, Any], f: dict[str, StoredFile]
+    ) -> dict[str, Any]:
+        chat_id = p.get("chat_id")
+        key = int(chat_id) if chat_id not in (None, "") else 0
+        return self.menu_buttons.get(key) or self.menu_buttons.get(0) or {"type": "commands"}
+
     async def _m_getFile(self, p: dict[str, Any], f: dict[str, StoredFile]) -> dict[str, Any]:
         stored = self.files.get(str(p.get("file_id")))
         if stored is None:

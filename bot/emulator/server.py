@@ -65,6 +65,7 @@ class BotAPIEmulator(BotAPIMethods):
         self.chats: dict[int, Chat] = {}
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.menu_buttons: dict[int, dict[str, Any]] = {}  # chat id (0: the default) -> button
         self.callback_answers: dict[str, dict[str, Any] | None] = {}
         self._query_chats: dict[str, int] = {}
         self.webhook: dict[str, Any] | None = None

@@ -148,6 +148,12 @@ class ResidentService:
             resident = await repo.get_resident(session, telegram_id)
             return None if resident is None else await self._view(session, resident)
 
+    async def get_by_id(self, resident_id: int) -> ResidentView | None:
+        """By database id (the dashboard's session carries no Telegram id)."""
+        async with self._sessions.begin() as session:
+            resident = await session.get(Resident, resident_id)
+            return None if resident is None else await self._view(session, resident)
+
     async def accept_consent(
         self, telegram_id: int, language_code: str | None = None
     ) -> ResidentView:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.models import StaffToken
 from storage.repositories import audit as audit_repo
 from storage.repositories import tokens as repo
 
@@ -63,8 +64,13 @@ class TokenService:
             return revoked
 
     async def verify(self, token: str | None) -> str | None:
-        """The token's name if it is valid and not revoked. Only hashes are compared, so
-        the time taken says nothing about how much of a guess was right."""
+        """The token's name if it is valid and not revoked."""
+        found = await self.check(token)
+        return found.name if found is not None else None
+
+    async def check(self, token: str | None) -> TokenView | None:
+        """The token if it is valid and not revoked. Only hashes are compared, so the time
+        taken says nothing about how much of a guess was right."""
         if not token or not token.startswith(PREFIX) or len(token) > 200:
             return None
         digest = _digest(token)
@@ -75,4 +81,12 @@ class TokenService:
             if not secrets.compare_digest(row.token_hash, digest):
                 return None
             row.last_used_at = datetime.now(UTC)
-            return row.name
+            return TokenView(row.id, row.name, row.created_at, row.revoked_at, row.last_used_at)
+
+    async def active(self, token_id: int) -> TokenView | None:
+        """The token of that id, unless it was revoked (a dashboard session rests on it)."""
+        async with self._sessions() as session:
+            row = await session.get(StaffToken, token_id)
+            if row is None or row.revoked_at is not None:
+                return None
+            return TokenView(row.id, row.name, row.created_at, row.revoked_at, row.last_used_at)
