@@ -29,6 +29,7 @@ from bot.scheduler import Scheduler
 from bot.services.announcements.service import AnnouncementService
 from bot.services.exports import ExportService
 from bot.services.hubs import HubService
+from bot.services.ideas.service import IdeaService
 from bot.services.labs.compose import LabAdmin
 from bot.services.labs.jobs import LabJobs
 from bot.services.labs.records import LabRecords
@@ -116,6 +117,7 @@ async def open_services(settings: Settings) -> Services:
             ),
         ),
         tokens=TokenService(sessions),
+        ideas=IdeaService(sessions, i18n, settings.coordinator_chat_id),
     )
 
 

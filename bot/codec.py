@@ -31,6 +31,10 @@ class NS(StrEnum):
     LAB_ADMIN = "labadmin"
     SURVEY = "survey"
     SURVEY_ROUNDS = "rounds"
+    IDEA = "idea"
+    IDEA_ADMIN = "ideamod"
+    STORY = "story"
+    STORY_ADMIN = "storymod"
 
 
 MAX_BYTES = 64

@@ -47,6 +47,18 @@ COMMANDS: tuple[Command, ...] = (
         N_("your sign-ups, waitlist places and past labs"),
     ),
     Command(
+        "idea",
+        "ideja",
+        N_("Share an idea for your town"),
+        N_("write an idea for Celje or Prebold; the coordinators read every one"),
+    ),
+    Command(
+        "ideas",
+        "ideje",
+        N_("Residents' ideas: read and support"),
+        N_("residents' published ideas by theme: support the ones you like"),
+    ),
+    Command(
         "settings",
         "nastavitve",
         N_("Your profile, topics and consent"),

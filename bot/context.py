@@ -18,6 +18,7 @@ from bot.scheduler import Scheduler
 from bot.services.announcements.service import AnnouncementService
 from bot.services.exports import ExportService
 from bot.services.hubs import HubService
+from bot.services.ideas.service import IdeaService
 from bot.services.labs.compose import LabAdmin
 from bot.services.labs.jobs import LabJobs
 from bot.services.labs.records import LabRecords
@@ -54,6 +55,7 @@ class Services:
     digests: DigestService
     leadership: Leadership
     tokens: TokenService
+    ideas: IdeaService
     delivery: DeliveryEngine | None = None
     scheduler: Scheduler | None = None
 

@@ -18,6 +18,7 @@ from handlers import (
     export,
     fallback,
     help_menu,
+    ideas,
     labs,
     language,
     membership,
@@ -48,6 +49,7 @@ FEATURE_HANDLERS: list[BaseHandler] = [  # type: ignore[type-arg]
     *announcements.HANDLERS,
     *labs.HANDLERS,
     *surveys.HANDLERS,
+    *ideas.HANDLERS,
 ]
 
 

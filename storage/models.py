@@ -458,7 +458,6 @@ class Idea(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     answer: Mapped[str | None] = mapped_column(Text)
     lab_id: Mapped[int | None] = mapped_column(ForeignKey("labs.id", ondelete="SET NULL"))
-    supports: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

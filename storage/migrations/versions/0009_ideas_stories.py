@@ -33,7 +33,6 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=16), nullable=True),
         sa.Column("answer", sa.Text(), nullable=True),
         sa.Column("lab_id", sa.Integer(), nullable=True),
-        sa.Column("supports", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("submitted_at", sa.DateTime(), nullable=True),
         sa.Column("published_at", sa.DateTime(), nullable=True),
