@@ -7,12 +7,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from bot.domain import Role
 from bot.emulator import BotAPIEmulator, EmulatedUser
 from bot.services.audit import recent_entries
-from storage.models import Idea, IdeaSupport
 from tests.support.harness import ADMIN_ID, Harness, eventually, running_bot, seed_resident
 from tests.support.labs import insert_lab
 
