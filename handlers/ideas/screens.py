@@ -131,7 +131,8 @@ def submitted(tr: Translator) -> str:
 
 
 def _topic_label(tr: Translator, topic: str | None) -> str:
-    return tr.gettext(label_of(TOPICS, topic) or "") if topic else tr.gettext("All themes")
+    label = label_of(TOPICS, topic)
+    return tr.gettext(label) if label else tr.gettext("All themes")
 
 
 def listing(tr: Translator, page: IdeaPage, *, coordinator: bool, pending: int) -> Screen:

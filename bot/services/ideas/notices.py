@@ -30,10 +30,8 @@ def supports_line(tr: Translator, count: int) -> str:
 
 def card(tr: Translator, idea: IdeaView, *, lab_title: str | None = None) -> str:
     """The idea as residents see it (HTML; at most about 2,300 units, so it fits a message)."""
-    where = [
-        tr.gettext(label_of(TOPICS, idea.topic) or "") if idea.topic else "",
-        tr.gettext(label_of(MUNICIPALITIES, idea.municipality) or "") if idea.municipality else "",
-    ]
+    labels = [label_of(TOPICS, idea.topic), label_of(MUNICIPALITIES, idea.municipality)]
+    where = [tr.gettext(label) for label in labels if label]
     lines = [f"💡 <b>{escape(idea.title)}</b>"]
     meta = " · ".join(w for w in where if w)
     if meta:

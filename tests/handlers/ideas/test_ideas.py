@@ -77,14 +77,14 @@ async def test_an_idea_from_draft_to_answer_in_english(bot: Harness) -> None:
 
     card = await moderation_card(bot, "Bike lanes on Mariborska")
     # A resident who is not a coordinator cannot moderate, even with the button in hand.
-    await eve.click("✅ Approve", card)
+    await eve.click("✅ Odobri", card)
     assert "only coordinators" in last_answer(bot)
-    await coord.click("✅ Approve", card)
+    await coord.click("✅ Odobri", card)
     await dan.wait_for_message("has been published")
     assert not group_messages(bot)[-2].buttons  # the card keeps no buttons once decided
     assert "Idea #1 is published" in group_messages(bot)[-1].text
     # A second press (another coordinator, or a double tap) is refused politely.
-    await coord.click("✅ Approve", card, data="ideamod:v1:approve:1")
+    await coord.click("✅ Odobri", card, data="ideamod:v1:approve:1")
     assert "already decided" in last_answer(bot)
 
     await eve.send("/ideas")
