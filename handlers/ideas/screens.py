@@ -168,7 +168,9 @@ def listing(tr: Translator, page: IdeaPage, *, coordinator: bool, pending: int) 
         if other == Order.NEWEST
         else tr.gettext("Sort: most supported")
     )
-    rows.append([b(other_label, "list", topic, other, 0), b(tr.gettext("Theme…"), "themes", other)])
+    rows.append(
+        [b(other_label, "list", topic, other, 0), b(tr.gettext("Theme…"), "themes", page.order)]
+    )
     rows.append([b(tr.gettext("➕ Share an idea"), "new"), b(tr.gettext("My ideas"), "mine")])
     if coordinator and pending:
         label = tr.gettext("🗂 Waiting for moderation: %(count)d") % {"count": pending}

@@ -3,14 +3,17 @@ and withdraw, the official answer reaching supporters; bad input at each step; r
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.domain import Role
 from bot.emulator import BotAPIEmulator, EmulatedUser
 from bot.services.audit import recent_entries
+from storage.models import Idea, IdeaSupport
 from tests.support.harness import ADMIN_ID, Harness, eventually, running_bot, seed_resident
 from tests.support.labs import insert_lab
 
@@ -110,3 +113,110 @@ async def test_an_idea_from_draft_to_answer_in_english(bot: Harness) -> None:
     assert "Taken to a lab" in eve.last.text and "Affordable housing" in eve.last.text
     [entry] = await recent_entries(bot.services.sessions, "idea.answer")
     assert entry.details["told"] == 2 and entry.details["lab"] == lab_id
+
+
+async def test_writing_an_idea_in_slovenian_refuses_bad_input_at_each_step(bot: Harness) -> None:
+    newcomer = bot.user(610, "Nina", "sl")
+    await newcomer.send("/ideja")  # no consent yet: onboarding comes first, nothing is stored
+    assert any("Najprej dokončajmo" in (m.text or "") for m in newcomer.messages)
+    async with bot.services.sessions() as session:
+        assert (await session.execute(select(Idea))).first() is None
+
+    ana = await seed_resident(bot, 611, "Ana", "sl")
+    await ana.send("/ideja")
+    assert "Pošljite kratek naslov (največ 100 znakov)" in ana.last.text
+    await ana.send_photo(PNG)  # a photo where the title is expected
+    assert "napišite to kot besedilno sporočilo" in ana.messages[-2].text
+    await ana.send("   ")
+    assert "Besedilo je prazno" in ana.last.text
+    await ana.send("😀" * 51)  # 51 characters, 102 units as Telegram counts them
+    assert "največ 100 znakov; vaše jih ima 102" in ana.last.text
+    await ana.send("Več klopi v parku")
+
+    await bot.restart()  # the half-written idea is in the database, not in memory
+    await ana.send("x" * 1001)
+    assert "največ 1000 znakov; vaše jih ima 1001" in ana.last.text
+    await ana.send("Ob Savinji naj bo več klopi in senc za starejše.")
+    await ana.send("Energija")  # typed where a theme button is expected
+    assert "izberite eno od spodnjih možnosti" in ana.messages[-2].text
+    await ana.click("Trajnostna mobilnost", data="idea:v1:topic:1:nonsense")  # forged
+    assert last_answer(bot) == "Ta gumb ni več veljaven."
+    await ana.click("Trajnostna mobilnost")
+    await ana.click("Prebold")
+    await ana.send_photo(PNG)
+    preview = ana.messages[-2]
+    assert preview.photo is not None and "Več klopi v parku" in preview.caption
+    assert "Trajnostna mobilnost · Prebold" in preview.caption
+    await ana.click("📨 Oddaj")
+    assert "Vaša ideja je pri koordinatorjih" in ana.last.text
+    await ana.click("📨 Oddaj", ana.messages[-2], data="idea:v1:submit:1")  # a second tap
+    assert last_answer(bot) == "Ta gumb ni več veljaven."
+
+    # The coordinator rejects it with a reason, typed in a private chat.
+    coord = await coordinator(bot, "sl")
+    card = await moderation_card(bot, "Več klopi v parku")
+    assert card.photo is not None
+    await coord.click("✖ Zavrni", card)
+    assert "Zakaj ideja št. 1 »Več klopi v parku« ni objavljena?" in coord.last.text
+    await coord.send_photo(PNG)
+    assert "napišite to kot besedilno sporočilo" in coord.last.text
+    await coord.send("Klopi ob Savinji že postavlja občina.")
+    assert "Ideja št. 1 je zavrnjena" in coord.last.text
+    told = await ana.wait_for_message("ni bila objavljena")
+    assert "Razlog koordinatorjev: Klopi ob Savinji že postavlja občina." in told.text
+    await ana.send("/ideje")
+    assert "Tu še ni idej" in ana.last.text
+    await ana.click("Moje ideje")
+    assert "#1 Več klopi v parku · ni objavljena" in ana.last.text
+
+
+async def test_an_edited_idea_supported_then_forgotten(bot: Harness) -> None:
+    from tests.support.scan import find_traces
+
+    ana = await seed_resident(bot, 621, "Ana", "sl")
+    ben = await seed_resident(bot, 622, "Ben", "en")
+    coord = await coordinator(bot, "sl")
+    await write_idea(ana, "Kolesarnca pri postaji", "Pokrita kolesarnica za 50 koles.", en=False)
+    await ana.click("📨 Oddaj")
+    card = await moderation_card(bot, "Kolesarnca pri postaji")
+    await coord.click("✏️ Uredi", card)
+    await coord.click("Naslov")
+    assert "Zdaj se glasi:\n\nKolesarnca pri postaji" in coord.last.text
+    await coord.send("Kolesarnica pri postaji")
+    fixed = coord.last
+    assert "Kolesarnica pri postaji" in fixed.text
+    await coord.click("✅ Odobri", fixed)
+    await ana.wait_for_message("je objavljena")
+
+    await ben.send("/ideas")
+    await ben.click("Theme…")
+    await ben.click("Energy communities")
+    assert "No ideas here yet" in ben.last.text
+    await ben.click("Sort: most supported")
+    await ben.click("Theme…")
+    await ben.click("Sustainable mobility")
+    await ben.click("1. Kolesarnica pri postaji")
+    await ben.click("👍 Support")
+    await ana.send("/ideje")
+    await ana.click("1. Kolesarnica pri postaji")
+    assert "1 podpora" in ana.last.text
+    assert "Podpri" not in str(ana.last.buttons)  # no supporting one's own idea
+
+    await ana.send("/moji_podatki")
+    data = json.loads(ana.last.document.data)
+    [written] = data["ideas_written"]
+    assert written["title"] == "Kolesarnica pri postaji" and written["status"] == "published"
+    await ben.send("/mydata")
+    data = json.loads(ben.last.document.data)
+    assert [s["title"] for s in data["ideas_supported"]] == ["Kolesarnica pri postaji"]
+
+    await ben.send("/forget")
+    await ben.click("🗑 Yes, erase everything")
+    async with bot.services.sessions() as session:
+        assert (await session.execute(select(IdeaSupport))).first() is None
+    await ana.send("/pozabi")
+    await ana.click("🗑 Da, izbriši vse")
+    async with bot.services.sessions() as session:
+        idea = (await session.execute(select(Idea))).scalar_one()
+    assert idea.author_id is None and idea.status == "published"  # it stays, unlinked
+    assert await find_traces(bot.services.sessions, [str(ana.id), "Ana", str(ben.id)]) == []
