@@ -3,12 +3,13 @@ coordinators, the author, the supporters), worded in the recipient's language.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from bot.codec import NS, encode
 from bot.domain import MUNICIPALITIES, TOPICS, label_of
 from bot.i18n import Translator
-from bot.services.ideas.types import IdeaView, Outcome
+from bot.services.ideas.types import IdeaView, Outcome, TopIdea
 from bot.services.labs.notices import inline_keyboard
 from bot.services.notice import Notice
 
@@ -94,3 +95,17 @@ def answered(tr: Translator, idea: IdeaView, lab_title: str | None) -> Notice:
         lines += ["", escape(idea.answer)]
     rows = [[(tr.gettext("Open the idea"), encode(NS.IDEA, "open", idea.id))]]
     return Notice("\n".join(lines), inline_keyboard(rows))
+
+
+def digest_lines(tr: Translator, ideas: Sequence[TopIdea]) -> list[str]:
+    """The digest's section on the week's most supported ideas (none: no section)."""
+    if not ideas:
+        return []
+    lines = ["", "<b>" + escape(tr.gettext("Most supported ideas this week")) + "</b>"]
+    for idea in ideas:
+        new = tr.ngettext(
+            "+%(count)d support this week", "+%(count)d supports this week", idea.new_supports
+        ) % {"count": idea.new_supports}
+        total = supports_line(tr, idea.supports)
+        lines.append(escape(f"• #{idea.id} {idea.title[:100]} · {new} ({total})"))
+    return lines

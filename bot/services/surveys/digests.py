@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.domain import Bilingual, ResponseStatus
 from bot.i18n import I18n
 from bot.redact import scrub
+from bot.services.ideas.service import top_ideas
 from bot.services.surveys import figures, notices
 from bot.services.surveys.chart import chart_png
 from bot.services.surveys.definition import Survey
@@ -170,6 +171,8 @@ class DigestService:
         data.labs = await self._labs(session)
         # Contact details a resident wrote into their idea do not reach the channel.
         data.ideas = [scrub(str(v)) for v in await repo.shared_ideas(session, round_id) if v]
+        # --- ideas (issue 16): the week's most supported ideas, each with at least k supports.
+        data.top_ideas = await top_ideas(session, utcnow() - timedelta(days=7), 5, minimum=k)
 
     async def _labs(self, session: AsyncSession) -> list[LabLine]:
         """Labs of the last 30 days: attendance and how useful they were (k rule)."""

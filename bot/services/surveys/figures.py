@@ -68,6 +68,7 @@ class DigestData:
     age_band: Distribution | None = None
     labs: list[LabLine] = field(default_factory=list)
     ideas: list[str] = field(default_factory=list)
+    top_ideas: list[Any] = field(default_factory=list)  # ideas (issue 16): bot.services.ideas
 
 
 def key_answers(survey: Survey, answers: dict[str, list[Any]], k: int) -> list[Distribution]:

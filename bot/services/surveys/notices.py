@@ -11,6 +11,7 @@ from typing import Any
 from bot.codec import NS, encode
 from bot.domain import AGE_BANDS, MUNICIPALITIES, Choice, label_of
 from bot.i18n import Translator
+from bot.services.ideas import notices as ideas_notices
 from bot.services.notice import Notice
 from bot.services.surveys.definition import Survey, bilingual
 from bot.services.surveys.figures import DigestData, Distribution, LabLine
@@ -63,6 +64,7 @@ def digest_text(tr: Translator, data: DigestData) -> str:
     if data.ideas:
         lines += ["", _bold(tr.gettext("Ideas residents agreed to share"))]
         lines += [f"• <i>{e(idea[:300])}</i>" for idea in data.ideas]
+    lines += ideas_notices.digest_lines(tr, data.top_ideas)  # --- ideas (issue 16)
     text = "\n".join(lines)
     return text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 10].rsplit("\n", 1)[0] + "\n…"
 
