@@ -75,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--codebook", help="also write the codebook (what each column holds) to this CSV file"
     )
+    ideas = sub.add_parser("ideas", help="export residents' ideas and supports (pseudonymous)")
+    ideas_sub = ideas.add_subparsers(dest="ideas_command", required=True)
+    ideas_export = ideas_sub.add_parser("export", help="write ideas.csv, supports.csv in a zip")
+    ideas_export.add_argument("--out", required=True, help="the .zip file to write")
     i18n = sub.add_parser("i18n", help="translation workflow")
     i18n.add_argument("action", choices=["update", "check", "compile"])
     revision = sub.add_parser("db-revision", help="(developers) autogenerate a migration")
@@ -121,6 +125,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_labs(settings, args))
     if args.command == "export":
         return asyncio.run(_export(settings, args))
+    if args.command == "ideas":
+        return asyncio.run(_ideas(settings, args))
     if args.command == "db-revision":
         return asyncio.run(_revision(settings, args.message))
     raise AssertionError(args.command)
@@ -272,6 +278,23 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
             plan, args.format, "cli", actor=None, who=f"cli:{getpass.getuser()}"
         )
         print(f"round {plan.round_number} of {plan.survey_code} written to {out}")
+        return 0
+    finally:
+        await services.engine.dispose()
+
+
+async def _ideas(settings: Settings, args: argparse.Namespace) -> int:
+    """Ideas and supports for staff, audit-logged as exports are."""
+    import getpass
+    from pathlib import Path
+
+    from bot.app import open_services
+
+    services = await open_services(settings)
+    try:
+        body = await services.exports.ideas_zip("cli", who=f"cli:{getpass.getuser()}")
+        await asyncio.to_thread(Path(args.out).write_bytes, body)
+        print(f"ideas and supports written to {args.out}")
         return 0
     finally:
         await services.engine.dispose()

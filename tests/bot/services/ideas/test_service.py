@@ -3,6 +3,9 @@ top ideas (k rule), and what forgetting a resident leaves."""
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +13,8 @@ import pytest
 from sqlalchemy import insert, select
 
 from bot.i18n import I18n
+from bot.services.audit import recent_entries
+from bot.services.exports import ExportService
 from bot.services.ideas import notices
 from bot.services.ideas.service import IdeaService, top_ideas
 from bot.services.ideas.types import IdeaError, IdeaProblem, IdeaStep, Outcome
@@ -107,3 +112,33 @@ async def test_supports_top_ideas_and_forgetting(sessions) -> None:  # type: ign
         linked = (await session.execute(select(IdeaSupport.resident_id))).scalars().all()
     assert [i.status for i in left] == ["published", "published"]  # the draft is gone
     assert left[0].author_id is None and supports == 4 and supporter.id not in linked
+
+
+async def test_the_ideas_export_is_pseudonymous_and_audit_logged(sessions) -> None:  # type: ignore[no-untyped-def]
+    ideas = IdeaService(sessions, I18n(ZoneInfo("Europe/Ljubljana")), None)
+    await residents(sessions, range(30, 34))
+    first = await published(ideas, 30, "Knjižnica stvari")
+    await ideas.support(31, first, True)
+    await ideas.support(32, first, True)
+    await ideas.start(33, "sl")  # a draft is not exported
+    body = await ExportService(sessions).ideas_zip("http", who="token-1")
+    with zipfile.ZipFile(io.BytesIO(body)) as bundle:
+        assert sorted(bundle.namelist()) == ["README.md", "ideas.csv", "supports.csv"]
+        rows = list(csv.DictReader(io.StringIO(bundle.read("ideas.csv").decode("utf-8-sig"))))
+        supports = list(
+            csv.DictReader(io.StringIO(bundle.read("supports.csv").decode("utf-8-sig")))
+        )
+        readme = bundle.read("README.md").decode()
+    [row] = rows
+    assert row["title"] == "Knjižnica stvari" and row["supports"] == "2"
+    assert row["author"].startswith("P") and "30" not in row["author"]
+    assert len({s["supporter"] for s in supports}) == 2 and row["author"] not in {
+        s["supporter"] for s in supports
+    }
+    assert "pseudonym" in readme
+    again = await ExportService(sessions).ideas_zip("cli")
+    with zipfile.ZipFile(io.BytesIO(again)) as bundle:
+        other = next(csv.DictReader(io.StringIO(bundle.read("ideas.csv").decode("utf-8-sig"))))
+    assert other["author"] != row["author"]  # pseudonyms do not carry across exports
+    [entry, _] = await recent_entries(sessions, "ideas.export")
+    assert entry.details["ideas"] == 1 and entry.details["supports"] == 2
