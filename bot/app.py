@@ -38,6 +38,7 @@ from bot.services.labs.signup import LabService
 from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService
 from bot.services.roles import RoleService
+from bot.services.stories.service import StoryService
 from bot.services.surveys.definition import shipped
 from bot.services.surveys.digests import DigestConfig, DigestService
 from bot.services.surveys.service import Surveys
@@ -118,6 +119,7 @@ async def open_services(settings: Settings) -> Services:
         ),
         tokens=TokenService(sessions),
         ideas=IdeaService(sessions, i18n, settings.coordinator_chat_id),
+        stories=StoryService(sessions, i18n, settings.coordinator_chat_id),
     )
 
 

@@ -59,6 +59,18 @@ COMMANDS: tuple[Command, ...] = (
         N_("residents' published ideas by theme: support the ones you like"),
     ),
     Command(
+        "stories",
+        "zgodbe",
+        N_("Urban stories from Celje and Prebold"),
+        N_("urban stories from the network, and telling your own"),
+    ),
+    Command(
+        "story",
+        "zgodba",
+        N_("Tell an urban story"),
+        N_("write an urban story; coordinators publish it to residents who follow its theme"),
+    ),
+    Command(
         "settings",
         "nastavitve",
         N_("Your profile, topics and consent"),

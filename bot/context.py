@@ -26,6 +26,7 @@ from bot.services.labs.signup import LabService
 from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService, ResidentView
 from bot.services.roles import RoleService
+from bot.services.stories.service import StoryService
 from bot.services.surveys.digests import DigestService
 from bot.services.surveys.service import Surveys
 from bot.services.tokens import TokenService
@@ -56,6 +57,7 @@ class Services:
     leadership: Leadership
     tokens: TokenService
     ideas: IdeaService
+    stories: StoryService
     delivery: DeliveryEngine | None = None
     scheduler: Scheduler | None = None
 

@@ -27,6 +27,7 @@ from handlers import (
     roles,
     routing,
     settings,
+    stories,
     surveys,
 )
 from handlers.common import PRIVATE_MESSAGES
@@ -50,6 +51,7 @@ FEATURE_HANDLERS: list[BaseHandler] = [  # type: ignore[type-arg]
     *labs.HANDLERS,
     *surveys.HANDLERS,
     *ideas.HANDLERS,
+    *stories.HANDLERS,
 ]
 
 

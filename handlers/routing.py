@@ -12,13 +12,18 @@ from telegram import Update
 
 from bot.codec import Awaiting
 from bot.context import MagnetContext
-from handlers import fallback, ideas, labs, surveys
+from handlers import fallback, ideas, labs, stories, surveys
 from handlers.announcements import compose as announcements
 
 TextHandler = Callable[[Update, MagnetContext, Awaiting], Awaitable[bool]]
-AWAITING: dict[str, TextHandler] = {**labs.AWAITING, **surveys.AWAITING, **ideas.AWAITING}
+AWAITING: dict[str, TextHandler] = {
+    **labs.AWAITING,
+    **surveys.AWAITING,
+    **ideas.AWAITING,
+    **stories.AWAITING,
+}
 # Features that also take (or politely refuse) a photo or other media while they wait.
-AWAITING_MEDIA: dict[str, TextHandler] = {**ideas.AWAITING_MEDIA}
+AWAITING_MEDIA: dict[str, TextHandler] = {**ideas.AWAITING_MEDIA, **stories.AWAITING_MEDIA}
 
 
 async def _awaited(

@@ -20,6 +20,7 @@ from storage.repositories import ideas as ideas_repo
 from storage.repositories import labs as labs_repo
 from storage.repositories import privacy as repo
 from storage.repositories import residents as residents_repo
+from storage.repositories import stories as stories_repo
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ class PrivacyService:
             assert resident is not None, "the gate creates the resident first"
             await repo.delete_activity(session, resident.id)
             await ideas_repo.forget_resident(session, resident.id)
+            await stories_repo.forget_resident(session, resident.id)
             await self.responses.forget_in(session, telegram_id)
             return await self.residents.decline_in(session, telegram_id)
 
@@ -136,6 +138,7 @@ class PrivacyService:
 async def _erase(session: AsyncSession, resident: Resident) -> None:
     await repo.delete_activity(session, resident.id)
     await ideas_repo.forget_resident(session, resident.id)
+    await stories_repo.forget_resident(session, resident.id)
     await residents_repo.clear_profile(session, resident, awaiting=None)
 
 
@@ -224,6 +227,19 @@ async def _ideas(session: AsyncSession, resident_id: int) -> dict[str, Any]:
                 "published_at": _iso(idea.published_at),
             }
             for idea in await ideas_repo.list_authored(session, resident_id)
+        ],
+        "stories_written": [
+            {
+                "story": story.id,
+                "status": story.status,
+                "title": story.title_sl or story.title_en,
+                "text": story.text_sl or story.text_en,
+                "theme": story.topic,
+                "reject_reason": story.reject_reason,
+                "created_at": _iso(story.created_at),
+                "published_at": _iso(story.published_at),
+            }
+            for story in await stories_repo.list_authored(session, resident_id)
         ],
         "ideas_supported": [
             {"idea": idea.id, "title": idea.title, "since": _iso(support.created_at)}
