@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ScalarSelect, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Idea, IdeaSupport, Resident
@@ -28,7 +28,8 @@ async def get_draft(session: AsyncSession, author_id: int, *, lock: bool = False
     return (await session.execute(query.order_by(Idea.id))).scalars().first()
 
 
-def _supports() -> select:  # type: ignore[valid-type]
+def _supports() -> ScalarSelect[int]:
+    """An idea's support count, as a column of a query over ideas."""
     return (
         select(func.count()).where(IdeaSupport.idea_id == Idea.id).correlate(Idea).scalar_subquery()
     )
