@@ -220,3 +220,14 @@ async def test_an_edited_idea_supported_then_forgotten(bot: Harness) -> None:
         idea = (await session.execute(select(Idea))).scalar_one()
     assert idea.author_id is None and idea.status == "published"  # it stays, unlinked
     assert await find_traces(bot.services.sessions, [str(ana.id), "Ana", str(ben.id)]) == []
+
+
+async def test_a_long_idea_with_a_photo_is_shown_whole(bot: Harness) -> None:
+    """Past a caption's 1,024 units the photo goes first and the text follows, uncut."""
+    dan = await seed_resident(bot, 631, "Dan", "en")
+    text = ("A shaded square with benches, water and trees for the hot summers. " * 15)[:1000]
+    await write_idea(dan, "A square for the summer", text, photo=True)
+    photo, card, submit = dan.messages[-3:]
+    assert photo.photo is not None and not photo.caption
+    assert text.strip() in card.text and "A square for the summer" in card.text
+    assert "📨 Submit" in str(submit.buttons)
