@@ -7,7 +7,7 @@ from telegram import Update
 from bot.codec import NS, Awaiting
 from bot.context import MagnetContext
 from bot.numbers import parse_int
-from bot.services.stories.types import StoryAwaiting
+from bot.services.stories.types import Editable, StoryAwaiting
 from handlers.common import button, command
 from handlers.stories import browse, compose, moderate
 
@@ -24,6 +24,8 @@ HANDLERS = [
     button(NS.STORY, "new", browse.new_story),
     moderate.coordinator_press("approve", moderate.approve),
     moderate.coordinator_press("reject", moderate.reject),
+    moderate.coordinator_press("edit", moderate.edit),
+    moderate.coordinator_press("edit_field", moderate.edit_field),
 ]
 
 
@@ -42,5 +44,16 @@ async def _reason(update: Update, context: MagnetContext, awaiting: Awaiting) ->
     return story_id is not None and await moderate.reason_text(update, context, story_id)
 
 
-AWAITING = {StoryAwaiting.DRAFT: _draft, StoryAwaiting.REJECT: _reason}
-AWAITING_MEDIA = {StoryAwaiting.DRAFT: _draft_media, StoryAwaiting.REJECT: _reason}
+async def _edit(update: Update, context: MagnetContext, awaiting: Awaiting) -> bool:
+    story_id, field = parse_int(awaiting.arg(0)), awaiting.arg(1)
+    if story_id is None or field not in set(Editable):
+        return False
+    return await moderate.edit_text(update, context, story_id, Editable(field))
+
+
+AWAITING = {StoryAwaiting.DRAFT: _draft, StoryAwaiting.REJECT: _reason, StoryAwaiting.EDIT: _edit}
+AWAITING_MEDIA = {
+    StoryAwaiting.DRAFT: _draft_media,
+    StoryAwaiting.REJECT: _reason,
+    StoryAwaiting.EDIT: _edit,
+}

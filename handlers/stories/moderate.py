@@ -12,11 +12,13 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler
 
-from bot.codec import NS, decode, matcher
+from bot.codec import NS, decode, encode, matcher
 from bot.context import MagnetContext
 from bot.domain import Role
-from bot.services.stories.types import StoryError, StoryProblem
-from handlers.common import answer, escape, send, stale_button
+from bot.services.stories import notices
+from bot.services.stories.types import Editable, StoryError, StoryProblem
+from handlers.common import answer, escape, keyboard, send, show, stale_button
+from handlers.ideas.show import put
 from handlers.stories import compose, screens
 
 log = logging.getLogger(__name__)
@@ -72,22 +74,65 @@ async def approve(update: Update, context: MagnetContext, story_id: int) -> None
 async def reject(update: Update, context: MagnetContext, story_id: int) -> None:
     user = update.effective_user
     assert user is not None
-    stories = compose.service(context)
-    story = await stories.ask_reason(user.id, story_id)
-    question = screens.ask_reason(context.tr, story)
+    story = await compose.service(context).ask_reason(user.id, story_id)
+    await _ask_privately(update, context, screens.ask_reason(context.tr, story))
+
+
+async def edit(update: Update, context: MagnetContext, story_id: int) -> None:
+    tr = context.tr
+    rows = [
+        [
+            (tr.gettext("Title"), encode(NS.STORY_ADMIN, "edit_field", story_id, Editable.TITLE)),
+            (tr.gettext("Text"), encode(NS.STORY_ADMIN, "edit_field", story_id, Editable.TEXT)),
+        ]
+    ]
+    text = tr.gettext("What should be corrected in story #%(id)d?") % {"id": story_id}
+    await _ask_privately(update, context, escape(text), keyboard(rows))
+
+
+async def edit_field(update: Update, context: MagnetContext, story_id: int) -> None:
+    query = update.callback_query
+    callback = decode(query.data if query else None)
+    field = callback.arg(1) if callback else None
+    if field not in set(Editable):
+        await stale_button(update, context, f"story edit field {field!r}")
+        return
+    user = update.effective_user
+    assert user is not None
+    story = await compose.service(context).ask_edit(user.id, story_id, Editable(field))
+    current = (
+        story.title.get(story.author_locale)
+        if field == Editable.TITLE
+        else (story.text.get(story.author_locale))
+    )
+    ask = (
+        context.tr.gettext("Send the corrected title of story #%(id)d. Now it reads:")
+        if field == Editable.TITLE
+        else context.tr.gettext("Send the corrected text of story #%(id)d. Now it reads:")
+    )
+    await answer(update)
+    await show(update, escape(ask % {"id": story_id}) + "\n\n" + escape(current))
+
+
+async def _ask_privately(  # type: ignore[no-untyped-def]
+    update: Update, context: MagnetContext, question: str, markup=None
+) -> None:
+    """A question in the coordinator's private chat (an alert if that chat is closed)."""
+    user = update.effective_user
+    assert user is not None
     if context.resident is not None:
-        await send(update, question)
+        await send(update, question, markup)
         await answer(update)
         return
     try:
-        await context.bot.send_message(user.id, question)
+        await context.bot.send_message(user.id, question, reply_markup=markup)
     except (Forbidden, BadRequest) as exc:
         log.info("coordinator's private chat is closed: %s", exc.message)
         await context.services.residents.set_awaiting(user.id, None)
         text = context.tr.gettext("Please start a private chat with me first, then press again.")
         await answer(update, text, alert=True)
         return
-    await answer(update, context.tr.gettext("Write the reason in our private chat."))
+    await answer(update, context.tr.gettext("Please continue in our private chat."))
 
 
 async def reason_text(update: Update, context: MagnetContext, story_id: int) -> bool:
@@ -109,4 +154,37 @@ async def reason_text(update: Update, context: MagnetContext, story_id: int) -> 
         return True
     text = tr.gettext("✖ Story #%(id)d is rejected; the author is told why.") % {"id": story_id}
     await send(update, escape(text))
+    return True
+
+
+async def edit_text(update: Update, context: MagnetContext, story_id: int, field: Editable) -> bool:
+    if not context.me.has_role(Role.COORDINATOR):
+        await context.services.residents.set_awaiting(context.me.telegram_id, None)
+        return False
+    message = update.effective_message
+    assert message is not None
+    tr = context.tr
+    if not message.text:
+        await send(update, escape(screens.problem_text(tr, StoryError(StoryProblem.WANTS_TEXT))))
+        return True
+    try:
+        story = await compose.service(context).edit(
+            context.me.telegram_id, story_id, field, message.text
+        )
+    except StoryError as exc:
+        await send(update, escape(screens.problem_text(tr, exc)))
+        if exc.problem == StoryProblem.MODERATED:
+            await context.services.residents.set_awaiting(context.me.telegram_id, None)
+        return True
+    notice = notices.moderation(tr, story)
+    rows = [
+        [(b["text"], b["callback_data"]) for b in row]
+        for row in (notice.reply_markup or {}).get("inline_keyboard", [])
+    ]
+    await send(update, escape(tr.gettext("Saved. The story now reads:")))
+    await put(
+        update,
+        screens.Screen(notices.text(tr, story), keyboard(rows), story.photo_file_id),
+        fresh=True,
+    )
     return True

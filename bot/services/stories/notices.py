@@ -37,7 +37,8 @@ def moderation(tr: Translator, story: StoryView) -> Notice:
         [
             (tr.gettext("✅ Approve"), encode(NS.STORY_ADMIN, "approve", story.id)),
             (tr.gettext("✖ Reject"), encode(NS.STORY_ADMIN, "reject", story.id)),
-        ]
+        ],
+        [(tr.gettext("✏️ Edit"), encode(NS.STORY_ADMIN, "edit", story.id))],
     ]
     return Notice(f"<i>{escape(head)}</i>\n\n{text(tr, story)}", inline_keyboard(rows))
 

@@ -19,6 +19,7 @@ from bot.services.stories.types import (
     REASON_MAX,
     TEXT_MAX,
     TITLE_MAX,
+    Editable,
     StoryAwaiting,
     StoryError,
     StoryKind,
@@ -230,6 +231,31 @@ class StoryService:
             story = await self._pending(session, story_id)
             await residents_repo.update_resident(
                 session, actor, awaiting=awaiting(StoryAwaiting.REJECT, story_id)
+            )
+            return to_view(story)
+
+    async def ask_edit(self, actor: int, story_id: int, field: Editable) -> StoryView:
+        async with self._sessions.begin() as session:
+            story = await self._pending(session, story_id)
+            await residents_repo.update_resident(
+                session, actor, awaiting=awaiting(StoryAwaiting.EDIT, story_id, field.value)
+            )
+            return to_view(story)
+
+    async def edit(self, actor: int, story_id: int, field: Editable, text: str) -> StoryView:
+        """A coordinator corrects the title or text, in the language the story was written in."""
+        value = checked_text(text, TITLE_MAX if field == Editable.TITLE else TEXT_MAX)
+        async with self._sessions.begin() as session:
+            story = await self._pending(session, story_id)
+            language = "en" if story.title_sl is None and story.text_sl is None else "sl"
+            setattr(story, f"{field.value}_{language}", value)
+            await residents_repo.update_resident(session, actor, awaiting=None)
+            await audit_repo.add_audit_entry(
+                session,
+                "story.edit",
+                actor_telegram_id=actor,
+                subject=str(story.id),
+                details={"field": field.value},
             )
             return to_view(story)
 

@@ -45,6 +45,14 @@ class StoryKind(StrEnum):
 class StoryAwaiting(StrEnum):
     DRAFT = "story"  # story:<id>
     REJECT = "storyrej"  # storyrej:<id>
+    EDIT = "storyedit"  # storyedit:<id>:<field>
+
+
+class Editable(StrEnum):
+    """What a coordinator may correct in a resident's story before approving it."""
+
+    TITLE = "title"
+    TEXT = "text"
 
 
 class StoryProblem(StrEnum):

@@ -230,3 +230,32 @@ async def test_the_portico_bundle_holds_json_markdown_photos_and_a_readme(
     assert {e.details["route"] for e in entries} == {"test", "cli"}
     async with bot.services.sessions() as session:
         assert (await session.execute(select(Story.recipients))).scalar_one() == 0
+
+
+async def test_a_coordinator_corrects_a_residents_story_before_approving(bot: Harness) -> None:
+    await bot.services.roles.grant(ADMIN_ID, COORDINATOR, Role.COORDINATOR)
+    coord = await seed_resident(bot, COORDINATOR, "Katja", "sl")
+    ana = await seed_resident(bot, 721, "Ana", "sl", topics=("culture",))
+    await ana.send("/zgodba")
+    await ana.send("Mural v podhodu")
+    await ana.send("Poslikali smo podhod, pokličite me na 041 123 456.")
+    await ana.click("Kultura in ustvarjalnost")
+    await ana.click("Brez fotografije")
+    await ana.click("📨 Oddaj")
+    card = await eventually(
+        lambda: next((m for m in group_messages(bot) if "Mural v podhodu" in (m.text or "")), None)
+    )
+    await coord.click("✏️ Uredi", card)
+    assert last_answer(bot) == "Nadaljujte v najinem zasebnem klepetu."
+    await coord.click("Besedilo")
+    assert "Zdaj se glasi:\n\nPoslikali smo podhod, pokličite me na 041 123 456." in coord.last.text
+    await coord.send("x" * 3001)
+    assert "največ 3000 znakov" in coord.last.text
+    await coord.send("Poslikali smo podhod.")
+    fixed = coord.last
+    assert "Poslikali smo podhod." in fixed.text and "041" not in fixed.text
+    await coord.click("✅ Odobri", fixed)
+    delivered = await ana.wait_for_message("vam pošilja projekt MAGNET")
+    assert "Mural v podhodu" in delivered.text and "041" not in delivered.text
+    [entry] = await recent_entries(bot.services.sessions, "story.edit")
+    assert entry.details == {"field": "text"}
