@@ -82,6 +82,12 @@ async def test_an_idea_from_draft_to_answer_in_english(bot: Harness) -> None:
     # A resident who is not a coordinator cannot moderate, even with the button in hand.
     await eve.click("✅ Odobri", card)
     assert "only coordinators" in last_answer(bot)
+    await eve.click("👍", card, data="idea:v1:support:1")  # a resident's button, in a group
+    assert "private chat" in last_answer(bot)
+    await coord.click("✅ Odobri", card, data="ideamod:v1:approve:99999999999999")  # too large
+    assert last_answer(bot) == "This button is no longer valid."
+    await coord.click("✅ Odobri", card, data="ideamod:v1:approve:42")  # no such idea
+    assert "couldn't find that idea" in last_answer(bot)
     await coord.click("✅ Odobri", card)
     await dan.wait_for_message("has been published")
     assert not group_messages(bot)[-2].buttons  # the card keeps no buttons once decided
