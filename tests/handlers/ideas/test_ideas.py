@@ -208,6 +208,19 @@ async def test_an_edited_idea_supported_then_forgotten(bot: Harness) -> None:
     assert "1 podpora" in ana.last.text
     assert "Podpri" not in str(ana.last.buttons)  # no supporting one's own idea
 
+    # Not feasible, with a reason: the author hears it in Slovenian, the supporter in English.
+    await coord.send("/ideje")
+    await coord.click("1. Kolesarnica pri postaji")
+    await coord.click("📝 Uradni odgovor in stanje")
+    await coord.click("Ni izvedljiva")
+    assert "Napišite, zakaj ideja št. 1 ni izvedljiva" in coord.last.text
+    await coord.send("Zemljišče ni občinsko.")
+    assert "Obveščamo 2 osebi." in coord.last.text
+    told = await ana.wait_for_message("Novica o ideji")
+    assert "Stanje: Ni izvedljiva" in told.text and "Zemljišče ni občinsko." in told.text
+    told = await ben.wait_for_message("News about an idea")
+    assert "Status: Not feasible" in told.text
+
     await ana.send("/moji_podatki")
     data = json.loads(ana.last.document.data)
     [written] = data["ideas_written"]
