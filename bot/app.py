@@ -29,6 +29,7 @@ from bot.scheduler import Scheduler
 from bot.services.announcements.service import AnnouncementService
 from bot.services.exports import ExportService
 from bot.services.hubs import HubService
+from bot.services.ideas.service import IdeaService
 from bot.services.labs.compose import LabAdmin
 from bot.services.labs.jobs import LabJobs
 from bot.services.labs.records import LabRecords
@@ -37,6 +38,7 @@ from bot.services.labs.signup import LabService
 from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService
 from bot.services.roles import RoleService
+from bot.services.stories.service import StoryService
 from bot.services.surveys.definition import Survey, shipped
 from bot.services.surveys.digests import DigestConfig, DigestService
 from bot.services.surveys.service import Surveys
@@ -131,6 +133,8 @@ async def open_services(settings: Settings) -> Services:
             DecisionViewService(sessions, settings.min_group_size, settings.population()),
         ),
         tokens=TokenService(sessions),
+        ideas=IdeaService(sessions, i18n, settings.coordinator_chat_id),
+        stories=StoryService(sessions, i18n, settings.coordinator_chat_id),
     )
 
 

@@ -88,6 +88,16 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--codebook", help="also write the codebook (what each column holds) to this CSV file"
     )
+    ideas = sub.add_parser("ideas", help="export residents' ideas and supports (pseudonymous)")
+    ideas_sub = ideas.add_subparsers(dest="ideas_command", required=True)
+    ideas_export = ideas_sub.add_parser("export", help="write ideas.csv, supports.csv in a zip")
+    ideas_export.add_argument("--out", required=True, help="the .zip file to write")
+    stories = sub.add_parser("stories", help="export the published urban stories for Portico")
+    stories_sub = stories.add_subparsers(dest="stories_command", required=True)
+    stories_export = stories_sub.add_parser(
+        "export", help="a zip of JSON, Markdown per story, photos and a README"
+    )
+    stories_export.add_argument("--out", required=True, help="the .zip file to write")
     i18n = sub.add_parser("i18n", help="translation workflow")
     i18n.add_argument("action", choices=["update", "check", "compile"])
     revision = sub.add_parser("db-revision", help="(developers) autogenerate a migration")
@@ -134,6 +144,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_labs(settings, args))
     if args.command == "export":
         return asyncio.run(_export(settings, args))
+    if args.command == "ideas":
+        return asyncio.run(_ideas(settings, args))
+    if args.command == "stories":
+        return asyncio.run(_stories(settings, args))
     if args.command == "db-revision":
         return asyncio.run(_revision(settings, args.message))
     raise AssertionError(args.command)
@@ -287,6 +301,69 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         print(f"round {plan.round_number} of {plan.survey_code} written to {out}")
         return 0
     finally:
+        await services.engine.dispose()
+
+
+async def _ideas(settings: Settings, args: argparse.Namespace) -> int:
+    """Ideas and supports for staff, audit-logged as exports are."""
+    import getpass
+    from pathlib import Path
+
+    from bot.app import open_services
+
+    services = await open_services(settings)
+    try:
+        body = await services.exports.ideas_zip("cli", who=f"cli:{getpass.getuser()}")
+        await asyncio.to_thread(Path(args.out).write_bytes, body)
+        print(f"ideas and supports written to {args.out}")
+        return 0
+    finally:
+        await services.engine.dispose()
+
+
+async def _stories(settings: Settings, args: argparse.Namespace) -> int:
+    """The Portico bundle; photos are fetched from Telegram when a token is configured."""
+    import getpass
+    from pathlib import Path
+
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    from bot.app import file_url_for, open_services
+    from bot.services.stories.export import stories_zip
+
+    services = await open_services(settings)
+    bot = None
+    if settings.bot_token is not None:
+        bot = Bot(
+            settings.token(),
+            base_url=settings.bot_api_url,
+            base_file_url=file_url_for(settings.bot_api_url),
+        )
+
+    async def fetch(file_id: str) -> bytes | None:
+        assert bot is not None
+        try:
+            return bytes(await (await bot.get_file(file_id)).download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("a story's photo could not be fetched: %s", exc)
+            return None
+
+    try:
+        if bot is not None:
+            await bot.initialize()
+        body, count = await stories_zip(
+            services.sessions,
+            fetch if bot is not None else None,
+            route="cli",
+            who=f"cli:{getpass.getuser()}",
+        )
+        await asyncio.to_thread(Path(args.out).write_bytes, body)
+        print(f"{count} stories written to {args.out}")
+        return 0
+    finally:
+        if bot is not None:
+            await bot.shutdown()
         await services.engine.dispose()
 
 

@@ -32,6 +32,10 @@ class NS(StrEnum):
     SURVEY = "survey"
     SURVEY_ROUNDS = "rounds"
     DIGEST = "digest"
+    IDEA = "idea"
+    IDEA_ADMIN = "ideamod"
+    STORY = "story"
+    STORY_ADMIN = "storymod"
 
 
 MAX_BYTES = 64

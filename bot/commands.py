@@ -48,6 +48,30 @@ COMMANDS: tuple[Command, ...] = (
         N_("your sign-ups, waitlist places and past labs"),
     ),
     Command(
+        "idea",
+        "ideja",
+        N_("Share an idea for your town"),
+        N_("write an idea for Celje or Prebold; the coordinators read every one"),
+    ),
+    Command(
+        "ideas",
+        "ideje",
+        N_("Residents' ideas: read and support"),
+        N_("residents' published ideas by theme: support the ones you like"),
+    ),
+    Command(
+        "stories",
+        "zgodbe",
+        N_("Urban stories from Celje and Prebold"),
+        N_("urban stories from the network, and telling your own"),
+    ),
+    Command(
+        "story",
+        "zgodba",
+        N_("Tell an urban story"),
+        N_("write an urban story; coordinators publish it to residents who follow its theme"),
+    ),
+    Command(
         "settings",
         "nastavitve",
         N_("Your profile, topics and consent"),

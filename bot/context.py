@@ -18,6 +18,7 @@ from bot.scheduler import Scheduler
 from bot.services.announcements.service import AnnouncementService
 from bot.services.exports import ExportService
 from bot.services.hubs import HubService
+from bot.services.ideas.service import IdeaService
 from bot.services.labs.compose import LabAdmin
 from bot.services.labs.jobs import LabJobs
 from bot.services.labs.records import LabRecords
@@ -25,6 +26,7 @@ from bot.services.labs.signup import LabService
 from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService, ResidentView
 from bot.services.roles import RoleService
+from bot.services.stories.service import StoryService
 from bot.services.surveys.digests import DigestService
 from bot.services.surveys.service import Surveys
 from bot.services.tokens import TokenService
@@ -54,6 +56,8 @@ class Services:
     digests: DigestService
     leadership: Leadership
     tokens: TokenService
+    ideas: IdeaService
+    stories: StoryService
     delivery: DeliveryEngine | None = None
     scheduler: Scheduler | None = None
 

@@ -51,6 +51,7 @@ def build_web_app(
     if dashboard is not None:
         add_dashboard(app, dashboard)
     app[EXPORTS], app[TOKENS], app[SURVEYS] = exports, tokens, surveys
+    app.router.add_get("/api/exports/ideas.zip", export_ideas)  # before the surveys' pattern
     app.router.add_get("/api/exports/{name}", export_survey)
     app.router.add_get("/healthz", healthz)
     if ready is not None:
@@ -127,6 +128,23 @@ def _bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
+
+
+async def export_ideas(request: web.Request) -> web.Response:
+    """Ideas and supports as a zip (pseudonymous; audit-logged like every export)."""
+    who = await request.app[TOKENS].verify(_bearer(request))
+    if who is None:
+        log.warning("ideas export refused: missing, wrong or revoked token from %s", request.remote)
+        return web.json_response({"error": "a valid staff token is required"}, status=401)
+    body = await request.app[EXPORTS].ideas_zip("http", who=who)
+    return web.Response(
+        body=body,
+        headers={
+            "Content-Type": "application/zip",
+            "Content-Disposition": 'attachment; filename="ideas.zip"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 async def export_survey(request: web.Request) -> web.StreamResponse:

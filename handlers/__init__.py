@@ -19,6 +19,7 @@ from handlers import (
     export,
     fallback,
     help_menu,
+    ideas,
     labs,
     language,
     membership,
@@ -27,6 +28,7 @@ from handlers import (
     roles,
     routing,
     settings,
+    stories,
     surveys,
 )
 from handlers.common import PRIVATE_MESSAGES
@@ -50,6 +52,8 @@ FEATURE_HANDLERS: list[BaseHandler] = [  # type: ignore[type-arg]
     *announcements.HANDLERS,
     *labs.HANDLERS,
     *surveys.HANDLERS,
+    *ideas.HANDLERS,
+    *stories.HANDLERS,
 ]
 
 

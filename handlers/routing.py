@@ -12,17 +12,26 @@ from telegram import Update
 
 from bot.codec import Awaiting
 from bot.context import MagnetContext
-from handlers import fallback, labs, surveys
+from handlers import fallback, ideas, labs, stories, surveys
 from handlers.announcements import compose as announcements
 
 TextHandler = Callable[[Update, MagnetContext, Awaiting], Awaitable[bool]]
-AWAITING: dict[str, TextHandler] = {**labs.AWAITING, **surveys.AWAITING}
+AWAITING: dict[str, TextHandler] = {
+    **labs.AWAITING,
+    **surveys.AWAITING,
+    **ideas.AWAITING,
+    **stories.AWAITING,
+}
+# Features that also take (or politely refuse) a photo or other media while they wait.
+AWAITING_MEDIA: dict[str, TextHandler] = {**ideas.AWAITING_MEDIA, **stories.AWAITING_MEDIA}
 
 
-async def _awaited(update: Update, context: MagnetContext) -> bool:
+async def _awaited(
+    update: Update, context: MagnetContext, table: dict[str, TextHandler] = AWAITING
+) -> bool:
     resident = context.resident
     awaiting = Awaiting.decode(resident.awaiting if resident is not None else None)
-    handler = AWAITING.get(awaiting.kind) if awaiting is not None else None
+    handler = table.get(awaiting.kind) if awaiting is not None else None
     return handler is not None and await handler(update, context, awaiting)
 
 
@@ -35,5 +44,7 @@ async def route_text(update: Update, context: MagnetContext) -> None:
 
 
 async def route_media(update: Update, context: MagnetContext) -> None:
+    if await _awaited(update, context, AWAITING_MEDIA):
+        return
     if not await announcements.compose_photo(update, context):
         await fallback.unsupported_media(update, context)

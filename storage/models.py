@@ -445,3 +445,81 @@ class SurveyFunnel(Base):
     )
     suggested: Mapped[int] = mapped_column(Integer, default=0)
     signed_up: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Idea(Base):
+    """A resident's idea, from a draft (written step by step) through moderation to an answer.
+
+    `author_id` is emptied when the author is forgotten: the idea and its supports stay, unlinked.
+    """
+
+    __tablename__ = "ideas"
+    __table_args__ = (
+        Index("ix_ideas_status_published_at", "status", "published_at"),
+        Index("ix_ideas_author_id_status", "author_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    author_locale: Mapped[str] = mapped_column(String(8), default="sl")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    step: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str | None] = mapped_column(String(256))
+    text: Mapped[str | None] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(String(32))
+    municipality: Mapped[str | None] = mapped_column(String(32))
+    photo_file_id: Mapped[str | None] = mapped_column(String(256))
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    # The coordinators' official answer: a status, its text, and the lab it was taken to.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    answer: Mapped[str | None] = mapped_column(Text)
+    lab_id: Mapped[int | None] = mapped_column(ForeignKey("labs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IdeaSupport(Base):
+    """One resident supports one idea (at most once; withdrawing deletes the row)."""
+
+    __tablename__ = "idea_supports"
+    __table_args__ = (Index("ix_idea_supports_resident_id", "resident_id"),)
+
+    idea_id: Mapped[int] = mapped_column(
+        ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True
+    )
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Story(Base):
+    """An urban story: a coordinator's (published to followers of its theme) or a resident's
+    (moderated first). Drafts are rows too, so a half-written story survives a restart."""
+
+    __tablename__ = "stories"
+    __table_args__ = (
+        Index("ix_stories_status_published_at", "status", "published_at"),
+        Index("ix_stories_author_id_status", "author_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    author_locale: Mapped[str] = mapped_column(String(8), default="sl")
+    # "official" (a coordinator's, in both languages) or "resident" (in the author's language).
+    kind: Mapped[str] = mapped_column(String(16), default="resident")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    step: Mapped[str | None] = mapped_column(String(32))
+    title_sl: Mapped[str | None] = mapped_column(String(256))
+    title_en: Mapped[str | None] = mapped_column(String(256))
+    text_sl: Mapped[str | None] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(String(32))
+    photo_file_id: Mapped[str | None] = mapped_column(String(256))
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -235,6 +235,14 @@ class ExportService:
         )
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
+    async def ideas_zip(
+        self, route: str, who: str | None = None, actor: int | None = None
+    ) -> bytes:
+        """Ideas and supports (issue 16), pseudonymous, audit-logged: see bot.services.ideas."""
+        from bot.services.ideas.export import ideas_zip
+
+        return await ideas_zip(self._sessions, route, who, actor)
+
     async def record(
         self, plan: Plan, fmt: str, route: str, actor: int | None, who: str | None = None
     ) -> None:

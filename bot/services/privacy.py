@@ -16,9 +16,11 @@ from bot.services.residents import ResidentService, ResidentView
 from bot.services.surveys.responses import ResponseService
 from storage.models import Lab, LabRegistration, OutboxMessage, Resident
 from storage.repositories import audit as audit_repo
+from storage.repositories import ideas as ideas_repo
 from storage.repositories import labs as labs_repo
 from storage.repositories import privacy as repo
 from storage.repositories import residents as residents_repo
+from storage.repositories import stories as stories_repo
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,7 @@ class PrivacyService:
                 "(so that nobody answers twice), listed below; /forget erases it too."
             )
             data["survey_rounds_taken_part_in"] = await self._rounds_taken(session, telegram_id)
+            data.update(await _ideas(session, resident.id))
             data["messages_from_the_bot"] = [
                 _message(m) for m in await repo.list_messages(session, resident.id)
             ]
@@ -105,6 +108,8 @@ class PrivacyService:
             resident = await residents_repo.get_resident(session, telegram_id, lock=True)
             assert resident is not None, "the gate creates the resident first"
             await repo.delete_activity(session, resident.id)
+            await ideas_repo.forget_resident(session, resident.id)
+            await stories_repo.forget_resident(session, resident.id)
             await self.responses.forget_in(session, telegram_id)
             return await self.residents.decline_in(session, telegram_id)
 
@@ -132,6 +137,8 @@ class PrivacyService:
 
 async def _erase(session: AsyncSession, resident: Resident) -> None:
     await repo.delete_activity(session, resident.id)
+    await ideas_repo.forget_resident(session, resident.id)
+    await stories_repo.forget_resident(session, resident.id)
     await residents_repo.clear_profile(session, resident, awaiting=None)
 
 
@@ -199,3 +206,43 @@ async def _responses(session: AsyncSession, resident_id: int) -> list[dict[str, 
             }
         )
     return found
+
+
+async def _ideas(session: AsyncSession, resident_id: int) -> dict[str, Any]:
+    """Ideas written (drafts too) and supported; /forget deletes drafts and supports and
+    removes the author's name from the rest (the author may also delete an idea in /ideas)."""
+    return {
+        "ideas_written": [
+            {
+                "idea": idea.id,
+                "status": idea.status,
+                "title": idea.title,
+                "text": idea.text,
+                "theme": idea.topic,
+                "municipality": idea.municipality,
+                "has_photo": idea.photo_file_id is not None,
+                "reject_reason": idea.reject_reason,
+                "official_answer": idea.answer,
+                "created_at": _iso(idea.created_at),
+                "published_at": _iso(idea.published_at),
+            }
+            for idea in await ideas_repo.list_authored(session, resident_id)
+        ],
+        "stories_written": [
+            {
+                "story": story.id,
+                "status": story.status,
+                "title": story.title_sl or story.title_en,
+                "text": story.text_sl or story.text_en,
+                "theme": story.topic,
+                "reject_reason": story.reject_reason,
+                "created_at": _iso(story.created_at),
+                "published_at": _iso(story.published_at),
+            }
+            for story in await stories_repo.list_authored(session, resident_id)
+        ],
+        "ideas_supported": [
+            {"idea": idea.id, "title": idea.title, "since": _iso(support.created_at)}
+            for support, idea in await ideas_repo.list_supported(session, resident_id)
+        ],
+    }

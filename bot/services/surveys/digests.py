@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.domain import Bilingual, ResponseStatus
 from bot.i18n import I18n
 from bot.redact import scrub
+from bot.services.ideas.service import top_ideas
 from bot.services.surveys import figures, notices
 from bot.services.surveys.chart import chart_png
 from bot.services.surveys.figures import DigestData, LabLine
@@ -160,6 +161,10 @@ class DigestService:
             # Contact details a resident wrote into their idea do not reach the channel.
             ideas = await repo.shared_ideas(session, round_.id)
             data.ideas = [scrub(str(v)) for v in ideas if v]
+            # The week's most supported published ideas, each with at least k new supports.
+            data.top_ideas = await top_ideas(
+                session, utcnow() - timedelta(days=7), 5, minimum=self.config.k
+            )
             return data
 
     async def _labs(self, session: AsyncSession) -> list[LabLine]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.domain import Bilingual
 from bot.services.surveys.definition import Survey
@@ -36,6 +37,7 @@ class DigestData:
     change: int | None  # since the last digest
     labs: list[LabLine] = field(default_factory=list)
     ideas: list[str] = field(default_factory=list)
+    top_ideas: list[Any] = field(default_factory=list)  # the week's most supported ideas
 
     @property
     def survey(self) -> Survey:

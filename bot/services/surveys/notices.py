@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.codec import NS, encode
 from bot.i18n import Translator
+from bot.services.ideas import notices as ideas_notices
 from bot.services.notice import Notice
 from bot.services.surveys import wording as w
 from bot.services.surveys.definition import ProfileField, bilingual
@@ -64,6 +65,7 @@ def digest_text(tr: Translator, data: DigestData) -> str:
     if data.labs:
         lines += ["", w.bold(tr.gettext("Recent labs"))]
         lines += [_lab(tr, lab) for lab in data.labs]
+    lines += ideas_notices.digest_lines(tr, data.top_ideas)
     if data.ideas:
         lines += ["", w.bold(tr.gettext("Ideas residents agreed to share"))]
         lines += [f"• <i>{e(cut(idea, 300))}</i>" for idea in data.ideas]

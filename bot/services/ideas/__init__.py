@@ -1,0 +1,2 @@
+"""Ideas: residents write them step by step, coordinators moderate and answer, residents
+support them. `service.IdeaService` holds the operations; `notices` words what goes out."""
