@@ -31,6 +31,9 @@ class NS(StrEnum):
     LAB_ADMIN = "labadmin"
     SURVEY = "survey"
     SURVEY_ROUNDS = "rounds"
+    CONVERSATION = "conv"
+    CONVERSATION_ADMIN = "convadmin"
+    CONVERSATION_MOD = "convmod"
 
 
 MAX_BYTES = 64

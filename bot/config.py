@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     lab_retention_days: int = Field(default=180, ge=1)
     # Aggregates resting on fewer answers than this are never shown.
     min_group_size: int = Field(default=5, ge=1)
+    # Conversations: opinion groups are looked for once this many people have voted.
+    conversation_min_voters: int = Field(default=30, ge=2)
 
     @field_validator(
         "coordinator_chat_id",

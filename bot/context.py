@@ -16,6 +16,7 @@ from bot.leader import Leadership
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler
 from bot.services.announcements.service import AnnouncementService
+from bot.services.conversations.service import ConversationService
 from bot.services.exports import ExportService
 from bot.services.hubs import HubService
 from bot.services.labs.compose import LabAdmin
@@ -54,6 +55,7 @@ class Services:
     digests: DigestService
     leadership: Leadership
     tokens: TokenService
+    conversations: ConversationService
     delivery: DeliveryEngine | None = None
     scheduler: Scheduler | None = None
 

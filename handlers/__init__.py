@@ -15,6 +15,7 @@ from telegram.ext import (
 
 from handlers import (
     announcements,
+    conversations,
     export,
     fallback,
     help_menu,
@@ -48,6 +49,7 @@ FEATURE_HANDLERS: list[BaseHandler] = [  # type: ignore[type-arg]
     *announcements.HANDLERS,
     *labs.HANDLERS,
     *surveys.HANDLERS,
+    *conversations.HANDLERS,
 ]
 
 

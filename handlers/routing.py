@@ -12,11 +12,15 @@ from telegram import Update
 
 from bot.codec import Awaiting
 from bot.context import MagnetContext
-from handlers import fallback, labs, surveys
+from handlers import conversations, fallback, labs, surveys
 from handlers.announcements import compose as announcements
 
 TextHandler = Callable[[Update, MagnetContext, Awaiting], Awaitable[bool]]
-AWAITING: dict[str, TextHandler] = {**labs.AWAITING, **surveys.AWAITING}
+AWAITING: dict[str, TextHandler] = {
+    **labs.AWAITING,
+    **surveys.AWAITING,
+    **conversations.AWAITING,
+}
 
 
 async def _awaited(update: Update, context: MagnetContext) -> bool:
