@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -107,8 +108,30 @@ async def add_vote(session: AsyncSession, participant: str, statement_id: int, v
     exists = await session.get(ConversationVote, (participant, statement_id))
     if exists is not None:
         return False
-    session.add(ConversationVote(participant=participant, statement_id=statement_id, value=value))
-    await session.flush()
+    try:
+        # A savepoint: a second tap racing this one fails alone, not the whole transaction.
+        async with session.begin_nested():
+            session.add(
+                ConversationVote(participant=participant, statement_id=statement_id, value=value)
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+async def add_participant(
+    session: AsyncSession, participant: str, conversation_id: int, resident_id: int
+) -> bool:
+    """False if the resident joined meanwhile (another tap, another replica)."""
+    try:
+        async with session.begin_nested():
+            session.add(
+                ConversationParticipant(
+                    id=participant, conversation_id=conversation_id, resident_id=resident_id
+                )
+            )
+    except IntegrityError:
+        return False
     return True
 
 

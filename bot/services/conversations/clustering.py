@@ -192,10 +192,11 @@ def cluster(
     people = positions.shape[0]
     one = np.zeros(people, dtype=np.int64)
     distinct = np.unique(positions.round(9), axis=0).shape[0] if people else 0
-    if people < 2 * min_group or distinct < 3:
+    if people < 2 * min_group or distinct < 2:
         return one, None
     best: tuple[float, np.ndarray] | None = None
-    for k in range(2, min(max_groups, distinct - 1, people // min_group + 1) + 1):
+    # k-means cannot make more groups than distinct positions, nor the silhouette judge n.
+    for k in range(2, min(max_groups, distinct, people // min_group, people - 1) + 1):
         labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(positions)
         if len(set(labels.tolist())) < 2:
             continue

@@ -80,7 +80,8 @@ class ConversationService:
 
     # ---- coordinators ----------------------------------------------------------------------
 
-    async def open(self, actor: int, seed: Seed) -> ConversationView:
+    async def open(self, actor: int | None, seed: Seed) -> ConversationView:
+        """A new open conversation; `actor` None when opened from the command line."""
         async with self._sessions.begin() as session:
             conversation = Conversation(
                 question_sl=seed.question.sl,
@@ -481,11 +482,9 @@ async def _participant(
 ) -> ConversationParticipant:
     participant = await repo.get_participant(session, conversation_id, resident_id)
     if participant is None:
-        participant = ConversationParticipant(
-            id=secrets.token_hex(16), conversation_id=conversation_id, resident_id=resident_id
-        )
-        session.add(participant)
-        await session.flush()
+        await repo.add_participant(session, secrets.token_hex(16), conversation_id, resident_id)
+        participant = await repo.get_participant(session, conversation_id, resident_id)
+    assert participant is not None
     return participant
 
 
