@@ -25,6 +25,7 @@ DIVISIVE_SPREAD = 0.5
 # Representative: more agreement inside the group than outside, at about 90 % confidence.
 Z_90 = 1.2816
 SHOWN = 3
+SILHOUETTE_SAMPLE = 1000
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,17 @@ def find_opinion_groups(
 ) -> Opinions:
     """Groups of at least `min_group` people (smaller ones merged into the nearest), with
     consensus, divisive and representative statements."""
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS/OpenMP thread: the matrices are small, and on a busy machine (the bot's event
+    # loop, other replicas) extra threads spin against each other and run several times slower.
+    with threadpool_limits(limits=1):
+        return _find(matrix, min_group, min_votes, max_groups, seed)
+
+
+def _find(
+    matrix: VoteMatrix, min_group: int, min_votes: int, max_groups: int, seed: int
+) -> Opinions:
     n_statements = len(matrix.statement_ids)
     enough = matrix.seen.sum(axis=1) >= min(min_votes, max(n_statements, 1))
     values, seen = matrix.values[enough], matrix.seen[enough]
@@ -200,7 +212,10 @@ def cluster(
         labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(positions)
         if len(set(labels.tolist())) < 2:
             continue
-        score = float(silhouette_score(positions, labels))
+        # The silhouette costs n² distances: past SILHOUETTE_SAMPLE people, a fixed sample
+        # of them judges the split as well.
+        sample = SILHOUETTE_SAMPLE if people > SILHOUETTE_SAMPLE else None
+        score = float(silhouette_score(positions, labels, sample_size=sample, random_state=seed))
         if best is None or score > best[0]:
             best = (score, labels)
     if best is None:
