@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 
 from bot.codec import NS, encode
+from bot.domain import Bilingual
 from bot.i18n import Translator
 from bot.services.conversations.seeds import STATEMENT_MAX, SeedIssue, SeedProblem
 from bot.services.conversations.types import Card, ConversationView, Moderation
@@ -14,18 +15,18 @@ from handlers.screens import command
 Screen = tuple[str, InlineKeyboardMarkup | None]
 
 
-def _heading(tr: Translator, view: ConversationView) -> list[str]:
+def _heading(tr: Translator, question: Bilingual) -> list[str]:
     return [
         bold(tr.gettext("🗳 What do we agree on?")),
-        f"<i>{escape(view.question.get(tr.locale))}</i>",
+        f"<i>{escape(question.get(tr.locale))}</i>",
     ]
 
 
 def card_screen(tr: Translator, card: Card, note: str | None = None) -> Screen:
     """The one message a resident votes in: edited in place after every vote."""
-    view = card.conversation
-    lines = _heading(tr, view)
-    add = (tr.gettext("✍️ Add your own statement"), encode(NS.CONVERSATION, "add", view.id))
+    cid = card.conversation_id
+    lines = _heading(tr, card.question)
+    add = (tr.gettext("✍️ Add your own statement"), encode(NS.CONVERSATION, "add", cid))
     if card.done:
         done = tr.ngettext(
             "You have voted on the only statement. Thank you!",
@@ -50,7 +51,7 @@ def card_screen(tr: Translator, card: Card, note: str | None = None) -> Screen:
         lines = [escape(note), "", *lines]
 
     def vote(label: str, letter: str) -> Button:
-        return label, encode(NS.CONVERSATION, "vote", view.id, card.statement_id, letter)
+        return label, encode(NS.CONVERSATION, "vote", cid, card.statement_id, letter)
 
     rows = [
         [
@@ -70,7 +71,7 @@ def write_screen(tr: Translator, view: ConversationView) -> Screen:
         "conversation."
     ) % {"max": STATEMENT_MAX}
     cancel = (tr.gettext("✖ Cancel"), encode(NS.CONVERSATION, "stop", view.id))
-    return "\n".join([*_heading(tr, view), "", escape(ask)]), keyboard([[cancel]])
+    return "\n".join([*_heading(tr, view.question), "", escape(ask)]), keyboard([[cancel]])
 
 
 def closed_screen(tr: Translator) -> Screen:

@@ -525,9 +525,9 @@ async def _card(session: AsyncSession, conversation: Conversation, participant: 
         (s for s in statements if s.id not in voted), key=lambda s: _order(participant, s.id)
     )
     done = len(statements) - len(unseen)
-    view = await _view(session, conversation)
+    question = _question(conversation)
     if not unseen:
-        return Card(view, None, None, done, len(statements), done)
+        return Card(conversation.id, question, None, None, done, len(statements), done)
     statement = unseen[0]
     text = Bilingual(statement.text_sl, statement.text_en)
-    return Card(view, statement.id, text, done + 1, len(statements), done)
+    return Card(conversation.id, question, statement.id, text, done + 1, len(statements), done)

@@ -71,7 +71,8 @@ class ConversationView:
 class Card:
     """What one resident sees: the next statement to vote on, or that they have seen all."""
 
-    conversation: ConversationView
+    conversation_id: int
+    question: Bilingual
     statement_id: int | None
     text: Bilingual | None
     position: int  # 1-based number of the statement shown (votes so far + 1)

@@ -31,8 +31,8 @@ def view(status: ConversationStatus, invited: bool = False, sent: bool = False) 
 def markups(locale: str) -> list[dict]:  # type: ignore[type-arg]
     tr = I18n(ZoneInfo("Europe/Ljubljana")).get(locale)
     open_, closed = view(ConversationStatus.OPEN), view(ConversationStatus.CLOSED)
-    card = Card(open_, 987654, Bilingual("Izjava.", "Statement."), 3, 30, 2)
-    done = Card(open_, None, None, 30, 30, 30)
+    card = Card(12345, QUESTION, 987654, Bilingual("Izjava.", "Statement."), 3, 30, 2)
+    done = Card(12345, QUESTION, None, None, 30, 30, 30)
     pending = PendingStatement(987654, 12345, QUESTION, "Besedilo.")
     found = [
         notices.invitation(tr, 12345, QUESTION).reply_markup,
