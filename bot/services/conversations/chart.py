@@ -65,7 +65,13 @@ def chart_png(tr: Translator, analysis: Analysis) -> bytes | None:
         bottom.invert_yaxis()
         bottom.set_xlim(0, 100)
         bottom.set_xlabel(tr.gettext("agree, percent of the group"), fontsize=11)
-        bottom.legend(fontsize=11, loc="lower right")
+        bottom.legend(
+            fontsize=11,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=len(opinions.groups),
+            frameon=False,
+        )
     else:
         bottom.set_axis_off()
     figure.tight_layout()
