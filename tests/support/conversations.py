@@ -52,7 +52,7 @@ def card(user: EmulatedUser) -> Message:
     return next(
         m
         for m in reversed(user.messages)
-        if any("conv:v1:" in (b.get("callback_data") or "") for row in m.buttons for b in row)
+        if any("conv:v1:add:" in (b.get("callback_data") or "") for row in m.buttons for b in row)
     )
 
 

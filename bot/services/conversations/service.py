@@ -6,9 +6,7 @@ and cuts the link between residents and their votes."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import Bilingual, Role
 from bot.i18n import I18n
-from bot.services.conversations import notices
+from bot.services.conversations import notices, records
 from bot.services.conversations.clustering import Opinions, VoteMatrix, find_opinion_groups
 from bot.services.conversations.seeds import STATEMENT_MAX, Seed
 from bot.services.conversations.types import (
@@ -31,7 +29,6 @@ from bot.services.conversations.types import (
 )
 from storage.models import (
     Conversation,
-    ConversationParticipant,
     ConversationStatement,
     Resident,
     utcnow,
@@ -108,15 +105,19 @@ class ConversationService:
                 details={"statements": len(seed.statements)},
             )
             await session.flush()
-            return await _view(session, conversation)
+            return await records.view_of(session, conversation)
 
     async def states(self) -> list[ConversationView]:
         async with self._sessions() as session:
-            return [await _view(session, c) for c in await repo.list_conversations(session)]
+            return [
+                await records.view_of(session, c) for c in await repo.list_conversations(session)
+            ]
 
     async def view(self, conversation_id: int) -> ConversationView:
         async with self._sessions() as session:
-            return await _view(session, await _conversation(session, conversation_id))
+            return await records.view_of(
+                session, await records.conversation(session, conversation_id)
+            )
 
     async def is_coordinator(self, telegram_id: int) -> bool:
         if telegram_id in self.config.admin_ids:
@@ -128,12 +129,12 @@ class ConversationService:
     async def invite(self, actor: int, conversation_id: int) -> int:
         """Every reachable resident, once, through the outbox (quiet hours apply)."""
         async with self._sessions.begin() as session:
-            conversation = await _conversation(session, conversation_id, lock=True)
-            _must_be_open(conversation)
+            conversation = await records.conversation(session, conversation_id, lock=True)
+            records.must_be_open(conversation)
             if conversation.invited_at is not None:
                 raise ConversationError(ConversationProblem.ALREADY_INVITED)
             conversation.invited_at = now = utcnow()
-            question = _question(conversation)
+            question = records.question_of(conversation)
             rows = []
             for resident in await residents_repo.reachable_residents(session):
                 tr = self._i18n.resolve(resident.locale, resident.language_code)
@@ -170,11 +171,11 @@ class ConversationService:
                     ConversationProblem.ALREADY_MODERATED,
                     count=int(statement.status == StatementStatus.APPROVED),
                 )
-            conversation = await _conversation(session, statement.conversation_id)
-            _must_be_open(conversation)
+            conversation = await records.conversation(session, statement.conversation_id)
+            records.must_be_open(conversation)
             statement.status = StatementStatus.APPROVED if approve else StatementStatus.REJECTED
             statement.moderated_at = now = utcnow()
-            pending = _pending(statement, conversation)
+            pending = records.pending_of(statement, conversation)
             if statement.author is not None:
                 participant = await repo.get_participant_by_id(session, statement.author)
                 if approve:
@@ -217,8 +218,8 @@ class ConversationService:
     async def analyse(self, conversation_id: int, require_voters: bool = True) -> Analysis:
         """The opinion groups, computed in a worker thread (numpy and scikit-learn)."""
         async with self._sessions() as session:
-            conversation = await _conversation(session, conversation_id)
-            view = await _view(session, conversation)
+            conversation = await records.conversation(session, conversation_id)
+            view = await records.view_of(session, conversation)
             statements = await repo.approved_statements(session, conversation_id)
             votes = await repo.list_votes(session, conversation_id)
         grouped = view.voters >= self.config.min_voters
@@ -238,7 +239,7 @@ class ConversationService:
         """Close, send the result to everyone who voted and the report to the coordinators,
         then cut the residents' links to their votes. Returns the view and the voters told."""
         async with self._sessions.begin() as session:
-            conversation = await _conversation(session, conversation_id, lock=True)
+            conversation = await records.conversation(session, conversation_id, lock=True)
             if conversation.results_sent_at is not None:
                 raise ConversationError(ConversationProblem.CLOSED)
             if conversation.status == ConversationStatus.OPEN:
@@ -254,7 +255,7 @@ class ConversationService:
         analysis = await self.analyse(conversation_id, require_voters=False)
         chart = await asyncio.to_thread(_chart, self._i18n, self.config.locale, analysis)
         async with self._sessions.begin() as session:
-            conversation = await _conversation(session, conversation_id, lock=True)
+            conversation = await records.conversation(session, conversation_id, lock=True)
             if conversation.results_sent_at is not None:
                 raise ConversationError(ConversationProblem.CLOSED)
             now = utcnow()
@@ -302,7 +303,7 @@ class ConversationService:
                 subject=str(conversation_id),
                 details={"voters_told": told},
             )
-            view = await _view(session, conversation)
+            view = await records.view_of(session, conversation)
         return view, told
 
     async def chart(self, analysis: Analysis, locale: str) -> bytes | None:
@@ -321,24 +322,24 @@ class ConversationService:
     async def card(self, telegram_id: int, conversation_id: int | None = None) -> Card:
         """The next statement for this resident (joining the conversation on the first look)."""
         async with self._sessions.begin() as session:
-            resident = await _resident(session, telegram_id)
+            resident = await records.resident(session, telegram_id)
             if conversation_id is None:
                 conversation = await repo.latest_open(session)
                 if conversation is None:
                     raise ConversationError(ConversationProblem.NONE_OPEN)
             else:
-                conversation = await _conversation(session, conversation_id)
-            _must_be_open(conversation)
-            participant = await _participant(session, conversation.id, resident.id)
-            return await _card(session, conversation, participant.id)
+                conversation = await records.conversation(session, conversation_id)
+            records.must_be_open(conversation)
+            participant = await records.participant(session, conversation.id, resident.id)
+            return await records.card(session, conversation, participant.id)
 
     async def vote(
         self, telegram_id: int, conversation_id: int, statement_id: int, value: int
     ) -> Card:
         async with self._sessions.begin() as session:
-            resident = await _resident(session, telegram_id)
-            conversation = await _conversation(session, conversation_id)
-            _must_be_open(conversation)
+            resident = await records.resident(session, telegram_id)
+            conversation = await records.conversation(session, conversation_id)
+            records.must_be_open(conversation)
             statement = await repo.get_statement(session, statement_id)
             if (
                 statement is None
@@ -346,24 +347,24 @@ class ConversationService:
                 or statement.status != StatementStatus.APPROVED
             ):
                 raise ConversationError(ConversationProblem.UNKNOWN, str(statement_id))
-            participant = await _participant(session, conversation.id, resident.id)
+            participant = await records.participant(session, conversation.id, resident.id)
             if not await repo.add_vote(session, participant.id, statement.id, value):
                 raise ConversationError(ConversationProblem.ALREADY_VOTED)
-            return await _card(session, conversation, participant.id)
+            return await records.card(session, conversation, participant.id)
 
     async def check_statement(self, telegram_id: int, conversation_id: int) -> ConversationView:
         """May this resident write a statement now? (open, and not too many waiting)."""
         async with self._sessions() as session:
-            resident = await _resident(session, telegram_id)
-            conversation = await _conversation(session, conversation_id)
-            _must_be_open(conversation)
+            resident = await records.resident(session, telegram_id)
+            conversation = await records.conversation(session, conversation_id)
+            records.must_be_open(conversation)
             participant = await repo.get_participant(session, conversation.id, resident.id)
             if (
                 participant is not None
                 and await repo.count_pending_by(session, participant.id) >= PENDING_MAX
             ):
                 raise ConversationError(ConversationProblem.TOO_MANY_PENDING, needed=PENDING_MAX)
-            return await _view(session, conversation)
+            return await records.view_of(session, conversation)
 
     async def add_statement(
         self, telegram_id: int, conversation_id: int, text: str, locale: str
@@ -378,10 +379,10 @@ class ConversationService:
             raise ConversationError(ConversationProblem.TOO_SHORT, needed=STATEMENT_MIN)
         await self.check_statement(telegram_id, conversation_id)
         async with self._sessions.begin() as session:
-            resident = await _resident(session, telegram_id)
-            conversation = await _conversation(session, conversation_id)
-            _must_be_open(conversation)
-            participant = await _participant(session, conversation.id, resident.id)
+            resident = await records.resident(session, telegram_id)
+            conversation = await records.conversation(session, conversation_id)
+            records.must_be_open(conversation)
+            participant = await records.participant(session, conversation.id, resident.id)
             statement = ConversationStatement(
                 conversation_id=conversation.id,
                 text_sl=text if locale == "sl" else None,
@@ -391,7 +392,7 @@ class ConversationService:
             )
             session.add(statement)
             await session.flush()
-            pending = _pending(statement, conversation)
+            pending = records.pending_of(statement, conversation)
             now = utcnow()
             tr = self._i18n.get(self.config.locale)
             notice = notices.moderation_request(tr, pending)
@@ -454,80 +455,3 @@ def _chart(i18n: I18n, locale: str, analysis: Analysis) -> bytes | None:
     from bot.services.conversations.chart import chart_png
 
     return chart_png(i18n.get(locale), analysis)
-
-
-async def _resident(session: AsyncSession, telegram_id: int) -> Resident:
-    resident = await residents_repo.get_resident(session, telegram_id)
-    if resident is None:
-        raise ConversationError(ConversationProblem.NOT_ONBOARDED)
-    return resident
-
-
-async def _conversation(
-    session: AsyncSession, conversation_id: int, lock: bool = False
-) -> Conversation:
-    conversation = await repo.get_conversation(session, conversation_id, lock=lock)
-    if conversation is None:
-        raise ConversationError(ConversationProblem.UNKNOWN, str(conversation_id))
-    return conversation
-
-
-def _must_be_open(conversation: Conversation) -> None:
-    if conversation.status != ConversationStatus.OPEN:
-        raise ConversationError(ConversationProblem.CLOSED)
-
-
-async def _participant(
-    session: AsyncSession, conversation_id: int, resident_id: int
-) -> ConversationParticipant:
-    participant = await repo.get_participant(session, conversation_id, resident_id)
-    if participant is None:
-        await repo.add_participant(session, secrets.token_hex(16), conversation_id, resident_id)
-        participant = await repo.get_participant(session, conversation_id, resident_id)
-    assert participant is not None
-    return participant
-
-
-def _question(conversation: Conversation) -> Bilingual:
-    return Bilingual(conversation.question_sl, conversation.question_en)
-
-
-def _pending(statement: ConversationStatement, conversation: Conversation) -> PendingStatement:
-    text = statement.text_sl or statement.text_en or ""
-    return PendingStatement(statement.id, conversation.id, _question(conversation), text)
-
-
-async def _view(session: AsyncSession, conversation: Conversation) -> ConversationView:
-    counts = await repo.count_statements(session, conversation.id)
-    return ConversationView(
-        id=conversation.id,
-        question=_question(conversation),
-        status=ConversationStatus(conversation.status),
-        opened_at=conversation.opened_at,
-        statements=counts.get(StatementStatus.APPROVED, 0),
-        pending=counts.get(StatementStatus.PENDING, 0),
-        voters=await repo.count_voters(session, conversation.id),
-        invited=conversation.invited_at is not None,
-        results_sent=conversation.results_sent_at is not None,
-    )
-
-
-def _order(participant: str, statement_id: int) -> str:
-    """Each participant meets the statements in their own order (so no statement is always
-    first), stable from one press to the next."""
-    return hashlib.sha256(f"{participant}:{statement_id}".encode()).hexdigest()
-
-
-async def _card(session: AsyncSession, conversation: Conversation, participant: str) -> Card:
-    statements = await repo.approved_statements(session, conversation.id)
-    voted = await repo.voted_statement_ids(session, participant)
-    unseen = sorted(
-        (s for s in statements if s.id not in voted), key=lambda s: _order(participant, s.id)
-    )
-    done = len(statements) - len(unseen)
-    question = _question(conversation)
-    if not unseen:
-        return Card(conversation.id, question, None, None, done, len(statements), done)
-    statement = unseen[0]
-    text = Bilingual(statement.text_sl, statement.text_en)
-    return Card(conversation.id, question, statement.id, text, done + 1, len(statements), done)
