@@ -195,3 +195,34 @@ def test_seed_files_in_yaml_and_csv_agree() -> None:
         with pytest.raises(SeedError) as bad:
             parse_seed(name, data)
         assert bad.value.problems[0].issue == SeedIssue.UNREADABLE
+
+
+async def test_invitations_go_to_reachable_residents_once_and_wait_out_quiet_hours(
+    sessions,
+) -> None:  # type: ignore[no-untyped-def]
+    svc = await service(sessions)
+    async with sessions.begin() as session:
+        session.add(Resident(telegram_id=4999, consent_version=None, onboarding_step="consent"))
+        blocked = (
+            await session.execute(select(Resident).where(Resident.telegram_id == PEOPLE[0]))
+        ).scalar_one()
+        blocked.is_active = False
+    view = await svc.open(1, seed())
+    assert await svc.invite(1, view.id) == len(PEOPLE) - 1
+    with pytest.raises(ConversationError) as twice:
+        await svc.invite(1, view.id)
+    assert twice.value.problem == ConversationProblem.ALREADY_INVITED
+    async with sessions() as session:
+        rows = (
+            (
+                await session.execute(
+                    select(OutboxMessage).where(OutboxMessage.kind == "conversation_invite")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert {r.chat_id for r in rows} == set(PEOPLE[1:])
+    assert not any(r.urgent for r in rows)  # the delivery engine holds them over quiet hours
+    assert any("O čem se strinjamo?" in r.text for r in rows)
+    assert any("What do we agree on?" in r.text for r in rows)
