@@ -90,6 +90,7 @@ async def test_language_switches_both_ways(bot: Harness) -> None:
     assert [c["command"] for c in menu] == [
         "start",
         "anketa",
+        "pogovor",
         "delavnice",
         "moje_delavnice",
         "nastavitve",
@@ -117,6 +118,7 @@ async def test_command_menus_are_set_per_language(bot: Harness) -> None:
     assert english == [
         "start",
         "survey",
+        "conversation",
         "labs",
         "mylabs",
         "settings",
@@ -128,6 +130,7 @@ async def test_command_menus_are_set_per_language(bot: Harness) -> None:
     assert slovenian == [
         "start",
         "anketa",
+        "pogovor",
         "delavnice",
         "moje_delavnice",
         "nastavitve",
