@@ -27,6 +27,7 @@ from bot.processing import PerResidentProcessor
 from bot.ratelimit import Limits, RetryingRateLimiter
 from bot.scheduler import Scheduler
 from bot.services.announcements.service import AnnouncementService
+from bot.services.conversations.service import ConversationConfig, ConversationService
 from bot.services.exports import ExportService
 from bot.services.hubs import HubService
 from bot.services.ideas.service import IdeaService
@@ -100,6 +101,17 @@ async def open_services(settings: Settings) -> Services:
     secret = settings.survey_secret.get_secret_value() if settings.survey_secret else None
     surveys = Surveys(sessions, definitions, i18n, secret)
     await surveys.sync()
+    conversations = ConversationService(
+        sessions,
+        i18n,
+        ConversationConfig(
+            min_group_size=settings.min_group_size,
+            min_voters=settings.conversation_min_voters,
+            coordinator_chat_id=settings.coordinator_chat_id,
+            admin_ids=frozenset(settings.admin_ids),
+            locale=settings.default_locale,
+        ),
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -115,7 +127,9 @@ async def open_services(settings: Settings) -> Services:
         lab_admin=LabAdmin(sessions, i18n, lab_config, settings.tz),
         lab_jobs=LabJobs(sessions, i18n, lab_config, timedelta(days=settings.lab_retention_days)),
         surveys=surveys,
-        privacy=PrivacyService(sessions, residents, labs, surveys.responses),
+        privacy=PrivacyService(
+            sessions, residents, labs, surveys.responses, conversations=conversations
+        ),
         leadership=Leadership(engine),
         exports=ExportService(sessions),
         digests=DigestService(
@@ -135,6 +149,7 @@ async def open_services(settings: Settings) -> Services:
         tokens=TokenService(sessions),
         ideas=IdeaService(sessions, i18n, settings.coordinator_chat_id),
         stories=StoryService(sessions, i18n, settings.coordinator_chat_id),
+        conversations=conversations,
     )
 
 

@@ -64,6 +64,16 @@ def _parser() -> argparse.ArgumentParser:
     importing.add_argument(
         "--dry-run", action="store_true", help="only check the file; store nothing"
     )
+    conversations = sub.add_parser(
+        "conversations", help="open a conversation from a YAML or CSV file, or list them"
+    )
+    conversations_sub = conversations.add_subparsers(dest="conversations_command", required=True)
+    conversations_sub.add_parser("list")
+    opening = conversations_sub.add_parser(
+        "open", help="open a conversation: its question and 10-30 statements in sl and en"
+    )
+    opening.add_argument("file")
+    opening.add_argument("--dry-run", action="store_true", help="only check the file")
     surveys = sub.add_parser("surveys", help="check a survey definition or list the shipped ones")
     surveys_sub = surveys.add_subparsers(dest="surveys_command", required=True)
     surveys_check = surveys_sub.add_parser(
@@ -142,6 +152,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_tokens(settings, args))
     if args.command == "labs":
         return asyncio.run(_labs(settings, args))
+    if args.command == "conversations":
+        return asyncio.run(_conversations(settings, args))
     if args.command == "export":
         return asyncio.run(_export(settings, args))
     if args.command == "ideas":
@@ -255,6 +267,47 @@ async def _labs(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{len(rows)} lab(s) checked, nothing stored (--dry-run)")
         else:
             print(f"imported {len(ids)} lab(s): {', '.join(map(str, ids))}")
+        return 0
+    finally:
+        await services.engine.dispose()
+
+
+async def _conversations(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.app import open_services
+    from bot.services.conversations.seeds import SeedError, parse_seed
+
+    seed = None
+    if args.conversations_command == "open":
+        path = Path(args.file)
+        try:
+            seed = parse_seed(path.name, await asyncio.to_thread(path.read_bytes))
+        except OSError as exc:
+            print(f"magnet-bot: cannot read {path.name}: {exc.strerror}", file=sys.stderr)
+            return 1
+        except SeedError as exc:
+            for problem in exc.problems:
+                print(f"{path.name}: {problem.english()}", file=sys.stderr)
+            print(f"nothing opened: {len(exc.problems)} problem(s)", file=sys.stderr)
+            return 1
+        if args.dry_run:
+            print(f"{len(seed.statements)} statement(s) checked, nothing stored (--dry-run)")
+            return 0
+    services = await open_services(settings)
+    try:
+        if seed is not None:
+            view = await services.conversations.open(None, seed)
+            print(
+                f"opened conversation {view.id} with {view.statements} statement(s); "
+                "invite residents with /conversations in Telegram"
+            )
+            return 0
+        for view in await services.conversations.states():
+            print(
+                f"{view.id:5} {view.status.value:6} voters {view.voters:5} "
+                f"statements {view.statements:3} pending {view.pending:3}  {view.question.en}"
+            )
         return 0
     finally:
         await services.engine.dispose()

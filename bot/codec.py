@@ -36,6 +36,9 @@ class NS(StrEnum):
     IDEA_ADMIN = "ideamod"
     STORY = "story"
     STORY_ADMIN = "storymod"
+    CONVERSATION = "conv"
+    CONVERSATION_ADMIN = "convadmin"
+    CONVERSATION_MOD = "convmod"
 
 
 MAX_BYTES = 64

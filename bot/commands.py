@@ -36,6 +36,12 @@ COMMANDS: tuple[Command, ...] = (
         N_("the survey on why people stay, leave or come back"),
     ),
     Command(
+        "conversation",
+        "pogovor",
+        N_("What do we agree on? Vote on statements"),
+        N_("vote on short statements about the town and add your own"),
+    ),
+    Command(
         "labs",
         "delavnice",
         N_("Upcoming labs and events"),
@@ -115,6 +121,13 @@ COMMANDS: tuple[Command, ...] = (
         "ankete",
         N_("Survey rounds and responses"),
         N_("survey rounds: open, close, invite residents, responses"),
+        Role.COORDINATOR,
+    ),
+    Command(
+        "conversations",
+        "pogovori",
+        N_("Conversations: voters, groups, close"),
+        N_("conversations: invite residents, see the opinion groups, close and send the results"),
         Role.COORDINATOR,
     ),
     Command(

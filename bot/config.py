@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     webapp_auth_max_age: int = Field(default=86400, ge=60)
     dashboard_session_hours: float = Field(default=8.0, gt=0, le=24 * 7)
+    # Conversations: opinion groups are looked for once this many people have voted.
+    conversation_min_voters: int = Field(default=30, ge=2)
 
     @field_validator(
         "coordinator_chat_id",

@@ -16,6 +16,7 @@ from bot.leader import Leadership
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler
 from bot.services.announcements.service import AnnouncementService
+from bot.services.conversations.service import ConversationService
 from bot.services.exports import ExportService
 from bot.services.hubs import HubService
 from bot.services.ideas.service import IdeaService
@@ -58,6 +59,7 @@ class Services:
     tokens: TokenService
     ideas: IdeaService
     stories: StoryService
+    conversations: ConversationService
     delivery: DeliveryEngine | None = None
     scheduler: Scheduler | None = None
 

@@ -15,6 +15,7 @@ from telegram.ext import (
 
 from handlers import (
     announcements,
+    conversations,
     dashboard,
     export,
     fallback,
@@ -54,6 +55,7 @@ FEATURE_HANDLERS: list[BaseHandler] = [  # type: ignore[type-arg]
     *surveys.HANDLERS,
     *ideas.HANDLERS,
     *stories.HANDLERS,
+    *conversations.HANDLERS,
 ]
 
 

@@ -12,7 +12,7 @@ from telegram import Update
 
 from bot.codec import Awaiting
 from bot.context import MagnetContext
-from handlers import fallback, ideas, labs, stories, surveys
+from handlers import conversations, fallback, ideas, labs, stories, surveys
 from handlers.announcements import compose as announcements
 
 TextHandler = Callable[[Update, MagnetContext, Awaiting], Awaitable[bool]]
@@ -21,6 +21,7 @@ AWAITING: dict[str, TextHandler] = {
     **surveys.AWAITING,
     **ideas.AWAITING,
     **stories.AWAITING,
+    **conversations.AWAITING,
 }
 # Features that also take (or politely refuse) a photo or other media while they wait.
 AWAITING_MEDIA: dict[str, TextHandler] = {**ideas.AWAITING_MEDIA, **stories.AWAITING_MEDIA}

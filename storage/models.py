@@ -523,3 +523,78 @@ class Story(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Conversation(Base):
+    """A "What do we agree on?" conversation: a question, statements residents vote on, and
+    the opinion groups found in the votes (Polis-style)."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_status", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_sl: Mapped[str] = mapped_column(String(512))
+    question_en: Mapped[str] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_by: Mapped[int | None] = mapped_column(BigInteger)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[int | None] = mapped_column(BigInteger)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set once the results went to the voters and their links to the votes were cut.
+    results_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConversationStatement(Base):
+    """A statement to vote on: a coordinator's seed (both languages) or a resident's own
+    (one language), which waits for a coordinator's approval."""
+
+    __tablename__ = "conversation_statements"
+    __table_args__ = (
+        Index("ix_conversation_statements_conversation_id_status", "conversation_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    text_sl: Mapped[str | None] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="approved")
+    # The pseudonymous participant who wrote it (None for the coordinators' seeds).
+    author: Mapped[str | None] = mapped_column(
+        ForeignKey("conversation_participants.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConversationParticipant(Base):
+    """A voter under a random id. The link to the resident lives only while the conversation
+    is open (or until /forget): the votes then belong to nobody."""
+
+    __tablename__ = "conversation_participants"
+    __table_args__ = (
+        UniqueConstraint(
+            "conversation_id",
+            "resident_id",
+            name="uq_conversation_participants_conversation_id_resident_id",
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+
+
+class ConversationVote(Base):
+    """One vote: 1 agree, -1 disagree, 0 pass. No time is kept, so logs cannot link it."""
+
+    __tablename__ = "conversation_votes"
+    __table_args__ = (Index("ix_conversation_votes_statement_id", "statement_id"),)
+
+    participant: Mapped[str] = mapped_column(
+        ForeignKey("conversation_participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation_statements.id", ondelete="CASCADE"), primary_key=True
+    )
+    value: Mapped[int] = mapped_column(Integer)

@@ -97,6 +97,10 @@ class EmulatedUser:
     async def send_photo(self, data: bytes) -> list[Event]:
         return await self._act(lambda: self.emulator.user_message(self.user, photo=data))
 
+    async def send_document(self, name: str, data: bytes) -> list[Event]:
+        """Send a file (as from Telegram's paperclip), named `name`."""
+        return await self._act(lambda: self.emulator.user_message(self.user, document=(name, data)))
+
     def find_button(self, label: str, message: Message | None = None) -> tuple[Message, str]:
         """The newest message with a button labelled exactly `label` (or containing it, if unique)."""
         candidates = [message] if message is not None else self.messages

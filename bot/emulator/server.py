@@ -163,12 +163,16 @@ class BotAPIEmulator(BotAPIMethods):
         sticker: bool = False,
         photo: bytes | None = None,
         entities: list[dict[str, Any]] | None = None,
+        document: tuple[str, bytes] | None = None,
     ) -> int:
         chat = self.chats[user.id]
         message = Message(chat.new_message_id(), chat, user, now(), text=text, sticker=sticker)
         message.entities = list(entities or [])
         if photo is not None:
             message.photo = self._store_file(photo, "photo.png", "image/png", "photos")
+        if document is not None:
+            name, data = document
+            message.document = self._store_file(data, name, None, "documents")
         if text and text.startswith("/"):
             command = text.split()[0]
             message.entities.insert(0, {"type": "bot_command", "offset": 0, "length": len(command)})
@@ -176,7 +180,8 @@ class BotAPIEmulator(BotAPIMethods):
         if text is not None:
             self.log.add("user_text", chat.id, text=text)
         else:
-            self.log.add("user_media", chat.id, text="[sticker]" if sticker else "[photo]")
+            kind = "[sticker]" if sticker else f"[{document[0]}]" if document else "[photo]"
+            self.log.add("user_media", chat.id, text=kind)
         return await self.push_update("message", message.as_dict())
 
     async def user_click(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services.conversations.service import ConversationService
 from bot.services.labs.signup import LabService
 from bot.services.labs.types import LabError
 from bot.services.residents import ResidentService, ResidentView
@@ -36,11 +37,13 @@ class PrivacyService:
         residents: ResidentService,
         labs: LabService,
         responses: ResponseService,
+        conversations: ConversationService | None = None,
     ):
         self._sessions = sessions
         self.residents = residents
         self.labs = labs
         self.responses = responses
+        self.conversations = conversations
 
     async def export(self, telegram_id: int) -> dict[str, Any]:
         """Everything the bot holds about one resident, as plain JSON-ready data."""
@@ -70,6 +73,14 @@ class PrivacyService:
             )
             data["survey_rounds_taken_part_in"] = await self._rounds_taken(session, telegram_id)
             data.update(await _ideas(session, resident.id))
+            if self.conversations is not None:
+                data["conversations"] = await self.conversations.export_in(session, resident.id)
+                data["conversations_note"] = (
+                    "Your votes are kept under a random participant number. The link between "
+                    "you and that number is listed here while a conversation is open; it is "
+                    "erased when the conversation closes (or by /forget), and the votes stay "
+                    "as anonymous data."
+                )
             data["messages_from_the_bot"] = [
                 _message(m) for m in await repo.list_messages(session, resident.id)
             ]
@@ -93,6 +104,8 @@ class PrivacyService:
                 return False
             await _erase(session, resident)
             await self.responses.forget_in(session, telegram_id)
+            if self.conversations is not None:
+                await self.conversations.forget_in(session, resident.id, telegram_id)
             await session.execute(delete(Resident).where(Resident.id == resident.id))
             await repo.unlink_telegram_id(session, telegram_id)
             # The audit log records that an erasure happened, not whose.
@@ -111,6 +124,8 @@ class PrivacyService:
             await ideas_repo.forget_resident(session, resident.id)
             await stories_repo.forget_resident(session, resident.id)
             await self.responses.forget_in(session, telegram_id)
+            if self.conversations is not None:
+                await self.conversations.forget_in(session, resident.id, telegram_id)
             return await self.residents.decline_in(session, telegram_id)
 
     async def _rounds_taken(self, session: AsyncSession, telegram_id: int) -> list[dict[str, Any]]:

@@ -92,6 +92,7 @@ async def test_language_switches_both_ways(bot: Harness) -> None:
     assert [c["command"] for c in menu] == [
         "start",
         "anketa",
+        "pogovor",
         "delavnice",
         "moje_delavnice",
         "ideja",
@@ -123,6 +124,7 @@ async def test_command_menus_are_set_per_language(bot: Harness) -> None:
     assert english == [
         "start",
         "survey",
+        "conversation",
         "labs",
         "mylabs",
         "idea",
@@ -138,6 +140,7 @@ async def test_command_menus_are_set_per_language(bot: Harness) -> None:
     assert slovenian == [
         "start",
         "anketa",
+        "pogovor",
         "delavnice",
         "moje_delavnice",
         "ideja",

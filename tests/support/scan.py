@@ -21,3 +21,20 @@ async def find_traces(
                     text = value.decode(errors="ignore") if isinstance(value, bytes) else str(value)
                     found += [(table.name, column, n) for n in needles if n and n in text]
     return found
+
+
+async def find_resident_links(
+    sessions: async_sessionmaker[AsyncSession], resident_id: int
+) -> list[tuple[str, str]]:
+    """(table, column) for each column that points at residents.id and still holds this
+    resident's database id (SQLite does not always enforce the foreign keys that would)."""
+    found = []
+    async with sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                if not any(fk.column.table.name == "residents" for fk in column.foreign_keys):
+                    continue
+                rows = await session.execute(select(column).where(column == resident_id))
+                if rows.first() is not None:
+                    found.append((table.name, column.name))
+    return found
