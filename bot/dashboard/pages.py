@@ -143,7 +143,7 @@ def survey(
         "note": _plain(w.weighting(tr, views)),
         "fields": [
             {
-                "title": _field_title(tr, by, heading=True),
+                "title": _field_title(tr, by),
                 "rows": [
                     _put(
                         {"name": w.group_name(tr, by, row.group)},

@@ -21,11 +21,11 @@ K = 5
 CODE = "stay_or_leave"
 
 
-def _survey() -> Survey:
+def shipped_survey() -> Survey:
     return next(s for s in shipped() if s.code == CODE)
 
 
-def _people(
+def people(
     municipality: str, n: int, intention: str, **more: Any
 ) -> list[tuple[str | None, str | None, dict[str, Any]]]:
     answers: dict[str, Any] = {"intention": intention, **more}
@@ -36,51 +36,52 @@ def _people(
     return [(municipality, "18_24" if i % 2 else "25_34", dict(answers)) for i in range(n)]
 
 
+def latest_round() -> list[tuple[str | None, str | None, dict[str, Any]]]:
+    return (
+        people("celje", 12, "definitely_stay")
+        + people("celje", 2, "definitely_leave")
+        + people("celje", 6, "probably_leave")
+        + people("prebold", 5, "probably_stay")
+        + people("prebold", 5, "dont_know")
+        + people("savinjska", 3, "definitely_stay")
+        + people("savinjska", 3, "probably_leave")
+    )
+
+
 async def _setup(sessions) -> tuple[DecisionViewService, Surveys]:  # type: ignore[no-untyped-def]
     surveys = Surveys(sessions, shipped(), I18n(TZ, "sl"), "k")
     await surveys.sync()
     await surveys.rounds.open(1, CODE)
-    survey = _survey()
+    survey = shipped_survey()
     # Round 1: 20 people, half of them would stay.
     await seed_completed(
         sessions,
         CODE,
         survey,
-        _people("celje", 10, "definitely_stay") + _people("prebold", 10, "probably_leave"),
+        people("celje", 10, "definitely_stay") + people("prebold", 10, "probably_leave"),
     )
     await surveys.rounds.close(1, CODE)
     await surveys.rounds.open(1, CODE)
     # Round 2: 36 people; 2 in Celje would definitely leave (fewer than k).
-    await seed_completed(
-        sessions,
-        CODE,
-        survey,
-        _people("celje", 12, "definitely_stay")
-        + _people("celje", 2, "definitely_leave")
-        + _people("celje", 6, "probably_leave")
-        + _people("prebold", 5, "probably_stay")
-        + _people("prebold", 5, "dont_know")
-        + _people("savinjska", 3, "definitely_stay")
-        + _people("savinjska", 3, "probably_leave"),
-    )
+    await seed_completed(sessions, CODE, survey, latest_round())
     return DecisionViewService(sessions, K), surveys
 
 
-def _nulls(value: Any, path: str = "") -> list[str]:
+def nulls(value: Any, path: str = "") -> list[str]:
     """Every place a None would reach the browser."""
     if value is None:
         return [path]
     if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _nulls(v, f"{path}.{k}")]
+        return [p for k, v in value.items() for p in nulls(v, f"{path}.{k}")]
     if isinstance(value, list | tuple):
-        return [p for i, v in enumerate(value) for p in _nulls(v, f"{path}[{i}]")]
+        return [p for i, v in enumerate(value) for p in nulls(v, f"{path}[{i}]")]
     return []
 
 
 def _page(found, locale: str = "en") -> dict[str, Any]:  # type: ignore[no-untyped-def]
     tr = I18n(TZ, locale).get(locale)
-    data = pages.survey(tr, found, {CODE: _survey()}, K)
-    assert _nulls(data) == [], "a hidden figure would reach the browser"
+    data = pages.survey(tr, found, {CODE: shipped_survey()}, K)
+    assert nulls(data) == [], "a hidden figure would reach the browser"
     json.dumps(data, ensure_ascii=False)  # the JSON route sends it as it is
     return data
 
@@ -185,8 +186,8 @@ async def test_a_group_too_small_to_show_on_its_own(sessions) -> None:  # type: 
     await seed_completed(
         sessions,
         CODE,
-        _survey(),
-        _people("celje", 12, "definitely_stay") + _people("savinjska", 3, "probably_leave"),
+        shipped_survey(),
+        people("celje", 12, "definitely_stay") + people("savinjska", 3, "probably_leave"),
     )
     for text in ("municipality:savinjska", "municipality:celje"):
         found = await survey_figures(views, sessions, CODE, 3, Group.parse(text))
