@@ -40,7 +40,7 @@ def latest_round() -> list[tuple[str | None, str | None, dict[str, Any]]]:
     return (
         people("celje", 12, "definitely_stay")
         + people("celje", 2, "definitely_leave")
-        + people("celje", 6, "probably_leave")
+        + people("celje", 6, "probably_leave", reasons_leave=["jobs", "transport"])
         + people("prebold", 5, "probably_stay")
         + people("prebold", 5, "dont_know")
         + people("savinjska", 3, "definitely_stay")
@@ -146,6 +146,13 @@ async def test_all_respondents_see_every_section_and_no_hidden_figure(sessions) 
     assert any("merged into the headline" in note for note in by_place["notes"])
     # Reasons to leave and to stay, the funnel (nobody suggested a lab yet), the sample.
     assert [r["question"] for r in data["push"]] == ["reasons_leave", "reasons_left"]
+    # Among the 11 it concerns (those leaning towards leaving; the 5 unsure are not counted).
+    leave = data["push"][0]
+    assert leave["people"] == 11
+    assert [(r["code"], r["count"], r["percent"]) for r in leave["rows"][:2]] == [
+        ("jobs", 6, 55),
+        ("transport", 6, 55),
+    ]
     assert "reasons_stay" in [r["question"] for r in data["pull"]]
     assert "suggested" not in data["funnel"] and "Fewer than 5" in data["funnel"]["text"]
     assert data["composition"]["weighted"] is False
