@@ -121,6 +121,7 @@ class BotRuntime:
             services.tokens,
             services.exports,
             services.surveys.shipped,
+            services.digests.views,
         )
 
     async def _join_others(self) -> None:

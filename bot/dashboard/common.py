@@ -19,6 +19,7 @@ from bot.i18n import I18n, Translator, resolve_locale
 from bot.services.exports import ExportService
 from bot.services.residents import ResidentService
 from bot.services.surveys.definition import Survey
+from bot.services.surveys.views import DecisionViewService
 from bot.services.tokens import TokenService
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Dashboard:
     tokens: TokenService
     exports: ExportService
     surveys: dict[str, Survey]
+    views: DecisionViewService  # the digest's own: one population table, one service
 
     def __post_init__(self) -> None:
         self.key = auth.session_key(self.config.bot_token)

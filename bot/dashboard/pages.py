@@ -3,17 +3,24 @@ render it and the JSON routes send it as it is, so both carry the same (k-safe) 
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dashboard.reports import Broadcast, LabGroup, LabsReport, Reach
-from bot.dashboard.survey_source import FIELDS, UNKNOWN, Group, SurveyFigures
-from bot.domain import AGE_BANDS, LANGUAGES, MUNICIPALITIES, N_, TOPICS, Choice, label_of
+from bot.dashboard.survey_source import FIELDS, Group, SurveyFigures
+from bot.domain import LANGUAGES, MUNICIPALITIES, N_, TOPICS, Choice, label_of
 from bot.i18n import Translator
-from bot.services.surveys.definition import Survey, bilingual
-from bot.services.surveys.figures import Distribution
-from bot.services.surveys.notices import option_label, question_text
+from bot.services.surveys import wording as w
+from bot.services.surveys.definition import ProfileField, Survey, bilingual
+from bot.services.surveys.views import (
+    Breakdown,
+    DecisionViews,
+    Distribution,
+    KeyFigure,
+    Reasons,
+)
 from storage.repositories import dashboard as repo
 
 PAGES = ("survey", "labs", "announcements", "downloads")
@@ -34,7 +41,7 @@ def nav(tr: Translator, staff: bool) -> list[dict[str, str]]:
 
 
 def _label(tr: Translator, choices: Any, code: str | None) -> str:
-    if code == UNKNOWN or code is None:
+    if code is None:
         return tr.gettext("not given")
     label = label_of(choices, code)
     return tr.gettext(label) if label else code
@@ -43,80 +50,244 @@ def _label(tr: Translator, choices: Any, code: str | None) -> str:
 def group_label(tr: Translator, group: Group) -> str:
     name = (
         tr.pgettext("dashboard filter", "Municipality")
-        if group.field == "municipality"
+        if group.field == ProfileField.MUNICIPALITY
         else tr.gettext("Age group")
     )
-    return f"{name}: {_label(tr, FIELDS[group.field], group.value)}"
+    return f"{name}: {w.group_name(tr, group.field, group.value)}"
 
 
-def _rows(dist: Distribution, label: Any) -> dict[str, Any]:
-    """A distribution's lines: a shown count with its share of the shown total, or hidden."""
-    rows = []
-    for code, n in dist.cells.items():
-        share = round(100 * n / dist.total) if n is not None and dist.total else None
-        rows.append({"code": code, "label": label(code), "count": n, "percent": share})
-    return {"total": dist.total, "rows": rows}
+def _put(target: dict[str, Any], **values: Any) -> dict[str, Any]:
+    """Only the figures the views let through: a hidden one (None) is left out, never sent."""
+    target.update({name: value for name, value in values.items() if value is not None})
+    return target
+
+
+def _pct(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def _safe(n: int | None, k: int) -> int | None:
+    return n if n is not None and (n == 0 or n >= k) else None
+
+
+def _plain(text: str) -> str:
+    """A wording helper's text (escaped for Telegram's HTML) as plain text for the page."""
+    return html.unescape(text)
 
 
 def survey(
     tr: Translator, found: SurveyFigures, surveys: dict[str, Survey], k: int
 ) -> dict[str, Any]:
-    definition = surveys[found.code]
+    """The survey page's context, with no hidden figure in it (the JSON route sends it as is)."""
     page: dict[str, Any] = {
         "k": k,
+        "hidden_mark": w.HIDDEN,
+        "rule": _plain(w.rule(tr, k)),
         "survey": found.code,
         "surveys": [
             {"code": c, "title": bilingual(s.title).get(tr.locale) or c} for c, s in surveys.items()
         ],
         "rounds": found.rounds,
-        "round": found.data.round_number if found.data else None,
         "group": found.group.key if found.group else "",
-        "group_label": group_label(tr, found.group) if found.group else None,
-        "group_hidden": found.group_hidden,
-        "groups": [{"key": g.key, "label": group_label(tr, g)} for g in found.groups],
-        "sections": [],
-    }
-    data = found.data
-    if data is None:
-        return page
-    page["completed"] = data.completed if data.completed >= k else None
-    page["partial"] = data.partial if found.group is None else None
-    sections = page["sections"]
-    survey_def = data.survey or definition
-    for dist in data.key:
-        sections.append(
+        "group_label": group_label(tr, found.group) if found.group else "",
+        "too_small": found.too_small,
+        "groups": [
             {
-                "title": question_text(tr, survey_def, dist.question),
-                "kind": "share",
-                **_rows(dist, lambda c, q=dist.question: option_label(tr, survey_def, q, c)),
+                "title": _field_title(tr, by),
+                "groups": [
+                    {"key": g.key, "label": w.group_name(tr, g.field, g.value)}
+                    for g in found.groups
+                    if g.field == by
+                ],
             }
+            for by in FIELDS
+        ],
+        "shown": False,
+    }
+    views = found.views
+    if views is None:
+        return page
+    survey_def = views.survey
+    page["shown"] = True
+    page["round"] = views.round_number
+    _put(page, completed=_safe(views.completed, k))
+    if views.previous_round is not None:
+        page["previous"] = _put(
+            {"round": views.previous_round},
+            completed=_safe(views.previous_completed, k),
         )
-    for title, dist in (
-        (tr.gettext("Top reasons to stay"), data.stay),
-        (tr.gettext("Top reasons to leave"), data.leave),
-    ):
-        if dist is not None:
-            sections.append(
-                {
-                    "title": title,
-                    "kind": "people",
-                    **_rows(dist, lambda c, q=dist.question: option_label(tr, survey_def, q, c)),
-                }
-            )
-    for title, dist, choices in (
-        (tr.pgettext("digest heading", "By municipality"), data.municipality, MUNICIPALITIES),
-        (tr.gettext("By age group"), data.age_band, AGE_BANDS),
-    ):
-        if dist is not None and not (found.group and dist.question == found.group.field):
-            sections.append(
-                {
-                    "title": title,
-                    "kind": "share",
-                    **_rows(dist, lambda c, ch=choices: _label(tr, ch, c)),
-                }
-            )
-    page["ideas"] = list(data.ideas) if found.group is None else []
+    page["roles_declared"] = views.roles_declared
+    if not views.roles_declared:
+        page["counts_only"] = _plain(w.counts_only(tr))
+    page["not_shown"] = _plain(w.not_shown(tr))
+    page["overview"] = [_key(tr, views, figure) for figure in views.key]
+    page["breakdowns"] = [
+        {
+            "field": by.value,
+            "title": _field_title(tr, by, heading=True),
+            "tables": [_breakdown(tr, survey_def, b) for b in views.breakdowns(by)],
+        }
+        for by in FIELDS
+        if not (found.group and found.group.field == by)
+    ]
+    page["places"] = [p for p in (_places(tr, f) for f in views.key) if p is not None]
+    page["push"] = [_reasons(tr, survey_def, r) for r in views.push]
+    page["pull"] = [_reasons(tr, survey_def, r) for r in views.pull]
+    page["funnel"] = _put(
+        {"text": _plain(w.funnel_lines(tr, views)[-1])},
+        suggested=views.funnel.suggested,
+        signed_up=views.funnel.signed_up,
+    )
+    page["composition"] = {
+        "weighted": views.population is not None,
+        "note": _plain(w.weighting(tr, views)),
+        "fields": [
+            {
+                "title": _field_title(tr, by),
+                "rows": [
+                    _put(
+                        {"name": w.group_name(tr, by, row.group)},
+                        respondents=row.respondents,
+                        share=_pct(row.share),
+                        population=_pct(row.population),
+                    )
+                    for row in views.composition
+                    if row.field == by
+                ],
+            }
+            for by in FIELDS
+            if any(row.field == by for row in views.composition)
+        ],
+    }
+    page["ideas"] = list(found.ideas)
     return page
+
+
+def _field_title(tr: Translator, by: ProfileField, *, heading: bool = False) -> str:
+    if by == ProfileField.MUNICIPALITY:
+        if heading:
+            return tr.pgettext("digest heading", "By municipality")
+        return tr.pgettext("dashboard filter", "Municipality")
+    return tr.gettext("By age group") if heading else tr.gettext("Age group")
+
+
+def _rows(tr: Translator, survey: Survey, dist: Distribution) -> list[dict[str, Any]]:
+    return [
+        _put(
+            {"code": code, "label": w.option_label(tr, survey, dist.question, code)},
+            count=n,
+            percent=_pct(dist.share(code)),
+        )
+        for code, n in dist.cells.items()
+    ]
+
+
+def _key(tr: Translator, views: DecisionViews, figure: KeyFigure) -> dict[str, Any]:
+    survey_def, dist = views.survey, figure.overall
+    shown = dist.total is not None and not dist.withheld
+    item: dict[str, Any] = {
+        "question": figure.question,
+        "title": w.question_text(tr, survey_def, figure.question),
+        "shown": shown,
+    }
+    if shown:
+        item["total"] = dist.total
+        item["rows"] = _rows(tr, survey_def, dist)
+    headline = figure.headline
+    if headline is not None:
+        label = bilingual(headline.label).get(tr.locale) or tr.gettext("headline")
+        item["headline"] = _put({"label": label}, percent=_pct(headline.share))
+    change = figure.change
+    if change is not None:
+        text = w.change_line(tr, change)
+        item["change"] = _put(
+            {"round": change.previous_round, "text": _plain(text or ""), "clear": change.clear},
+            previous=_pct(change.previous),
+            current=_pct(change.current),
+            difference=_pct(change.difference),
+            low=_pct(change.low),
+            high=_pct(change.high),
+        )
+    if figure.weighted is not None:
+        share = figure.weighted.share
+        item["weighted"] = {
+            "percent": round(share),
+            "text": tr.gettext("weighted %(share)s") % {"share": w.percent(share)},
+        }
+    return item
+
+
+def _breakdown(tr: Translator, survey_def: Survey, b: Breakdown) -> dict[str, Any]:
+    table: dict[str, Any] = {
+        "question": b.question,
+        "title": w.question_text(tr, survey_def, b.question),
+        "withheld": b.withheld,
+        "notes": [],
+    }
+    if b.withheld:
+        return table
+    table["columns"] = [
+        _put({"name": w.column_name(tr, b.field, c)}, total=c.total) for c in b.columns
+    ]
+    table["rows"] = [
+        {
+            "code": row,
+            "label": w.option_label(tr, survey_def, b.question, row),
+            "cells": [_put({}, percent=_pct(c.share(row))) for c in b.columns],
+        }
+        for row in b.rows
+    ]
+    if b.merged_answers:
+        table["notes"].append(
+            tr.gettext("Answers are merged into the headline and the rest to keep groups safe.")
+        )
+    if b.merged_groups:
+        table["notes"].append(tr.gettext("Small or very alike groups are merged with a neighbour."))
+    return table
+
+
+def _places(tr: Translator, figure: KeyFigure) -> dict[str, Any] | None:
+    """The headline share in Celje, Prebold and the rest side by side (the municipality
+    breakdown's columns), when the views show it."""
+    headline = figure.headline
+    places = [b for b in figure.breakdowns if b.field == ProfileField.MUNICIPALITY]
+    if headline is None or not places or places[0].withheld:
+        return None
+    label = bilingual(headline.label).get(tr.locale) or tr.gettext("headline")
+    return {
+        "question": figure.question,
+        "label": label,
+        "columns": [
+            _put(
+                {"name": w.column_name(tr, ProfileField.MUNICIPALITY, c)},
+                total=c.total,
+                percent=_pct(w.headline_share(places[0], c, headline.options)),
+            )
+            for c in places[0].columns
+        ],
+    }
+
+
+def _reasons(tr: Translator, survey_def: Survey, r: Reasons) -> dict[str, Any]:
+    shown = r.people is not None and bool(r.top)
+    item: dict[str, Any] = {
+        "question": r.question,
+        "title": w.question_text(tr, survey_def, r.question),
+        "kind": r.role.value,
+        "shown": shown,
+    }
+    if shown:
+        assert r.people is not None
+        item["people"] = r.people
+        item["rows"] = [
+            _put(
+                {"code": code, "label": w.option_label(tr, survey_def, r.question, code)},
+                count=n,
+                percent=None if n is None else round(100 * n / r.people),
+            )
+            for code, n in r.top
+        ]
+    return item
 
 
 def _bi(tr: Translator, value: Any) -> str | None:

@@ -119,7 +119,7 @@ async def _model(
         raw_round = request.query.get("round")
         number = parse_int(raw_round, 1) if raw_round else None
         group = Group.parse(request.query.get("group"))
-        found = await survey_figures(dashboard.sessions, code, number, group, k)
+        found = await survey_figures(dashboard.views, dashboard.sessions, code, number, group)
         return {"data": pages.survey(tr, found, dashboard.surveys, k)}
     if name == "labs":
         return {"data": pages.labs(tr, await labs_report(dashboard.sessions, k))}

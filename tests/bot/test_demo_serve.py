@@ -55,7 +55,13 @@ async def test_demo_serve_prints_dashboard_links_and_stops_on_ctrl_c(tmp_path: P
                 assert signed_in.status == 200, await signed_in.text()
             async with http.get(f"{base}/dashboard/api/survey") as survey:
                 figures = await survey.json()
-            assert figures["completed"] >= 25 and figures["round"] == 1
+            # The latest of the demo's two rounds, its decision views beside the first's.
+            assert figures["rounds"] == [2, 1] and figures["round"] == 2
+            assert figures["completed"] >= 25 and figures["previous"]["round"] == 1
+            [intention] = [q for q in figures["overview"] if q["question"] == "intention"]
+            assert "percent" in intention["headline"] and "text" in intention["change"]
+            async with http.get(f"{base}/dashboard/survey?round=1") as page:
+                assert page.status == 200 and "Prebold" in await page.text()
             async with http.get(f"{base}/dashboard/api/downloads") as downloads:
                 assert downloads.status == 403  # Ana coordinates; downloads are for staff
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:

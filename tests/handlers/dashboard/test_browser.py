@@ -15,9 +15,10 @@ from sqlalchemy import select
 from bot.domain import Role
 from bot.emulator import BotAPIEmulator
 from storage.models import AuditEntry
+from tests.bot.dashboard.test_survey_source import latest_round, nulls, people, shipped_survey
 from tests.support.dashboard import init_data
 from tests.support.harness import ADMIN_ID, Harness, running_bot, seed_resident
-from tests.support.surveys import answer_survey
+from tests.support.surveys import seed_completed
 
 CHROMIUM = shutil.which("chromium")
 COORDINATOR_SL, COORDINATOR_EN, RESIDENT = 8101, 8102, 8103
@@ -44,12 +45,14 @@ async def browser() -> AsyncIterator[Browser]:
 async def site(emulator: BotAPIEmulator, sqlite_url: str) -> AsyncIterator[tuple[Harness, str]]:
     async with running_bot(emulator, sqlite_url, http_port=0) as bot:
         await bot.services.surveys.rounds.open(ADMIN_ID, "stay_or_leave")
-        # Eight answers: six from Celje, two from Prebold. Prebold's 2 is below k = 5, and
-        # Celje's 6 is hidden too, or Prebold's would follow from the total of 8.
-        for i in range(8):
-            place = "celje" if i < 6 else "prebold"
-            user = await seed_resident(bot, 8200 + i, f"R{i}", "sl", municipality=place)
-            await answer_survey(bot, user.id, anonymous=True)
+        # 36 answers as in the page's own tests (2 in Celje would definitely leave, fewer
+        # than k), and two from abroad: a group too small to be shown on its own.
+        await seed_completed(
+            bot.services.sessions,
+            "stay_or_leave",
+            shipped_survey(),
+            latest_round() + people("abroad", 2, "probably_leave"),
+        )
         for telegram_id, lang in ((COORDINATOR_SL, "sl"), (COORDINATOR_EN, "en")):
             await seed_resident(bot, telegram_id, f"C{telegram_id}", lang)
             await bot.services.roles.grant(ADMIN_ID, telegram_id, Role.COORDINATOR)
@@ -84,10 +87,15 @@ async def test_every_page_in_both_languages_at_360px(
         assert await page.get_attribute("html", "lang") == lang
         await page.get_by_role("heading", name=by_municipality).wait_for()
         await _fits(page)
-        # The breakdown by municipality: its total, 8, but neither 6 nor 2 reaches the page.
-        section = page.locator("section", has=page.get_by_role("heading", name=by_municipality))
-        text = await section.inner_text()
-        assert "8" in text and "6" not in text and "2" not in text
+        # The breakdown by municipality: Celje's 60 % would stay, Prebold's share is hidden
+        # (it and the rest of the region's would tell each other), and so is the outside's.
+        section = page.locator(
+            "section.breakdown", has=page.get_by_role("heading", name=by_municipality)
+        )
+        table = section.locator("table").first
+        celje = await table.locator("tbody tr").first.inner_text()
+        assert "60 %" in celje and "•" in celje
+        assert "50 %" not in await section.inner_text()
         for name in (labs, announcements):
             await page.get_by_role("link", name=name).click()
             await (
@@ -110,18 +118,33 @@ async def test_no_suppressed_figure_in_json_and_a_group_view(
     await page.wait_for_url("**/dashboard/survey")
     answer = await page.request.get(f"{base}/dashboard/api/survey")
     data = await answer.json()
-    assert data["completed"] == 8
-    [municipality] = [s for s in data["sections"] if s["title"] == "By municipality"]
-    assert municipality["total"] == 8
-    assert {r["code"]: r["count"] for r in municipality["rows"]} == {"celje": None, "prebold": None}
-    assert "municipality:prebold" not in str(data["groups"])
-    # Prebold cannot be chosen: asked for anyway, it shows nothing.
-    hidden = await (
-        await page.request.get(f"{base}/dashboard/api/survey?group=municipality:prebold")
+    assert data["completed"] == 38 and nulls(data) == []
+    [intention] = [q for q in data["overview"] if q["question"] == "intention"]
+    rows = {r["code"]: r for r in intention["rows"]}
+    assert set(rows["definitely_leave"]) == {"code", "label"}  # no count, no share
+    # The HTML shows what the JSON shows: the same headline share, the hidden answer as "•".
+    overview = page.locator("section.overview")
+    await overview.get_by_text(f"{intention['headline']['percent']} %").first.wait_for()
+    hidden = overview.locator("li", has_text=rows["definitely_leave"]["label"])
+    assert (await hidden.inner_text()).split("\n")[-1].strip() == "•"
+    assert "municipality:outside" in str(data["groups"])
+    # One municipality: every figure is Celje's own.
+    celje = await (
+        await page.request.get(f"{base}/dashboard/api/survey?group=municipality:celje")
     ).json()
-    assert hidden["group_hidden"] is True and hidden["sections"] == []
-    await page.goto(f"{base}/dashboard/survey?group=municipality:prebold")
+    assert celje["completed"] == 20 and nulls(celje) == []
+    assert [part["field"] for part in celje["breakdowns"]] == ["age_band"]
+    await page.goto(f"{base}/dashboard/survey?group=municipality:celje")
+    await page.get_by_role("heading", name="Municipality: Celje · round 1").wait_for()
+    assert await page.locator("section.breakdown[data-field=municipality]").count() == 0
+    # The two from abroad cannot be shown on their own: a message, and no figures.
+    small = await (
+        await page.request.get(f"{base}/dashboard/api/survey?group=municipality:outside")
+    ).json()
+    assert small["too_small"] is True and "overview" not in small and "completed" not in small
+    await page.goto(f"{base}/dashboard/survey?group=municipality:outside")
     await page.get_by_text("This group is too small to be shown on its own.").wait_for()
+    assert await page.locator("section.overview").count() == 0
     await page.close()
 
 
