@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 
 from bot.i18n import I18n
 from bot.services.surveys.chart import chart_png
-from bot.services.surveys.definition import Survey, shipped
+from bot.services.surveys.definition import Survey, load_file, shipped
 from bot.services.surveys.digests import DigestConfig, DigestService
 from bot.services.surveys.figures import DigestData, suppress
 from bot.services.surveys.notices import digest_text
@@ -27,6 +27,7 @@ from storage.models import (
     SurveyRound,
     SurveyVersion,
 )
+from tests.bot.services.surveys.test_versions_export import V1
 from tests.bot.services.surveys.test_views import fixture_survey
 
 TZ = ZoneInfo("Europe/Ljubljana")
@@ -149,13 +150,14 @@ async def test_a_digest_reads_the_roles_its_stored_version_declares(sessions) ->
 
 
 async def test_a_version_without_roles_gives_counts_only(sessions) -> None:  # type: ignore[no-untyped-def]
-    """A round answered with an older definition that declares no roles: counts, said so."""
-    surveys = await ready(sessions)
+    """A round answered with an older definition that declares no roles (the first version of
+    the shipped survey): counts, said so."""
+    v1, problems = load_file(V1)
+    assert v1 is not None and not problems and not any(q.report for q in v1.ordered)
+    surveys = await ready(sessions, v1)
     await seed(sessions, [{"lives": "celje", "intention": "stay"}] * 7, municipality=["celje"])
     data = await digests(sessions, surveys, every=0, schedule="").gather("stay_or_leave")
-    assert data is not None and data.completed == 7
-    if data.views.roles_declared:
-        pytest.skip("the shipped survey declares roles now; the fixture test covers them")
+    assert data is not None and data.completed == 7 and not data.views.roles_declared
     text = digest_text(I18n(TZ, "sl").get("sl"), data)
     assert "ne določa, katera vprašanja so ključna" in text and "7 izpolnjenih anket" in text
     assert "• Celje: 7" in text
