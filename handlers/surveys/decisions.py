@@ -72,8 +72,7 @@ def view_text(tr: Translator, views: DecisionViews, view: View) -> str:
     elif view == View.TREND:
         lines += _trend(tr, views)
     else:
-        for reasons in (*views.push, *views.pull):
-            lines += w.reasons_lines(tr, survey, reasons, top=5)
+        lines += w.reasons_block(tr, survey, (*views.push, *views.pull), top=5)
         if not views.push and not views.pull:
             lines += ["", w.e(tr.gettext("This survey names no reasons to stay or leave."))]
     return fit(lines)

@@ -237,8 +237,12 @@ def reasons(survey: Survey, question: Question, responses: Sequence[Answered], k
     for r in answered:
         value = r.answers[question.code]
         counts.update(set(value) if isinstance(value, list) else {str(value)})
+    # Most named first; ties in the order the question lists them (a set's order is not
+    # the same from one process to the next, and neither would the digest be).
+    order = {code: i for i, code in enumerate(question.values)}
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], order.get(item[0], len(order))))
     # Fewer than k, or (nearly) everyone: either would tell what someone chose.
-    top = tuple((code, n if k <= n < people - 1 else None) for code, n in counts.most_common())
+    top = tuple((code, n if k <= n < people - 1 else None) for code, n in ranked)
     shown = [item for item in top if item[1] is not None][:TOP_REASONS]
     return Reasons(question.code, report.role, among, people, tuple(shown))
 

@@ -4,6 +4,7 @@ invitation to a new round, and the digest for the coordinators' channel."""
 from __future__ import annotations
 
 import html
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +58,7 @@ def digest_text(tr: Translator, data: DigestData) -> str:
         lines.append(w.counts_only(tr))
     for figure in views.key:
         lines += w.key_lines(tr, views, figure)
-    for reasons in (*views.push, *views.pull):
-        lines += w.reasons_lines(tr, survey, reasons)
+    lines += w.reasons_block(tr, survey, (*views.push, *views.pull))
     if views.roles_declared:
         lines += w.funnel_lines(tr, views)
     lines += w.composition_lines(tr, views, ProfileField.MUNICIPALITY)
@@ -68,7 +68,10 @@ def digest_text(tr: Translator, data: DigestData) -> str:
     lines += ideas_notices.digest_lines(tr, data.top_ideas)
     if data.ideas:
         lines += ["", w.bold(tr.gettext("Ideas residents agreed to share"))]
-        lines += [f"• <i>{e(cut(idea, 300))}</i>" for idea in data.ideas]
+        # The same idea from several people once, with how many gave it.
+        for idea, n in Counter(data.ideas).most_common():
+            times = f" (×{n})" if n > 1 else ""
+            lines.append(f"• <i>{e(cut(idea, 300))}</i>{times}")
     return fit(lines)
 
 

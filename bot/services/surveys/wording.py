@@ -22,6 +22,7 @@ from bot.services.surveys.views import (
     KeyFigure,
     Reasons,
 )
+from bot.textfit import cut
 
 HIDDEN = "•"
 e = html.escape
@@ -78,6 +79,9 @@ def points(tr: Translator, value: float) -> str:
 
 def bold(text: str) -> str:
     return f"<b>{e(text)}</b>"
+
+
+QUESTION_WORDS = 120  # a question's own words above its reasons, cut on a phone screen
 
 
 def not_shown(tr: Translator) -> str:
@@ -202,6 +206,41 @@ def reasons_title(tr: Translator, reasons: Reasons) -> str:
     if reasons.role == Role.PUSH:
         return tr.gettext("Top reasons to leave")
     return tr.gettext("Top reasons to stay")
+
+
+def reasons_block(
+    tr: Translator, survey: Survey, found: Sequence[Reasons], top: int = 3
+) -> list[str]:
+    """Push, then pull: one heading for each, each shown question under its own words, and
+    those that cannot be shown counted in one line rather than repeated."""
+    lines: list[str] = []
+    for role in (Role.PUSH, Role.PULL):
+        mine = [r for r in found if r.role == role]
+        if not mine:
+            continue
+        lines += ["", bold(reasons_title(tr, mine[0]))]
+        shown = [r for r in mine if r.people is not None and r.top]
+        for reasons in shown:
+            words = cut(question_text(tr, survey, reasons.question), QUESTION_WORDS)
+            lines.append(f"<i>{e(words)}</i>")
+            lines += reasons_lines(tr, survey, reasons, top)[2:]
+        hidden = len(mine) - len(shown)
+        if hidden and shown:
+            lines.append(
+                e(
+                    tr.ngettext(
+                        "%(count)d more question not shown: too few people, or answers so alike "
+                        "that someone's could be told.",
+                        "%(count)d more questions not shown: too few people, or answers so alike "
+                        "that someone's could be told.",
+                        hidden,
+                    )
+                    % {"count": hidden}
+                )
+            )
+        elif hidden:
+            lines.append(not_shown(tr))
+    return lines
 
 
 def reasons_lines(tr: Translator, survey: Survey, reasons: Reasons, top: int = 3) -> list[str]:

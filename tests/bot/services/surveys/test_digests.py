@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 
 from bot.i18n import I18n
 from bot.services.surveys.chart import chart_png
-from bot.services.surveys.definition import Survey, load_file, shipped
+from bot.services.surveys.definition import Role, Survey, load_file, shipped
 from bot.services.surveys.digests import DigestConfig, DigestService
 from bot.services.surveys.figures import DigestData, suppress
 from bot.services.surveys.notices import digest_text
@@ -244,3 +244,34 @@ def test_schedules_as_weekday_and_time_or_crontab() -> None:
     for bad in ("someday 08:00", "mon eight", "99 * * * *"):
         with pytest.raises(ValueError):
             parse_schedule(bad, TZ)
+
+
+def test_reasons_name_their_question_and_count_what_is_hidden_once() -> None:
+    from bot.services.surveys import wording
+    from bot.services.surveys.view_types import Reasons
+
+    tr = I18n(TZ, "sl").get("sl")
+    survey = shipped()[0]
+    leave = Reasons("reasons_leave", Role.PUSH, None, 12, (("housing", 7), ("pay", 5)))
+    left = Reasons("reasons_left", Role.PUSH, None, None, ())
+    stay = Reasons("reasons_stay", Role.PULL, None, None, ())
+    back = Reasons("bring_back", Role.PULL, None, None, ())
+    text = "\n".join(wording.reasons_block(tr, survey, [leave, left, stay, back]))
+    assert text.count("Najpogostejši razlogi, da ljudje odidejo") == 1
+    assert text.count("Najpogostejši razlogi, da ljudje ostanejo") == 1
+    assert "Zaradi česa razmišljate o odhodu?" in text  # the shown question's own words
+    assert "Še 1 vprašanje ni prikazano" in text
+    assert text.count("Ni prikazano: premalo ljudi") == 1  # both pull questions, one line
+    assert "• " in text and "58 %" in text  # 7 of 12
+
+
+def test_the_same_shared_idea_from_several_people_is_listed_once_with_a_count() -> None:
+    from bot.services.surveys.figures import DigestData
+    from bot.services.surveys.view_types import DecisionViews
+
+    survey = shipped()[0]
+    views = DecisionViews(survey, survey.code, 1, 12, 5, roles_declared=True)
+    data = DigestData(views, 0, None, ideas=["Več klopi."] * 3 + ["Kolesarska pot."])
+    text = digest_text(I18n(TZ, "sl").get("sl"), data)
+    assert text.count("Več klopi.") == 1 and "Več klopi.</i> (×3)" in text
+    assert "Kolesarska pot.</i>\n" in text + "\n" and "(×1)" not in text
