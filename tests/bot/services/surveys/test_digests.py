@@ -3,12 +3,11 @@ chart, and when digests are due."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from bot.i18n import I18n
 from bot.services.surveys.chart import chart_png
@@ -31,7 +30,6 @@ from tests.bot.services.surveys.test_versions_export import V1
 from tests.bot.services.surveys.test_views import fixture_survey
 
 TZ = ZoneInfo("Europe/Ljubljana")
-_ids = itertools.count(1)
 
 
 def test_primary_and_complementary_suppression() -> None:
@@ -66,8 +64,10 @@ async def seed(
             query = query.where(SurveyRound.number == round_number)
         round_id = await session.scalar(query)
         now = datetime.now(UTC)
+        # Ids after any response already stored (one answered through the bot, say).
+        first = (await session.scalar(select(func.max(SurveyResponse.id)))) or 0
         for i, answers in enumerate(people):
-            rid = next(_ids)
+            rid = first + 1 + i
             await session.execute(
                 insert(SurveyResponse).values(
                     id=rid,

@@ -16,6 +16,8 @@ from bot.app import load_surveys
 from bot.config import ConfigError, load_settings
 from bot.domain import Role as StaffRole
 from bot.services.surveys.definition import CONTENT_DIR, Role, shipped
+from bot.services.surveys.notices import digest_text
+from tests.bot.services.surveys.test_digests import seed
 from tests.support.cli import cli_env, run_cli
 from tests.support.harness import ADMIN_ID, running_bot, seed_resident
 
@@ -161,3 +163,17 @@ async def test_the_bot_runs_the_town_survey_and_exports_its_roles(
         book = exports.codebook_csv(plan).decode("utf-8-sig")
         roles = {r["column"]: r["role"] for r in csv.DictReader(io.StringIO(book)) if r["column"]}
         assert roles["plan"] == "key" and roles["why_go.jobs"] == "push"
+
+        # The digest reports the town's own key and push questions, as its roles say.
+        stay = {"plan": "yes"}
+        flats, jobs = {"plan": "no", "why_go": ["flats"]}, {"plan": "no", "why_go": ["jobs"]}
+        people = [stay] * 10 + [flats] * 5 + [jobs] * 4
+        await seed(bot.services.sessions, people, municipality=["celje"])
+        data = await bot.services.digests.gather("zalec_youth")
+        assert data is not None and data.completed == 20 and data.views.roles_declared
+        assert [k.question for k in data.views.key] == ["plan"]
+        assert [r.question for r in data.views.push] == ["why_go"] and not data.views.pull
+        assert data.views.push[0].people == 10  # Ana and nine more, among those who would go
+        text = digest_text(bot.services.i18n.get("sl"), data)
+        assert "Ali boste ostali?" in text and "bodo ostali: 50 %" in text
+        assert "Zakaj bi odšli?" in text and "Stanovanja: 50 %" in text and "Delo: 50 %" in text
