@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -11,15 +14,28 @@ from storage.models import Base
 async def find_traces(
     sessions: async_sessionmaker[AsyncSession], needles: list[str]
 ) -> list[tuple[str, str, str]]:
-    """(table, column, needle) for each value that contains one of the needles."""
+    """(table, column, needle) for each value that contains one of the needles.
+
+    A numeric needle (a Telegram id) counts only as a whole number, not as digits
+    inside a longer one, and timestamps are not searched: a test resident's short id
+    such as 622 would otherwise turn up in the milliseconds of any `at` column."""
     found = []
+    patterns = {
+        n: re.compile(rf"(?<!\d){re.escape(n)}(?!\d)" if n.isdigit() else re.escape(n))
+        for n in needles
+        if n
+    }
     async with sessions() as session:
         for table in Base.metadata.sorted_tables:
             rows = await session.execute(select(table))
             for row in rows.mappings():
                 for column, value in row.items():
+                    if isinstance(value, (dt.date, dt.time)):
+                        continue
                     text = value.decode(errors="ignore") if isinstance(value, bytes) else str(value)
-                    found += [(table.name, column, n) for n in needles if n and n in text]
+                    found += [
+                        (table.name, column, n) for n, p in patterns.items() if p.search(text)
+                    ]
     return found
 
 
