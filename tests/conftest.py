@@ -91,3 +91,25 @@ async def sessions(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession
         yield create_sessionmaker(engine)
     finally:
         await engine.dispose()
+
+
+# Benchmarks print their figures; under pytest-xdist a worker's terminal is not ours, so the
+# figures travel in each report's captured output and are printed here, after the run.
+_bench_figures: list[tuple[str, str]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.nodeid.startswith("tests/bench/"):
+        text = "".join(content for title, content in report.sections if "stdout" in title)
+        if text.strip():
+            _bench_figures.append((report.nodeid, text.strip("\n")))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    if not _bench_figures:
+        return
+    terminalreporter.section("benchmark figures")
+    for nodeid, text in sorted(_bench_figures):
+        terminalreporter.write_line(nodeid)
+        for line in text.splitlines():
+            terminalreporter.write_line("  " + line)
