@@ -43,8 +43,9 @@ def digest_lines(tr: Translator, survey: Survey, rows: Sequence[Comparison]) -> 
     lines.append(
         e(
             tr.gettext(
-                "Headline shares of the questions asked alike; each town publishes only "
-                "the figures its own k rule lets through (%(hidden)s: not shown)."
+                "Headline shares of the questions asked alike in each town. Each town "
+                "publishes only the figures its own privacy rule lets through "
+                "(%(hidden)s: not shown)."
             )
             % {"hidden": HIDDEN}
         )
