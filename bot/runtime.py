@@ -123,6 +123,7 @@ class BotRuntime:
             services.exports,
             services.surveys.shipped,
             services.digests.views,
+            services.network,
         )
 
     async def _join_others(self) -> None:

@@ -21,9 +21,12 @@ def headline_label(tr: Translator, survey: Survey, question: str) -> str:
     return bilingual(label).get(tr.locale) if label else tr.gettext("headline")
 
 
+def our_name(tr: Translator, town: TownShare) -> str:
+    return tr.gettext("%(town)s (us)") % {"town": town.name}
+
+
 def town_share(tr: Translator, town: TownShare, *, ours: bool = False) -> str:
-    name = tr.gettext("%(town)s (us)") % {"town": town.name} if ours else town.name
-    return f"{name} {percent(town.share)}"
+    return f"{our_name(tr, town) if ours else town.name} {percent(town.share)}"
 
 
 def median_text(tr: Translator, row: Comparison) -> str:
