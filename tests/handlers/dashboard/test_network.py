@@ -145,7 +145,10 @@ async def test_the_survey_page_sets_celje_beside_the_network(
         {"name": "Prebold", "percent": 60},
     ]
     statuses = {p["code"]: p["status"] for p in network["peers"]}
-    assert statuses["zalec"] == "Zadnji vir podatkov je bil zavrnjen: strežnika kraja ni bilo mogoče doseči."
+    assert (
+        statuses["zalec"]
+        == "Zadnji vir podatkov je bil zavrnjen: strežnika kraja ni bilo mogoče doseči."
+    )
     assert statuses["prebold"].startswith("Številke z dne ")
     assert "V primerjavi z drugimi kraji mreže" in page and "Mediana mreže (2 kraja)" in page
     assert "Celje (naš kraj)" in page
