@@ -36,6 +36,7 @@ from bot.services.labs.jobs import LabJobs
 from bot.services.labs.records import LabRecords
 from bot.services.labs.seats import LabConfig
 from bot.services.labs.signup import LabService
+from bot.services.network.service import NetworkService
 from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService
 from bot.services.roles import RoleService
@@ -112,6 +113,8 @@ async def open_services(settings: Settings) -> Services:
             locale=settings.default_locale,
         ),
     )
+    views = DecisionViewService(sessions, settings.min_group_size, settings.population())
+    network = NetworkService.from_settings(settings, sessions, views, list(surveys.shipped))
     return Services(
         settings=settings,
         engine=engine,
@@ -144,12 +147,14 @@ async def open_services(settings: Settings) -> Services:
                 every=settings.digest_every,
                 schedule=settings.digest_schedule,
             ),
-            DecisionViewService(sessions, settings.min_group_size, settings.population()),
+            views,
+            network=network if network.peers else None,
         ),
         tokens=TokenService(sessions),
         ideas=IdeaService(sessions, i18n, settings.coordinator_chat_id),
         stories=StoryService(sessions, i18n, settings.coordinator_chat_id),
         conversations=conversations,
+        network=network if network.enabled else None,
     )
 
 
@@ -171,7 +176,11 @@ def attach_delivery(services: Services, bot: ExtBot[None]) -> None:
         services.announcements,
         services.delivery,
         tick_seconds=settings.scheduler_seconds,
-        jobs=[services.lab_jobs.tick, services.digests.tick],
+        jobs=[
+            services.lab_jobs.tick,
+            *([services.network.tick] if services.network is not None else []),
+            services.digests.tick,
+        ],
         leader=services.leadership.check,
     )
 

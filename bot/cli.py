@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
@@ -108,6 +110,17 @@ def _parser() -> argparse.ArgumentParser:
         "export", help="a zip of JSON, Markdown per story, photos and a README"
     )
     stories_export.add_argument("--out", required=True, help="the .zip file to write")
+    network = sub.add_parser("network", help="towns comparing themselves: this town's key")
+    network_sub = network.add_subparsers(dest="network_command", required=True)
+    keygen = network_sub.add_parser(
+        "keygen", help="write this town's Ed25519 key pair and print the public key for peers"
+    )
+    keygen.add_argument(
+        "--out",
+        type=Path,
+        help="the private key file to write (default: MAGNET_NETWORK_KEY_FILE); keep it "
+        "outside any repository",
+    )
     i18n = sub.add_parser("i18n", help="translation workflow")
     i18n.add_argument("action", choices=["update", "check", "compile"])
     revision = sub.add_parser("db-revision", help="(developers) autogenerate a migration")
@@ -131,6 +144,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _i18n(args.action)
     if args.command == "surveys":
         return _surveys(args)
+    if args.command == "network":
+        return _keygen(args.out)
     if args.command == "emulator":
         setup_logging("INFO")
         return asyncio.run(_emulator(args))
@@ -501,6 +516,27 @@ def _surveys(args: argparse.Namespace) -> int:
                     f"{len(survey.sections)} sections, {roles} with a report role)"
                 )
     return 1 if failed else 0
+
+
+def _keygen(out: Path | None) -> int:
+    """Before the settings are read: they would refuse the key file that is not there yet."""
+    from bot.services.network.keys import KeyProblem, generate, key_id, parse_public
+
+    path = out or (
+        Path(os.environ["MAGNET_NETWORK_KEY_FILE"])
+        if os.environ.get("MAGNET_NETWORK_KEY_FILE")
+        else None
+    )
+    if path is None:
+        raise ConfigError("say where to write the key: --out FILE or MAGNET_NETWORK_KEY_FILE")
+    try:
+        public = generate(path)
+    except KeyProblem as exc:
+        raise ConfigError(str(exc)) from None
+    print(f"private key written to {path} (mode 0600; keep it secret and out of any repo)")
+    print(f"public key (key id {key_id(parse_public(public))}), for the peers' files:")
+    print(public)
+    return 0
 
 
 def _i18n(action: str) -> int:

@@ -104,6 +104,16 @@ class Settings(BaseSettings):
     dashboard_session_hours: float = Field(default=8.0, gt=0, le=24 * 7)
     # Conversations: opinion groups are looked for once this many people have voted.
     conversation_min_voters: int = Field(default=30, ge=2)
+    # Towns comparing themselves (bot.services.network): this town's code and name in the
+    # network, its Ed25519 private key (`magnet-bot network keygen`; publishing needs both),
+    # the peers whose signed feeds it fetches (YAML: code, name, url, public_key), how often,
+    # and how old a peer's feed may be before it is refused.
+    network_town_code: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    network_town_name: str | None = None
+    network_key_file: Path | None = None
+    network_peers_file: Path | None = None
+    network_fetch_minutes: float = Field(default=60.0, gt=0)
+    network_max_age_hours: float = Field(default=72.0, gt=0)
 
     @field_validator(
         "coordinator_chat_id",
@@ -115,6 +125,10 @@ class Settings(BaseSettings):
         "surveys_dir",
         "population_file",
         "public_url",
+        "network_town_code",
+        "network_town_name",
+        "network_key_file",
+        "network_peers_file",
         mode="before",
     )
     @classmethod
@@ -130,6 +144,24 @@ class Settings(BaseSettings):
             from bot.services.surveys.population import load_population
 
             load_population(value)  # a PopulationError says every problem
+        return value
+
+    @field_validator("network_key_file")
+    @classmethod
+    def _network_key(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from bot.services.network.keys import load_private
+
+            load_private(value)  # a KeyProblem says what is wrong with it
+        return value
+
+    @field_validator("network_peers_file")
+    @classmethod
+    def _network_peers(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from bot.services.network.peers import load_peers
+
+            load_peers(value)  # a PeersError names every bad entry
         return value
 
     def population(self) -> Population | None:

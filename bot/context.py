@@ -24,6 +24,7 @@ from bot.services.labs.compose import LabAdmin
 from bot.services.labs.jobs import LabJobs
 from bot.services.labs.records import LabRecords
 from bot.services.labs.signup import LabService
+from bot.services.network.service import NetworkService
 from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService, ResidentView
 from bot.services.roles import RoleService
@@ -60,6 +61,7 @@ class Services:
     ideas: IdeaService
     stories: StoryService
     conversations: ConversationService
+    network: NetworkService | None = None
     delivery: DeliveryEngine | None = None
     scheduler: Scheduler | None = None
 

@@ -91,6 +91,7 @@ class BotRuntime:
                         ready=lambda: migrate.is_current(services.engine),
                         webhook=self._webhook_route() if self.webhook else None,
                         dashboard=self._dashboard(),
+                        network=services.network,
                     ),
                     self.settings.http_host,
                     self.settings.http_port,
@@ -122,6 +123,7 @@ class BotRuntime:
             services.exports,
             services.surveys.shipped,
             services.digests.views,
+            services.network,
         )
 
     async def _join_others(self) -> None:

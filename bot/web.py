@@ -18,6 +18,7 @@ from bot.dashboard.web import Dashboard, add_dashboard
 from bot.metrics import Metrics
 from bot.numbers import parse_int
 from bot.services.exports import FORMATS, ExportError, ExportService
+from bot.services.network.service import NetworkService, feed_bytes
 from bot.services.tokens import TokenService
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ WEBHOOK = web.AppKey("webhook", object)
 MAX_BODY = 1024 * 1024
 TOKENS = web.AppKey("tokens", TokenService)
 SURVEYS = web.AppKey("surveys", frozenset)
+NETWORK = web.AppKey("network", NetworkService)
 
 
 def build_web_app(
@@ -46,6 +48,7 @@ def build_web_app(
     ready: Callable[[], Awaitable[bool]] | None = None,
     webhook: WebhookRoute | None = None,
     dashboard: Dashboard | None = None,
+    network: NetworkService | None = None,
 ) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
     if dashboard is not None:
@@ -54,6 +57,9 @@ def build_web_app(
     app.router.add_get("/api/exports/ideas.zip", export_ideas)  # before the surveys' pattern
     app.router.add_get("/api/exports/{name}", export_survey)
     app.router.add_get("/healthz", healthz)
+    if network is not None and network.publishing:
+        app[NETWORK] = network
+        app.router.add_get("/api/network/aggregates.json", network_feed)
     if ready is not None:
         app[READY] = ready
         app.router.add_get("/readyz", readyz)
@@ -112,6 +118,19 @@ async def readyz(request: web.Request) -> web.Response:
     if not current:
         return web.json_response({"status": "unavailable", "database": "not migrated"}, status=503)
     return web.json_response({"status": "ready"})
+
+
+async def network_feed(request: web.Request) -> web.Response:
+    """This town's k-safe aggregates, signed, for the peer towns (public: counts only)."""
+    feed = await request.app[NETWORK].feed()
+    assert feed is not None, "the route exists only for a publishing town"
+    return web.Response(
+        body=feed_bytes(feed),
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "Cache-Control": "public, max-age=60",
+        },
+    )
 
 
 async def show_metrics(request: web.Request) -> web.Response:

@@ -598,3 +598,20 @@ class ConversationVote(Base):
         ForeignKey("conversation_statements.id", ondelete="CASCADE"), primary_key=True
     )
     value: Mapped[int] = mapped_column(Integer)
+
+
+class NetworkFeed(Base):
+    """The last good feed of each peer town (its k-safe counts, signed), and how the latest
+    fetch went: aggregates of another town, never anything of a person."""
+
+    __tablename__ = "network_feeds"
+
+    peer_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str | None] = mapped_column(String(16))
+    generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The feed as received, so its signature can be checked again later.
+    body: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Why the latest fetch was refused (a short code such as "signature"); None when taken.
+    last_error: Mapped[str | None] = mapped_column(String(32))

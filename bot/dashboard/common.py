@@ -17,6 +17,7 @@ from bot.dashboard import auth
 from bot.domain import Role
 from bot.i18n import I18n, Translator, resolve_locale
 from bot.services.exports import ExportService
+from bot.services.network.service import NetworkService
 from bot.services.residents import ResidentService
 from bot.services.surveys.definition import Survey
 from bot.services.surveys.views import DecisionViewService
@@ -54,6 +55,7 @@ class Dashboard:
     exports: ExportService
     surveys: dict[str, Survey]
     views: DecisionViewService  # the digest's own: one population table, one service
+    network: NetworkService | None = None  # the peer towns, when this one has any
 
     def __post_init__(self) -> None:
         self.key = auth.session_key(self.config.bot_token)

@@ -28,11 +28,13 @@ from bot.dashboard.common import (
     tr_for,
     viewer,
 )
+from bot.dashboard.network import section as network_section
 from bot.dashboard.reports import broadcasts, labs_report
-from bot.dashboard.survey_source import Group, survey_figures
+from bot.dashboard.survey_source import Group, SurveyFigures, survey_figures
 from bot.i18n import Translator
 from bot.numbers import parse_int
 from bot.services.exports import ExportError
+from bot.services.network.service import NetworkService
 
 __all__ = ["Dashboard", "DashboardConfig", "add_dashboard"]
 
@@ -120,7 +122,12 @@ async def _model(
         number = parse_int(raw_round, 1) if raw_round else None
         group = Group.parse(request.query.get("group"))
         found = await survey_figures(dashboard.views, dashboard.sessions, code, number, group)
-        return {"data": pages.survey(tr, found, dashboard.surveys, k)}
+        data = pages.survey(tr, found, dashboard.surveys, k)
+        if group is None and dashboard.network is not None:
+            beside = await _beside_network(tr, dashboard.network, found)
+            if beside is not None:
+                data["network"] = beside
+        return {"data": data}
     if name == "labs":
         return {"data": pages.labs(tr, await labs_report(dashboard.sessions, k))}
     if name == "announcements":
@@ -128,6 +135,17 @@ async def _model(
         return {"data": pages.announcements(tr, found, k)}
     rounds = await pages.download_rounds(dashboard.sessions, dashboard.surveys)
     return {"data": pages.downloads(tr, rounds)}
+
+
+async def _beside_network(
+    tr: Translator, network: NetworkService, found: SurveyFigures
+) -> dict[str, Any] | None:
+    """Beside the peers, for the latest round only: that is the one every town publishes."""
+    views = found.views
+    if not network.peers or views is None or views.round_number != found.rounds[0]:
+        return None
+    rows = await network.comparisons([views])
+    return network_section(tr, views.survey, rows, await network.statuses())
 
 
 async def download(request: web.Request) -> web.StreamResponse:

@@ -8,6 +8,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,6 +27,9 @@ from storage.models import utcnow
 from storage.repositories import digests as repo
 from storage.repositories import outbox as outbox_repo
 from storage.repositories import surveys as surveys_repo
+
+if TYPE_CHECKING:
+    from bot.services.network.service import NetworkService
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +54,11 @@ class DigestService:
         survey_codes: list[str],
         config: DigestConfig,
         views: DecisionViewService | None = None,
+        *,
+        network: NetworkService | None = None,
     ):
         self._sessions = sessions
+        self._network = network
         self._views = views or DecisionViewService(sessions, config.k)
         self._i18n = i18n
         self._codes = survey_codes
@@ -165,7 +172,10 @@ class DigestService:
             data.top_ideas = await top_ideas(
                 session, utcnow() - timedelta(days=7), 5, minimum=self.config.k
             )
-            return data
+        if self._network is not None:
+            # Our town beside the peers' signed feeds, on the same figures the digest shows.
+            data.network = await self._network.comparisons([views])
+        return data
 
     async def _labs(self, session: AsyncSession) -> list[LabLine]:
         """Labs of the last 30 days: attendance and how useful they were (k rule)."""

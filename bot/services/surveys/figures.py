@@ -38,6 +38,7 @@ class DigestData:
     labs: list[LabLine] = field(default_factory=list)
     ideas: list[str] = field(default_factory=list)
     top_ideas: list[Any] = field(default_factory=list)  # the week's most supported ideas
+    network: list[Any] = field(default_factory=list)  # beside the peer towns (Comparison)
 
     @property
     def survey(self) -> Survey:

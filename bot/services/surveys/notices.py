@@ -11,6 +11,7 @@ from typing import Any
 from bot.codec import NS, encode
 from bot.i18n import Translator
 from bot.services.ideas import notices as ideas_notices
+from bot.services.network import notices as network_notices
 from bot.services.notice import Notice
 from bot.services.surveys import wording as w
 from bot.services.surveys.definition import ProfileField, bilingual
@@ -58,6 +59,7 @@ def digest_text(tr: Translator, data: DigestData) -> str:
         lines.append(w.counts_only(tr))
     for figure in views.key:
         lines += w.key_lines(tr, views, figure)
+    lines += network_notices.digest_lines(tr, survey, data.network)
     lines += w.reasons_block(tr, survey, (*views.push, *views.pull))
     if views.roles_declared:
         lines += w.funnel_lines(tr, views)
