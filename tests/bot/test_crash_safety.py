@@ -11,12 +11,14 @@ from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
 from bot.app import open_services
 from bot.config import load_settings
 from bot.domain import Role
 from bot.emulator import BotAPIEmulator, RateLimits
+from storage.db import create_engine, create_sessionmaker
 from storage.models import DeliveryAttempt, OutboxMessage
 from tests.support.announcements import ready_to_send
 from tests.support.seeding import onboard_through_services
@@ -82,17 +84,20 @@ def _delivered(emulator: BotAPIEmulator) -> Counter[int]:
 
 
 async def _rows(url: str) -> tuple[list[tuple[int, str]], list[str | None]]:
-    settings = load_settings(database_url=url)
-    services = await open_services(settings)
+    engine = create_engine(url)
     try:
-        async with services.sessions() as session:
-            rows = (
-                await session.execute(select(OutboxMessage.chat_id, OutboxMessage.status))
-            ).all()
-            outcomes = (await session.execute(select(DeliveryAttempt.outcome))).scalars().all()
-        return [(r.chat_id, r.status) for r in rows], list(outcomes)
+        return await _read(create_sessionmaker(engine))
     finally:
-        await services.engine.dispose()
+        await engine.dispose()
+
+
+async def _read(
+    sessions: async_sessionmaker[AsyncSession],
+) -> tuple[list[tuple[int, str]], list[str | None]]:
+    async with sessions() as session:
+        rows = (await session.execute(select(OutboxMessage.chat_id, OutboxMessage.status))).all()
+        outcomes = (await session.execute(select(DeliveryAttempt.outcome))).scalars().all()
+    return [(r.chat_id, r.status) for r in rows], list(outcomes)
 
 
 async def test_sigkill_during_a_broadcast_loses_nothing(tmp_path: Path) -> None:
@@ -118,13 +123,18 @@ async def test_sigkill_during_a_broadcast_loses_nothing(tmp_path: Path) -> None:
             await process.wait()
             kills += 1
         process = await _start(url, emulator, tmp_path)
+        # One engine for the polling: opening the bot's services ten times a second took
+        # the CPU the bot under test needed.
+        engine = create_engine(url)
         try:
+            sessions = create_sessionmaker(engine)
             for _ in range(1200):
-                rows, _ = await _rows(url)
+                rows, _ = await _read(sessions)
                 if all(status in ("sent", "blocked", "failed") for _, status in rows):
                     break
                 await asyncio.sleep(0.1)
         finally:
+            await engine.dispose()
             process.terminate()
             _, stderr = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 0, stderr.decode()[-2000:]
