@@ -84,7 +84,7 @@ async def test_open_vote_moderate_close_and_the_result_reaches_voters(convbot: H
     await coord.send_document("pogovor.yaml", seed_yaml())
     assert "✅ Pogovor je odprt in vsebuje 12 izjav." in coord.last.text
     await coord.click("📣 Povabi prebivalce")
-    assert "Vabim 4 prebivalce." in alerts(coord)  # the coordinator is a resident too
+    assert "Vabimo 4 prebivalce." in alerts(coord)  # the coordinator is a resident too
     invitation = await ana.wait_for_message("O čem se strinjamo?")
     assert "Kaj bi naredilo Celje boljše za mlade?" in invitation.text
     await dan.wait_for_message("What do we agree on?")
@@ -112,7 +112,7 @@ async def test_open_vote_moderate_close_and_the_result_reaches_voters(convbot: H
     await ana.send("Predolgo. " * 25)
     assert "Vaša izjava ima 249 znakov; prosimo, skrajšajte jo na največ 200." in ana.last.text
     await ana.send("Mestni avtobus naj vozi do Prebolda vsako uro.")
-    assert "Hvala! Koordinator bo prebral vašo izjavo" in ana.last.text
+    assert "Hvala! Vašo izjavo bo prebral koordinator." in ana.last.text
     assert "Izjava 2 od 12" in ana.last.text  # and she can go on voting
 
     # The coordinators' group is asked; a resident who is not a coordinator cannot decide.
@@ -173,7 +173,7 @@ async def test_open_vote_moderate_close_and_the_result_reaches_voters(convbot: H
     assert "Želite zaključiti pogovor" in confirm.text
     assert "3 osebe, ki so glasovale" in confirm.text
     await coord.click("⏹ Da, zaključi ga")
-    assert "Zaključeno. Izid pošiljam 3 glasovalcem." in alerts(coord)
+    assert "Zaključeno. Izid pošiljamo 3 glasovalcem." in alerts(coord)
     result = await ana.wait_for_message("Pogovor je zaključen: hvala za glasovanje!")
     assert "Glasovale so 3 osebe." in result.text
     english = await dan.wait_for_message("The conversation is closed: thank you for voting!")

@@ -246,7 +246,7 @@ async def test_a_coordinator_corrects_a_residents_story_before_approving(bot: Ha
         lambda: next((m for m in group_messages(bot) if "Mural v podhodu" in (m.text or "")), None)
     )
     await coord.click("✏️ Uredi", card)
-    assert last_answer(bot) == "Nadaljujte v najinem zasebnem klepetu."
+    assert last_answer(bot) == "Nadaljujte v zasebnem klepetu z botom."
     await coord.click("Besedilo")
     assert "Zdaj se glasi:\n\nPoslikali smo podhod, pokličite me na 041 123 456." in coord.last.text
     await coord.send("x" * 3001)
