@@ -61,7 +61,7 @@ async def test_a_coordinators_story_reaches_followers_of_its_theme(bot: Harness)
     await coord.send_photo(PNG)  # a photo where the title is expected
     assert "napišite to kot besedilno sporočilo" in coord.messages[-2].text
     await coord.send("x" * 101)
-    assert "največ 100 znakov; vaše jih ima 101" in coord.last.text
+    assert "največ 100 znakov, vaše besedilo pa jih ima 101" in coord.last.text
     await coord.send("Sonce na strehah Prebolda")
     await bot.restart()  # the draft waits in the database
     await coord.send("Sun on Prebold's roofs")
