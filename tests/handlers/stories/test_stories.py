@@ -57,7 +57,7 @@ async def test_a_coordinators_story_reaches_followers_of_its_theme(bot: Harness)
     bojan = await seed_resident(bot, 703, "Bojan", "sl", topics=("housing",))
 
     await coord.send("/zgodba")
-    assert "Pošljite njen naslov v slovenščini (največ 100 znakov)" in coord.last.text
+    assert "Pošljite naslov v slovenščini (največ 100 znakov)" in coord.last.text
     await coord.send_photo(PNG)  # a photo where the title is expected
     assert "napišite to kot besedilno sporočilo" in coord.messages[-2].text
     await coord.send("x" * 101)
