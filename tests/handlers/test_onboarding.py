@@ -85,12 +85,12 @@ async def test_nothing_but_the_id_before_consent_and_nothing_after_declining(bot
     stored = await bot.services.residents.get(105)
     assert stored is not None and stored.consent_version is None and stored.step == Step.CONSENT
     replies = await user.click("Ne, hvala")
-    assert "o vas ne bom shranil ničesar" in replies[-1].text
+    assert "o vas ne bomo shranili ničesar" in replies[-1].text
     stored = await bot.services.residents.get(105)
     assert stored is not None and stored.step == Step.DECLINED
     assert (stored.municipality, stored.topics, stored.consent_version) == (None, frozenset(), None)
     replies = await user.send("živjo")
-    assert "o vas ne bom shranil ničesar" in replies[0].text
+    assert "o vas ne bomo shranili ničesar" in replies[0].text
     replies = await user.send("/start")  # changed their mind
     assert "Nadaljujmo" in replies[0].text and "Preden začnemo" in replies[1].text
     await user.click("✅ Strinjam se")
@@ -120,7 +120,7 @@ async def test_typing_at_each_step_re_asks_politely(
     assert expected_question in replies[1].text and replies[1].buttons
     assert (await bot.services.residents.get(106)).step == step_before  # nothing lost or skipped
     replies = await user.send_sticker()
-    assert "Razumem le besedilo" in replies[0].text
+    assert "Razumemo le besedilo" in replies[0].text
 
 
 @pytest.mark.parametrize(
@@ -212,9 +212,9 @@ async def test_deep_links_for_an_onboarded_resident(bot: Harness) -> None:
     replies = await user.send("/start hub_celje")
     assert replies[0].text.startswith("MAGNET Hub Celje")
     replies = await user.send("/start lab_12")
-    assert "Te delavnice ne najdem" in replies[0].text
+    assert "Te delavnice ne najdemo" in replies[0].text
     replies = await user.send("/start hub_maribor")
-    assert replies[0].text == "Tega stičišča ne poznam."
+    assert replies[0].text == "Tega stičišča ne poznamo."
     replies = await user.send("/start <script>")
     assert replies[0].text.startswith("Spet pozdravljeni, Rok!")
 

@@ -81,7 +81,7 @@ async def test_language_switches_both_ways(bot: Harness) -> None:
     assert "/settings – change where you live" in replies[0].text
     await user.send("/language")
     replies = await user.click("Slovenščina")
-    assert replies[-2].text == "Odslej vam bom pisal v slovenščini."
+    assert replies[-2].text == "Odslej vam bomo pisali v slovenščini."
     await user.send("/nastavitve")
     assert "Jezik: slovenščina" in user.last.text  # lowercase after a label, as Slovenian writes
     replies = await user.send("/pomoc")
@@ -220,12 +220,12 @@ async def test_fallbacks_answer_everything(bot: Harness) -> None:
     user = bot.user(207, "Lea", "sl")
     await onboard(user)
     replies = await user.send("/neznano")
-    assert replies[0].text == "Tega ukaza ne poznam. Pošljite /pomoc in si oglejte, kaj znam."
+    assert replies[0].text == "Tega ukaza ne poznamo. Pošljite /pomoc in si oglejte, kaj znamo."
     replies = await user.send("kje je delavnica?")
-    assert replies[0].text.startswith("Ne razumem povsem, kaj mislite.")
+    assert replies[0].text.startswith("Ne razumemo povsem, kaj mislite.")
     assert "⚙️ Nastavitve" in [label for row in replies[0].buttons for label in row]
     replies = await user.send_photo(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
-    assert "Razumem le besedilo" in replies[0].text
+    assert "Razumemo le besedilo" in replies[0].text
     replies = await user.click("⚙️ Nastavitve", data="lab:v1:join:42")  # a feature not built yet
     assert [e.text for e in replies if e.kind == "callback_answer"] == ["Ta gumb ni več veljaven."]
     replies = await user.click("⚙️ Nastavitve", data="settings:v1:teleport")

@@ -163,8 +163,8 @@ async def test_schedule_list_cancel_and_release(
     await coord.click("🕒 Načrtuj")
     assert "Pošljite datum in uro" in coord.last.text
     for bad, reply in (
-        ("kmalu", "Datuma in ure ne prepoznam"),
-        ("31. 2. 18:00", "Datuma in ure ne prepoznam"),
+        ("kmalu", "Datuma in ure ne prepoznamo"),
+        ("31. 2. 18:00", "Datuma in ure ne prepoznamo"),
         ("1. 1. 2020 10:00", "Ta trenutek je že minil"),
     ):
         replies = await coord.send(bad)

@@ -84,35 +84,35 @@ async def test_open_vote_moderate_close_and_the_result_reaches_voters(convbot: H
     await coord.send_document("pogovor.yaml", seed_yaml())
     assert "✅ Pogovor je odprt in vsebuje 12 izjav." in coord.last.text
     await coord.click("📣 Povabi prebivalce")
-    assert "Vabim 4 prebivalce." in alerts(coord)  # the coordinator is a resident too
+    assert "Vabimo 4 prebivalce." in alerts(coord)  # the coordinator is a resident too
     invitation = await ana.wait_for_message("O čem se strinjamo?")
     assert "Kaj bi naredilo Celje boljše za mlade?" in invitation.text
     await dan.wait_for_message("What do we agree on?")
 
     # Ana votes from the invitation: one message, edited in place, with "n of m".
-    await ana.click("🗳 Začnite glasovati")
+    await ana.click("🗳 Začni glasovati")
     first = card(ana)
     assert "Izjava 1 od 12" in first.text
     stale_data = next(
-        b["callback_data"] for row in first.buttons for b in row if "Se strinjam" in b["text"]
+        b["callback_data"] for row in first.buttons for b in row if "Strinjam se" in b["text"]
     )
-    await ana.click("👍 Se strinjam", first)
+    await ana.click("👍 Strinjam se", first)
     assert card(ana).message_id == first.message_id
     assert "Izjava 2 od 12" in card(ana).text
-    assert "Šteto." in alerts(ana)
+    assert "Glas je upoštevan." in alerts(ana)
     # A second tap on the first statement's button (it arrives after the edit): counted once.
     before = len(ana.messages)
-    await ana.click("👍 Se strinjam", card(ana), data=stale_data)
-    assert "Vaš glas o tej izjavi je že štet. Tu je naslednja." in alerts(ana)
+    await ana.click("👍 Strinjam se", card(ana), data=stale_data)
+    assert "Vaš glas o tej izjavi je že upoštevan. Tu je naslednja." in alerts(ana)
     assert "Izjava 2 od 12" in card(ana).text and len(ana.messages) == before
 
     # Ana writes a statement: too long first, then one that fits.
-    await ana.click("✍️ Dodajte svojo izjavo", card(ana))
-    assert "največ 200 znaki" in ana.last.text
+    await ana.click("✍️ Dodaj svojo izjavo", card(ana))
+    assert "(največ 200 znakov)" in ana.last.text
     await ana.send("Predolgo. " * 25)
     assert "Vaša izjava ima 249 znakov; prosimo, skrajšajte jo na največ 200." in ana.last.text
     await ana.send("Mestni avtobus naj vozi do Prebolda vsako uro.")
-    assert "Hvala! Koordinator bo prebral vašo izjavo" in ana.last.text
+    assert "Hvala! Vašo izjavo bo prebral koordinator." in ana.last.text
     assert "Izjava 2 od 12" in ana.last.text  # and she can go on voting
 
     # The coordinators' group is asked; a resident who is not a coordinator cannot decide.
@@ -156,9 +156,9 @@ async def test_open_vote_moderate_close_and_the_result_reaches_voters(convbot: H
     await ana.send("/pogovor")
     # Ana voted on one and agreed (as the author) with her own: 11 left of 13.
     assert "Izjava 3 od 13" in card(ana).text
-    assert await vote_through(ana, ("👍 Se strinjam", "👎 Se ne strinjam", "🤷 Preskočim")) == 11
+    assert await vote_through(ana, ("👍 Strinjam se", "👎 Ne strinjam se", "🤷 Preskočim")) == 11
     await cvetka.send("/pogovor")
-    assert await vote_through(cvetka, ("👎 Se ne strinjam", "👍 Se strinjam", "🤷 Preskočim")) == 13
+    assert await vote_through(cvetka, ("👎 Ne strinjam se", "👍 Strinjam se", "🤷 Preskočim")) == 13
 
     # The coordinator looks at the groups so far: a chart and the report.
     await coord.send("/pogovori")
@@ -168,12 +168,12 @@ async def test_open_vote_moderate_close_and_the_result_reaches_voters(convbot: H
     assert "📊 Pogovor do zdaj" in coord.last.text
 
     # Closing asks first, then tells every voter; the group gets the report with its chart.
-    await coord.click("⏹ Zaključi 1")
+    await coord.click("⏹ Zaključi št. 1")
     confirm, _ = coord.find_button("⏹ Da, zaključi ga")
     assert "Želite zaključiti pogovor" in confirm.text
     assert "3 osebe, ki so glasovale" in confirm.text
     await coord.click("⏹ Da, zaključi ga")
-    assert "Zaključeno. Izid pošiljam 3 glasovalcem." in alerts(coord)
+    assert "Zaključeno. Izid pošiljamo 3 glasovalcem." in alerts(coord)
     result = await ana.wait_for_message("Pogovor je zaključen: hvala za glasovanje!")
     assert "Glasovale so 3 osebe." in result.text
     english = await dan.wait_for_message("The conversation is closed: thank you for voting!")
@@ -193,7 +193,7 @@ async def test_open_vote_moderate_close_and_the_result_reaches_voters(convbot: H
     # A vote pressed on an old card after the close: said so, and the card says it is closed.
     await ana.click("🤷 Preskočim", first, data=stale_data.replace(":a", ":p"))
     assert "Ta pogovor je zaključen." in alerts(ana)
-    assert "Ta pogovor je zaključen. Vsi, ki so glasovali, prejmejo izid" in ana.messages[
+    assert "Ta pogovor je zaključen. Izid prejmejo vsi, ki so glasovali" in ana.messages[
         -1
     ].text or ("Ta pogovor je zaključen." in first.text)
     await ana.send("/pogovor")
@@ -291,7 +291,7 @@ async def test_bad_input_at_each_step(convbot: Harness) -> None:
 
     # Writing, then cancelling, leaves nothing waiting for text.
     await ana.send("/pogovor")
-    await ana.click("✍️ Dodajte svojo izjavo", card(ana))
+    await ana.click("✍️ Dodaj svojo izjavo", card(ana))
     await ana.click("✖ Prekliči")
     assert "Izjava 1 od 12" in ana.last.text
     assert (await bot.services.residents.get(601)).awaiting is None
@@ -300,7 +300,7 @@ async def test_bad_input_at_each_step(convbot: Harness) -> None:
     await coord.send("/conversations")
     await coord.click("⏹ Close 1")
     await coord.click("⏹ Yes, close it")
-    await ana.click("👍 Se strinjam", card(ana))
+    await ana.click("👍 Strinjam se", card(ana))
     assert "Ta pogovor je zaključen." in alerts(ana)[-1]
     await coord.click("⏹ Close 1", data=encode("convadmin", "closeyes", 1), message=coord.last)
     assert "This conversation is closed." in alerts(coord)[-1]
@@ -316,9 +316,9 @@ async def test_mydata_lists_votes_while_linked_and_forget_removes_the_link(
     await coord.send_document("pogovor.yaml", seed_yaml())
     ana = await seed_resident(bot, 987654321, "Ana", "sl")
     await ana.send("/pogovor")
-    await ana.click("👍 Se strinjam", card(ana))
-    await ana.click("👎 Se ne strinjam", card(ana))
-    await ana.click("✍️ Dodajte svojo izjavo", card(ana))
+    await ana.click("👍 Strinjam se", card(ana))
+    await ana.click("👎 Ne strinjam se", card(ana))
+    await ana.click("✍️ Dodaj svojo izjavo", card(ana))
     await ana.send("Moja izjava o mestnih vrtovih za vse.")
     resident_id = (await bot.services.residents.get(987654321)).id
 

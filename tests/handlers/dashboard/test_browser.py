@@ -153,7 +153,9 @@ async def test_a_resident_is_refused_and_posts_need_the_csrf_token(
 ) -> None:
     _, base = site
     page = await _open(browser, base, RESIDENT, "sl")
-    await page.get_by_text("Nadzorna plošča je namenjena samo koordinatorjem in osebju.").wait_for()
+    await page.get_by_text(
+        "Nadzorna plošča je namenjena samo koordinatorjem in uslužbencem."
+    ).wait_for()
     refused = await page.request.post(
         f"{base}/dashboard/session", data={"init_data": init_data(RESIDENT, "sl")}
     )

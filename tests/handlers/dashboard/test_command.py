@@ -22,7 +22,10 @@ async def test_coordinators_and_staff_get_the_mini_app(
     async with running_bot(emulator, sqlite_url, http_port=0, public_url=PUBLIC) as bot:
         resident = await seed_resident(bot, 8301, "Rok", "sl")
         await resident.send("/nadzorna_plosca")
-        assert resident.last.text == "Žal je nadzorna plošča namenjena koordinatorjem in osebju."
+        assert (
+            resident.last.text
+            == "Oprostite, nadzorna plošča je namenjena le koordinatorjem in uslužbencem."
+        )
         assert not resident.last.buttons
 
         coordinator = await seed_resident(bot, 8302, "Ana", "sl")

@@ -136,12 +136,12 @@ async def test_writing_an_idea_in_slovenian_refuses_bad_input_at_each_step(bot: 
     await ana.send("   ")
     assert "Besedilo je prazno" in ana.last.text
     await ana.send("😀" * 51)  # 51 characters, 102 units as Telegram counts them
-    assert "največ 100 znakov; vaše jih ima 102" in ana.last.text
+    assert "največ 100 znakov, vaše besedilo pa jih ima 102" in ana.last.text
     await ana.send("Več klopi v parku")
 
     await bot.restart()  # the half-written idea is in the database, not in memory
     await ana.send("x" * 1001)
-    assert "največ 1000 znakov; vaše jih ima 1001" in ana.last.text
+    assert "največ 1000 znakov, vaše besedilo pa jih ima 1001" in ana.last.text
     await ana.send("Ob Savinji naj bo več klopi in senc za starejše.")
     await ana.send("Energija")  # typed where a theme button is expected
     assert "izberite eno od spodnjih možnosti" in ana.messages[-2].text
@@ -163,7 +163,7 @@ async def test_writing_an_idea_in_slovenian_refuses_bad_input_at_each_step(bot: 
     card = await moderation_card(bot, "Več klopi v parku")
     assert card.photo is not None
     await coord.click("✖ Zavrni", card)
-    assert "Zakaj ideja št. 1 »Več klopi v parku« ni objavljena?" in coord.last.text
+    assert "Zakaj ideje št. 1 »Več klopi v parku« ne boste objavili?" in coord.last.text
     await coord.send_photo(PNG)
     assert "napišite to kot besedilno sporočilo" in coord.last.text
     await coord.send("Klopi ob Savinji že postavlja občina.")
@@ -213,7 +213,7 @@ async def test_an_edited_idea_supported_then_forgotten(bot: Harness) -> None:
     await coord.click("1. Kolesarnica pri postaji")
     await coord.click("📝 Uradni odgovor in stanje")
     await coord.click("Ni izvedljiva")
-    assert "Napišite, zakaj ideja št. 1 ni izvedljiva" in coord.last.text
+    assert "Pojasnite, zakaj ideja št. 1 ni izvedljiva" in coord.last.text
     await coord.send("Zemljišče ni občinsko.")
     assert "Obveščamo 2 osebi." in coord.last.text
     told = await ana.wait_for_message("Novica o ideji")

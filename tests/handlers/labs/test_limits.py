@@ -52,7 +52,7 @@ async def test_ids_no_column_holds_and_odd_digits_are_refused_politely(bot: Harn
         answers = [e for e in events if e.kind == "callback_answer"]
         assert answers and answers[-1].text == "Ta gumb ni več veljaven.", data
     replies = await ana.send(f"/start lab_{2**64}")
-    assert "Te delavnice ne najdem" in replies[-1].text
+    assert "Te delavnice ne najdemo" in replies[-1].text
 
 
 async def test_a_press_on_a_file_message_gets_a_new_message(bot: Harness) -> None:

@@ -43,7 +43,7 @@ async def create_lab_by_chat(bot: Harness, coord: EmulatedUser, starts: datetime
     await coord.click("MAGNET Hub Celje")
     await coord.click("Cenovno dostopna stanovanja")
     await coord.send("jutri zvečer")  # not a date: re-asked politely
-    assert "Datuma in ure ne prepoznam" in coord.last.text
+    assert "Datuma in ure ne prepoznamo" in coord.last.text
     await coord.send(local(bot, starts))
     await coord.send("2 h")
     await coord.send("veliko")  # not a number
@@ -267,7 +267,7 @@ async def test_bad_input_stale_and_forged_buttons_and_roles(labbot: Harness) -> 
     await ana.send("/delavnice")
     listing = ana.last
     await ana.click("x", listing, data="lab:v1:join:99999:1:0")
-    assert alerts(ana)[-1].startswith("Te delavnice ne najdem")
+    assert alerts(ana)[-1].startswith("Te delavnice ne najdemo")
     await ana.click("x", listing, data="lab:v1:join:abc")
     await ana.click("x", listing, data="labadmin:v1:publish:1")  # a coordinator's button
     assert "le koordinatorji" in ana.last.text
@@ -319,7 +319,7 @@ async def test_bad_input_stale_and_forged_buttons_and_roles(labbot: Harness) -> 
     await coord.click("⚙️ Upravljanje")
     await coord.click("❌ Odpovej delavnico")
     await coord.click("Da, odpovej delavnico")
-    assert "obveščam 1 prijavljeno osebo" in coord.last.text
+    assert "obveščamo 1 prijavljeno osebo" in coord.last.text
     await ana.wait_for_message("je odpovedana")
     await ben.click("✍️ Sign up")
     assert "cancelled" in alerts(ben)[-1]

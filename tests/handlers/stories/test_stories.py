@@ -57,11 +57,11 @@ async def test_a_coordinators_story_reaches_followers_of_its_theme(bot: Harness)
     bojan = await seed_resident(bot, 703, "Bojan", "sl", topics=("housing",))
 
     await coord.send("/zgodba")
-    assert "Pošljite njen naslov v slovenščini (največ 100 znakov)" in coord.last.text
+    assert "Pošljite naslov v slovenščini (največ 100 znakov)" in coord.last.text
     await coord.send_photo(PNG)  # a photo where the title is expected
     assert "napišite to kot besedilno sporočilo" in coord.messages[-2].text
     await coord.send("x" * 101)
-    assert "največ 100 znakov; vaše jih ima 101" in coord.last.text
+    assert "največ 100 znakov, vaše besedilo pa jih ima 101" in coord.last.text
     await coord.send("Sonce na strehah Prebolda")
     await bot.restart()  # the draft waits in the database
     await coord.send("Sun on Prebold's roofs")
@@ -246,7 +246,7 @@ async def test_a_coordinator_corrects_a_residents_story_before_approving(bot: Ha
         lambda: next((m for m in group_messages(bot) if "Mural v podhodu" in (m.text or "")), None)
     )
     await coord.click("✏️ Uredi", card)
-    assert last_answer(bot) == "Nadaljujte v najinem zasebnem klepetu."
+    assert last_answer(bot) == "Nadaljujte v zasebnem klepetu z botom."
     await coord.click("Besedilo")
     assert "Zdaj se glasi:\n\nPoslikali smo podhod, pokličite me na 041 123 456." in coord.last.text
     await coord.send("x" * 3001)

@@ -150,10 +150,10 @@ async def test_digest_views_refuse_residents_and_forged_buttons(digestbot: Harne
     await two_rounds(bot)
     nosy = await seed_resident(bot, 1299, "Nik", "sl")
     await nosy.send("/povzetek")
-    assert "le koordinatorji in osebje" in nosy.last.text
+    assert "le koordinatorji in uslužbenci" in nosy.last.text
     # A resident who forges a view button is refused the same way.
     await nosy.click("x", nosy.last, data="digest:v1:view:places:2")
-    assert "le koordinatorji in osebje" in nosy.last.text
+    assert "le koordinatorji in uslužbenci" in nosy.last.text
     assert not photos(nosy)
     katja = await coordinator(bot, 1300, "Katja", "sl")
     await katja.send("/povzetek")
