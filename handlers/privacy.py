@@ -38,8 +38,10 @@ async def ask_forget(update: Update, context: MagnetContext) -> None:
     tr = context.tr
     text = tr.gettext(
         "This erases your profile, your lab sign-ups (your seats go to the next people "
-        "waiting), the link between you and your survey answers, and the messages queued for "
-        "you. Answers you gave stay only as anonymous numbers. This cannot be undone."
+        "waiting), your drafts and your supports of ideas, the messages queued for you, and "
+        "the link between you and your survey answers, your conversation votes and the ideas "
+        "and stories you published (those stay, without your name). Answers and votes stay "
+        "only as anonymous numbers. This cannot be undone."
     )
     title = bold(tr.gettext("Erase everything about you?"))
     await send(

@@ -46,7 +46,9 @@ def card_screen(tr: Translator, card: Card, note: str | None = None) -> Screen:
         "number": card.position,
         "total": card.total,
     }
-    lines += ["", bold(f"“{card.text.get(tr.locale)}”"), "", escape(progress)]
+    # TRANSLATORS: A statement put to the vote, in the language's own quotation marks.
+    quoted = tr.gettext("“%(statement)s”") % {"statement": card.text.get(tr.locale)}
+    lines += ["", bold(quoted), "", escape(progress)]
     if note:
         lines = [escape(note), "", *lines]
 
@@ -201,7 +203,9 @@ def seed_problem(tr: Translator, problem: SeedProblem) -> str:
         SeedIssue.TOO_LONG: tr.gettext(
             "the text in %(language)s is longer than %(limit)s characters"
         ),
-        SeedIssue.DUPLICATE: tr.gettext("the same text in %(language)s as on line %(limit)s"),
+        SeedIssue.DUPLICATE: tr.gettext(
+            "the same text in %(language)s as on line %(earlier)s"
+        ),
         SeedIssue.UNKNOWN_KIND: tr.gettext(
             "the kind “%(detail)s” is unknown: use question or statement"
         ),
@@ -211,6 +215,7 @@ def seed_problem(tr: Translator, problem: SeedProblem) -> str:
     text = texts[problem.issue] % {
         "language": language,
         "limit": problem.limit,
+        "earlier": problem.limit,  # for a duplicate, the line it repeats
         "detail": problem.detail,
     }
     if problem.line is None:

@@ -273,7 +273,7 @@ def ask_edit(tr: Translator, idea: IdeaView, field: Editable) -> str:
 
 def ask_reason(tr: Translator, idea: IdeaView) -> str:
     text = tr.gettext(
-        "Why is idea #%(id)d “%(title)s” not published? Write the reason in a message: "
+        "Why will idea #%(id)d “%(title)s” not be published? Write the reason in a message: "
         "the author will read it."
     ) % {"id": idea.id, "title": cut(idea.title, 60)}
     return escape(text)

@@ -137,7 +137,7 @@ def card(tr: Translator, story: StoryView) -> Screen:
 
 def ask_reason(tr: Translator, story: StoryView) -> str:
     text = tr.gettext(
-        "Why is story #%(id)d “%(title)s” not published? Write the reason in a message: "
+        "Why will story #%(id)d “%(title)s” not be published? Write the reason in a message: "
         "the author will read it."
     ) % {"id": story.id, "title": cut(story.title.get(tr.locale), 60)}
     return escape(text)

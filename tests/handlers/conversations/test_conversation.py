@@ -93,6 +93,7 @@ async def test_open_vote_moderate_close_and_the_result_reaches_voters(convbot: H
     await ana.click("🗳 Začni glasovati")
     first = card(ana)
     assert "Izjava 1 od 12" in first.text
+    assert "»" in first.text and "«" in first.text  # Slovenian quotation marks
     stale_data = next(
         b["callback_data"] for row in first.buttons for b in row if "Strinjam se" in b["text"]
     )
@@ -136,6 +137,7 @@ async def test_open_vote_moderate_close_and_the_result_reaches_voters(convbot: H
     # Dan votes in English: the approved statement is in the pool (13), shown as written.
     await dan.send("/conversation")
     assert "Statement 1 of 13" in card(dan).text
+    assert "“" in card(dan).text and "»" not in card(dan).text
     await dan.click("✍️ Add your own statement", card(dan))
     await dan.send("Skateboarding should be allowed on the main square.")
     assert "Thank you! A coordinator will read your statement" in dan.last.text

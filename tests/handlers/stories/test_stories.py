@@ -129,7 +129,7 @@ async def test_residents_stories_are_moderated(bot: Harness) -> None:
     await eve.click("✖ Zavrni", first)
     assert "only coordinators" in last_answer(bot)
     await coord.click("✖ Zavrni", first)
-    assert "Why is story #1" in coord.last.text
+    assert "Why will story #1" in coord.last.text
     await coord.send("It names a neighbour who did not agree.")
     assert "Story #1 is rejected" in coord.last.text
     told = await dan.wait_for_message("was not published")
