@@ -242,7 +242,11 @@ def _breakdown(tr: Translator, survey_def: Survey, b: Breakdown) -> dict[str, An
             tr.gettext("Answers are merged into the headline and the rest to keep groups safe.")
         )
     if b.merged_groups:
-        table["notes"].append(tr.gettext("Small groups, and groups where nearly everyone answered alike, are merged with a neighbour."))
+        table["notes"].append(
+            tr.gettext(
+                "Small groups, and groups where nearly everyone answered alike, are merged with a neighbour."
+            )
+        )
     return table
 
 

@@ -203,9 +203,7 @@ def seed_problem(tr: Translator, problem: SeedProblem) -> str:
         SeedIssue.TOO_LONG: tr.gettext(
             "the text in %(language)s is longer than %(limit)s characters"
         ),
-        SeedIssue.DUPLICATE: tr.gettext(
-            "the same text in %(language)s as on line %(earlier)s"
-        ),
+        SeedIssue.DUPLICATE: tr.gettext("the same text in %(language)s as on line %(earlier)s"),
         SeedIssue.UNKNOWN_KIND: tr.gettext(
             "the kind “%(detail)s” is unknown: use question or statement"
         ),

@@ -330,5 +330,11 @@ def breakdown_lines(tr: Translator, survey: Survey, b: Breakdown) -> list[str]:
             e(tr.gettext("Answers are merged into the headline and the rest to keep groups safe."))
         )
     if b.merged_groups:
-        lines.append(e(tr.gettext("Small groups, and groups where nearly everyone answered alike, are merged with a neighbour.")))
+        lines.append(
+            e(
+                tr.gettext(
+                    "Small groups, and groups where nearly everyone answered alike, are merged with a neighbour."
+                )
+            )
+        )
     return lines
