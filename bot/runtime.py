@@ -122,6 +122,7 @@ class BotRuntime:
             services.exports,
             services.surveys.shipped,
             services.digests.views,
+            services.conversations,
         )
 
     async def _join_others(self) -> None:

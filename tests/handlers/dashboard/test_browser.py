@@ -21,8 +21,10 @@ from sqlalchemy import select
 
 from bot.domain import Role
 from bot.emulator import BotAPIEmulator
+from bot.services.conversations.seeds import parse_seed
 from storage.models import AuditEntry
 from tests.bot.dashboard.test_survey_source import latest_round, nulls, people, shipped_survey
+from tests.support.conversations import QUESTION, seed_yaml
 from tests.support.dashboard import init_data
 from tests.support.harness import ADMIN_ID, TOKEN, Harness, running_bot, seed_resident
 from tests.support.surveys import seed_completed
@@ -283,4 +285,52 @@ async def test_a_staff_download_is_audit_logged(
     assert [(e.subject, e.details) for e in entries] == [
         ("stay_or_leave#1", {"format": "csv", "route": "dashboard", "token": "research office"})
     ]
+    await page.close()
+
+
+async def test_a_staff_download_of_a_conversation_is_audit_logged(
+    site: tuple[Harness, str], browser: Browser
+) -> None:
+    bot, base = site
+    view = await bot.services.conversations.open(None, parse_seed("seed.yaml", seed_yaml()))
+    _token_id, token = await bot.services.tokens.create("research office")
+    page = await browser.new_page(viewport={"width": 360, "height": 740})
+    await page.goto(f"{base}/dashboard/login#token={token}")
+    await page.wait_for_url("**/dashboard/survey")
+    await page.get_by_role("link", name="Downloads").click()
+    section = page.locator(
+        "section.downloads", has=page.get_by_role("heading", name="Conversations")
+    )
+    await section.get_by_text(QUESTION["en"]).wait_for()
+    await _fits(page)
+    for fmt, suffix in (("CSV", "zip"), ("XLSX", "xlsx")):
+        async with page.expect_download() as caught:
+            await section.get_by_role("button", name=fmt).click()
+        download = await caught.value
+        assert download.suggested_filename == f"conversation-{view.id}.{suffix}"
+        assert (await download.path()).read_bytes()[:2] == b"PK"
+    async with bot.services.sessions() as session:
+        entries = (
+            (
+                await session.execute(
+                    select(AuditEntry).where(AuditEntry.action == "conversation.export")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [(e.subject, e.details["format"], e.details["route"]) for e in entries] == [
+        (str(view.id), "csv", "dashboard"),
+        (str(view.id), "xlsx", "dashboard"),
+    ]
+    # A coordinator has no Downloads page, and the file's address refuses them too.
+    page = await _open(browser, base, COORDINATOR_EN, "en")
+    await page.wait_for_url("**/dashboard/survey")
+    csrf = await page.locator("input[name=csrf]").first.get_attribute("value")
+    refused = await page.request.post(
+        f"{base}/dashboard/downloads/conversation/{view.id}/csv",
+        form={"csrf": csrf or ""},
+        headers={"Origin": base},
+    )
+    assert refused.status == 403 and "Downloads are for staff only." in await refused.text()
     await page.close()
