@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="only check the file; store nothing"
     )
     conversations = sub.add_parser(
-        "conversations", help="open a conversation from a YAML or CSV file, or list them"
+        "conversations", help="open a conversation from a YAML or CSV file, list them, export one"
     )
     conversations_sub = conversations.add_subparsers(dest="conversations_command", required=True)
     conversations_sub.add_parser("list")
@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     opening.add_argument("file")
     opening.add_argument("--dry-run", action="store_true", help="only check the file")
+    exporting = conversations_sub.add_parser(
+        "export",
+        help="staff's file of one conversation: statements, pseudonymous votes, opinion groups",
+    )
+    exporting.add_argument("id", type=int, help="the conversation's number (see list)")
+    exporting.add_argument("--out", required=True, help="a .zip (CSV files) or .xlsx file")
     surveys = sub.add_parser("surveys", help="check a survey definition or list the shipped ones")
     surveys_sub = surveys.add_subparsers(dest="surveys_command", required=True)
     surveys_check = surveys_sub.add_parser(
@@ -293,6 +299,8 @@ async def _conversations(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import open_services
     from bot.services.conversations.seeds import SeedError, parse_seed
 
+    if args.conversations_command == "export":
+        return await _conversation_export(settings, args)
     seed = None
     if args.conversations_command == "open":
         path = Path(args.file)
@@ -367,6 +375,35 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
             plan, args.format, "cli", actor=None, who=f"cli:{getpass.getuser()}"
         )
         print(f"round {plan.round_number} of {plan.survey_code} written to {out}")
+        return 0
+    finally:
+        await services.engine.dispose()
+
+
+async def _conversation_export(settings: Settings, args: argparse.Namespace) -> int:
+    """One conversation for staff, audit-logged as exports are; the format from --out."""
+    import getpass
+    from pathlib import Path
+
+    from bot.app import open_services
+    from bot.services.conversations.types import ConversationError
+
+    out = Path(args.out)
+    fmt = {".zip": "csv", ".xlsx": "xlsx"}.get(out.suffix.lower())
+    if fmt is None:
+        print("magnet-bot: --out must end in .zip (CSV files) or .xlsx", file=sys.stderr)
+        return 2
+    services = await open_services(settings)
+    try:
+        try:
+            found = await services.conversations.export(
+                args.id, fmt, route="cli", who=f"cli:{getpass.getuser()}", actor=None
+            )
+        except ConversationError:
+            print(f"magnet-bot: there is no conversation {args.id}", file=sys.stderr)
+            return 1
+        await asyncio.to_thread(out.write_bytes, found.body)
+        print(f"conversation {args.id} ({found.voters} voters) written to {out}")
         return 0
     finally:
         await services.engine.dispose()

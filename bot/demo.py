@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot import demo_platform
 from bot.config import load_settings
 from bot.domain import Step
 from bot.emulator import BotAPIEmulator, EmulatedUser, RateLimits, render_transcript
@@ -24,6 +25,9 @@ from bot.services.surveys.definition import Kind, Question, Role
 DEMO_TOKEN = "424242:DEMO-magnet-bot-local-emulator"
 ADMIN_ID = 900001
 COORDINATORS_CHAT = -100900001
+# Sixteen of the made-up survey respondents (see _decide; 900001 is Maja) vote in the demo's
+# conversation.
+DEMO_VOTERS = range(900_002, 900_018)
 
 
 async def run_demo(
@@ -55,6 +59,7 @@ async def run_demo(
                 coordinator_chat_id=COORDINATORS_CHAT,
                 survey_secret=secrets.token_urlsafe(32),  # the demo's database is thrown away
                 digest_every=0,  # the digest comes when Maja asks for it, at the end
+                conversation_min_voters=10,  # Ben and the made-up voters below
             )
             emulator.processing_hook = True
             emulator.add_group(COORDINATORS_CHAT, "Koordinatorji MAGNET")
@@ -64,6 +69,8 @@ async def run_demo(
                 people.update(await _lab(runtime, emulator, people))
                 await _survey(people["Maja"], people["Cene"])
                 await _decide(runtime, emulator, people["Maja"])
+                await demo_platform.idea_to_answer(people, COORDINATORS_CHAT)
+                await demo_platform.conversation_result(runtime, people, DEMO_VOTERS)
                 residents = await runtime.services.residents.get(people["Ana"].id)
                 if serve:
                     # Ana asks for the dashboard; off HTTPS the bot gives her a browser link.

@@ -124,6 +124,7 @@ class BotRuntime:
             services.surveys.shipped,
             services.digests.views,
             services.network,
+            services.conversations,
         )
 
     async def _join_others(self) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.dashboard import auth
 from bot.domain import Role
 from bot.i18n import I18n, Translator, resolve_locale
+from bot.services.conversations.service import ConversationService
 from bot.services.exports import ExportService
 from bot.services.network.service import NetworkService
 from bot.services.residents import ResidentService
@@ -56,6 +57,7 @@ class Dashboard:
     surveys: dict[str, Survey]
     views: DecisionViewService  # the digest's own: one population table, one service
     network: NetworkService | None = None  # the peer towns, when this one has any
+    conversations: ConversationService | None = None  # for the Downloads page's files
 
     def __post_init__(self) -> None:
         self.key = auth.session_key(self.config.bot_token)
@@ -164,6 +166,18 @@ async def checked(request: web.Request) -> tuple[Viewer | None, web.Response | N
         return None, render(
             request, "error.html", tr, 403, message=tr.gettext("This request was refused.")
         )
+    return who, None
+
+
+async def checked_staff(request: web.Request) -> tuple[Viewer | None, web.Response | None]:
+    """A download: a state-changing request (see `checked`) by staff."""
+    who, refused = await checked(request)
+    if refused is not None or who is None:
+        return None, refused
+    if not who.staff:
+        tr = tr_for(request, who)
+        message = tr.gettext("Downloads are for staff only.")
+        return None, render(request, "error.html", tr, 403, message=message)
     return who, None
 
 

@@ -44,10 +44,10 @@ class Group:
         return f"{self.field.value}:{self.value}"
 
     @property
-    def members(self) -> tuple[str, ...]:
-        """The profile codes the group stands for (an unset profile cannot be filtered on)."""
-        found = dict(GROUPS[self.field])[self.value]
-        return tuple(code for code in found if code is not None)
+    def members(self) -> tuple[str | None, ...]:
+        """The profile codes the group stands for; None is "not stated" (an empty field),
+        so the filter keeps the same people the breakdowns count in this group."""
+        return dict(GROUPS[self.field])[self.value]
 
 
 def all_groups() -> list[Group]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.dashboard import pages, signin
+from bot.dashboard import conversation_downloads, pages, signin
 from bot.dashboard.common import (
     CSP,
     DASHBOARD,
@@ -20,7 +20,7 @@ from bot.dashboard.common import (
     Dashboard,
     DashboardConfig,
     Viewer,
-    checked,
+    checked_staff,
     dashboard_of,
     redirect,
     render,
@@ -61,6 +61,8 @@ def add_dashboard(app: web.Application, dashboard: Dashboard) -> None:
     for name in ("survey", "labs", "announcements", "downloads"):
         r.add_get(f"{PREFIX}/{name}", _page(name, html=True))
         r.add_get(f"{PREFIX}/api/{name}", _page(name, html=False))
+    # Before the surveys' pattern, which would take "conversation" for a survey's code.
+    r.add_post(PREFIX + "/downloads/conversation/{id}/{fmt}", conversation_downloads.download)
     r.add_post(PREFIX + "/downloads/{code}/{number}/{fmt}", download)
     r.add_static(PREFIX + "/static", HERE / "static", append_version=False)
 
@@ -134,7 +136,9 @@ async def _model(
         found = await broadcasts(dashboard.sessions, k, dashboard.i18n.default_locale)
         return {"data": pages.announcements(tr, found, k)}
     rounds = await pages.download_rounds(dashboard.sessions, dashboard.surveys)
-    return {"data": pages.downloads(tr, rounds)}
+    data = pages.downloads(tr, rounds)
+    data["conversations"] = await conversation_downloads.listed(tr, request)
+    return {"data": data}
 
 
 async def _beside_network(
@@ -150,15 +154,10 @@ async def _beside_network(
 
 async def download(request: web.Request) -> web.StreamResponse:
     dashboard = dashboard_of(request)
-    who, refused = await checked(request)
+    who, refused = await checked_staff(request)
     if refused is not None:
         return refused
     assert who is not None
-    tr = tr_for(request, who)
-    if not who.staff:
-        return render(
-            request, "error.html", tr, 403, message=tr.gettext("Downloads are for staff only.")
-        )
     code, fmt = request.match_info["code"], request.match_info["fmt"]
     number = parse_int(request.match_info["number"], 1)
     if code not in dashboard.surveys or fmt not in DOWNLOADS or number is None:

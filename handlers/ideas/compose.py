@@ -6,17 +6,15 @@ restart loses nothing; the service decides each next step.
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.codec import Callback
 from bot.context import MagnetContext
 from bot.services.ideas.service import IdeaService
 from bot.services.ideas.types import IdeaError, IdeaProblem, IdeaStep, IdeaView
-from handlers.common import ButtonHandler, answer, escape, requires_onboarding, send, stale_button
+from handlers.common import answer, escape, requires_onboarding, send
+from handlers.drafts import draft_buttons
 from handlers.ideas import screens
 from handlers.ideas.show import put
 
@@ -97,28 +95,8 @@ async def draft_media(update: Update, context: MagnetContext, idea_id: int) -> b
     return True
 
 
-DraftAction = Callable[[Update, MagnetContext, int, str | None], Awaitable[None]]
-
-
-def draft_button(action: DraftAction) -> ButtonHandler:
-    """A button of the resident's draft: its id, then perhaps a value."""
-
-    @requires_onboarding
-    @functools.wraps(action)
-    async def handle(update: Update, context: MagnetContext, callback: Callback) -> None:
-        idea_id = callback.int_arg(0)
-        if idea_id is None:
-            await stale_button(update, context, f"idea {callback.action} without an id")
-            return
-        try:
-            await action(update, context, idea_id, callback.arg(1))
-        except IdeaError as exc:
-            if exc.problem == IdeaProblem.STALE:
-                await stale_button(update, context, f"idea draft: {exc}")
-            else:
-                await answer(update, screens.problem_text(context.tr, exc), alert=True)
-
-    return handle
+# The draft's buttons, as stories' and ideas' share them.
+draft_button = draft_buttons("idea", IdeaError, IdeaProblem.STALE, screens.problem_text)
 
 
 @draft_button

@@ -4,18 +4,16 @@ The draft lives in the database (`resident.awaiting` points at it): a restart lo
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.codec import Callback
 from bot.context import MagnetContext
 from bot.domain import Role
 from bot.services.stories.service import StoryService
 from bot.services.stories.types import StoryError, StoryKind, StoryProblem, StoryStep, StoryView
-from handlers.common import ButtonHandler, answer, escape, requires_onboarding, send, stale_button
+from handlers.common import answer, escape, requires_onboarding, send
+from handlers.drafts import draft_buttons
 from handlers.ideas.show import put
 from handlers.stories import screens
 
@@ -92,26 +90,8 @@ async def draft_media(update: Update, context: MagnetContext, story_id: int) -> 
     return True
 
 
-DraftAction = Callable[[Update, MagnetContext, int, str | None], Awaitable[None]]
-
-
-def draft_button(action: DraftAction) -> ButtonHandler:
-    @requires_onboarding
-    @functools.wraps(action)
-    async def handle(update: Update, context: MagnetContext, callback: Callback) -> None:
-        story_id = callback.int_arg(0)
-        if story_id is None:
-            await stale_button(update, context, f"story {callback.action} without an id")
-            return
-        try:
-            await action(update, context, story_id, callback.arg(1))
-        except StoryError as exc:
-            if exc.problem == StoryProblem.STALE:
-                await stale_button(update, context, f"story draft: {exc}")
-            else:
-                await answer(update, screens.problem_text(context.tr, exc), alert=True)
-
-    return handle
+# The draft's buttons, as stories' and ideas' share them.
+draft_button = draft_buttons("story", StoryError, StoryProblem.STALE, screens.problem_text)
 
 
 @draft_button

@@ -172,6 +172,18 @@ def test_demo_prints_a_transcript_and_exits_0(tmp_path: Path) -> None:
     )
     assert "stay_or_leave-round1.csv" in out and "stay_or_leave-round1.xlsx" in out
     assert "stay_or_leave-round1-codebook.csv" in out
+    # An idea from Ben, approved in the group, supported by Cene, answered by Ana: both told.
+    ben_said = "".join(ben_sections)
+    assert "Your idea “Bike shelter at Celje station” has been published" in ben_said
+    assert "News about an idea" in ben_said and "Status: Planned" in ben_said
+    assert "Stanje: Načrtovana" in out and "kolesarnico postavila spomladi" in out
+    # A conversation: Ben votes, made-up residents in two camps, Ana closes it; Ben hears
+    # the result and the coordinators' group gets the report.
+    assert "The conversation is closed: thank you for voting!" in ben_said
+    assert "We found 2 groups of opinion (A: 8, B: 8)." in ben_said
+    assert "What everyone agrees on" in ben_said and "Where opinions divide" in ben_said
+    group_said = "".join(out.split("── Koordinatorji MAGNET (coordinators' group)")[1:])
+    assert "📊 Pogovor je zaključen" in group_said
     assert "Traceback" not in result.stderr
     assert not list(tmp_path.glob("*.sqlite3"))  # the demo leaves nothing behind
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import zipfile
 from pathlib import Path
 
 from tests.support.cli import cli_env, run_cli
@@ -30,3 +33,37 @@ def test_open_check_and_list_from_the_command_line(tmp_path: Path) -> None:
     assert "open" in listed.stdout
     missing = run_cli("conversations", "open", str(tmp_path / "nope.yaml"), env=env, cwd=tmp_path)
     assert missing.returncode == 1 and "cannot read nope.yaml" in missing.stderr
+
+
+def test_export_a_conversation_from_the_command_line(tmp_path: Path) -> None:
+    env = cli_env(MAGNET_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    good = tmp_path / "seed.yaml"
+    good.write_bytes(seed_yaml())
+    assert run_cli("conversations", "open", str(good), env=env, cwd=tmp_path).returncode == 0
+    out = tmp_path / "talk.zip"
+    exported = run_cli("conversations", "export", "1", "--out", str(out), env=env, cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert f"conversation 1 (0 voters) written to {out}" in exported.stdout
+    with zipfile.ZipFile(out) as bundle:
+        statements = bundle.read("statements.csv").decode("utf-8-sig").splitlines()
+    assert len(statements) == 1 + 12 and statements[0].startswith("statement,status,text_sl")
+    book = tmp_path / "talk.xlsx"
+    assert (
+        run_cli(
+            "conversations", "export", "1", "--out", str(book), env=env, cwd=tmp_path
+        ).returncode
+        == 0
+    )
+    assert book.read_bytes()[:2] == b"PK"  # a workbook is a zip too
+    wrong = run_cli("conversations", "export", "1", "--out", "talk.txt", env=env, cwd=tmp_path)
+    assert wrong.returncode == 2 and ".zip (CSV files) or .xlsx" in wrong.stderr
+    missing = run_cli("conversations", "export", "9", "--out", str(out), env=env, cwd=tmp_path)
+    assert missing.returncode == 1 and "there is no conversation 9" in missing.stderr
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        logged = db.execute(
+            "SELECT subject, details FROM audit_log WHERE action = 'conversation.export'"
+        ).fetchall()
+    assert [(subject, json.loads(details)["route"]) for subject, details in logged] == [
+        ("1", "cli"),
+        ("1", "cli"),
+    ]

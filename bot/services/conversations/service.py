@@ -16,6 +16,7 @@ from bot.domain import Bilingual, Role
 from bot.i18n import I18n
 from bot.services.conversations import notices, records
 from bot.services.conversations.clustering import Opinions, VoteMatrix, find_opinion_groups
+from bot.services.conversations.export import ConversationExport, conversation_export
 from bot.services.conversations.seeds import STATEMENT_MAX, Seed
 from bot.services.conversations.types import (
     Card,
@@ -412,6 +413,21 @@ class ConversationService:
             return pending
 
     # ---- data rights -----------------------------------------------------------------------
+
+    async def export(
+        self, conversation_id: int, fmt: str, *, route: str, who: str | None, actor: int | None
+    ) -> ConversationExport:
+        """Staff's file of one conversation (see `export.conversation_export`), audit-logged."""
+        return await conversation_export(
+            self._sessions,
+            conversation_id,
+            fmt,
+            k=self.config.min_group_size,
+            min_voters=self.config.min_voters,
+            route=route,
+            who=who,
+            actor=actor,
+        )
 
     async def export_in(self, session: AsyncSession, resident_id: int) -> list[dict[str, Any]]:
         """For /mydata: the votes and statements still linked to the resident."""

@@ -64,14 +64,17 @@ def _iso(value: Any) -> str:
 
 
 class Pseudonyms:
-    def __init__(self) -> None:
-        self._key = secrets.token_bytes(32)
+    """Names for the people of one export, keyed with a random key that is never stored."""
 
-    def __call__(self, resident_id: int | None) -> str:
-        if resident_id is None:
+    def __init__(self, prefix: str = "P") -> None:
+        self._key = secrets.token_bytes(32)
+        self._prefix = prefix
+
+    def __call__(self, someone: int | str | None) -> str:
+        if someone is None:
             return ""
-        digest = hmac.new(self._key, str(resident_id).encode(), hashlib.sha256).hexdigest()
-        return "P" + digest[:12]
+        digest = hmac.new(self._key, str(someone).encode(), hashlib.sha256).hexdigest()
+        return self._prefix + digest[:12]
 
 
 def _csv(rows: list[list[Any]]) -> bytes:

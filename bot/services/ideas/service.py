@@ -7,8 +7,7 @@ supporters) are outbox rows committed with the change they announce.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,6 +16,7 @@ from bot.codec import awaiting
 from bot.domain import MUNICIPALITIES, TOPICS, Bilingual, codes
 from bot.i18n import I18n, resolve_locale
 from bot.services.announcements.types import AudienceLab
+from bot.services.drafts import DraftKind, ModeratedDrafts
 from bot.services.ideas import notices
 from bot.services.ideas.types import (
     ANSWER_MAX,
@@ -85,43 +85,39 @@ class IdeaService:
         self._sessions = sessions
         self._i18n = i18n
         self._chat = coordinator_chat_id
+        self._drafts: ModeratedDrafts[Idea, IdeaView] = ModeratedDrafts(
+            sessions,
+            DraftKind(
+                repo.get_draft,
+                to_view,
+                IdeaAwaiting.DRAFT,
+                stale=lambda what: IdeaError(IdeaProblem.STALE, what),
+                unknown=lambda: IdeaError(IdeaProblem.NOT_FOUND, "no resident"),
+            ),
+        )
 
     # --- drafts -------------------------------------------------------------------------
 
     async def start(self, telegram_id: int, locale: str) -> tuple[IdeaView, bool]:
         """The resident's draft, or a new one (True when new); it takes their typed text now."""
-        async with self._sessions.begin() as session:
-            resident = await _resident(session, telegram_id)
-            draft = await repo.get_draft(session, resident.id, lock=True)
-            new = draft is None
-            if draft is None:
-                draft = Idea(
-                    author_id=resident.id,
-                    author_locale=locale,
-                    status=IdeaStatus.DRAFT.value,
-                    step=IdeaStep.TITLE.value,
-                )
-                session.add(draft)
-                await session.flush()
-            resident.awaiting = awaiting(IdeaAwaiting.DRAFT, draft.id)
-            return to_view(draft), new
+
+        def new(resident: Resident) -> Idea:
+            return Idea(
+                author_id=resident.id,
+                author_locale=locale,
+                status=IdeaStatus.DRAFT.value,
+                step=IdeaStep.TITLE.value,
+            )
+
+        return await self._drafts.start(telegram_id, new)
 
     async def draft(self, telegram_id: int) -> IdeaView | None:
-        async with self._sessions() as session:
-            resident = await residents_repo.get_resident(session, telegram_id)
-            draft = await repo.get_draft(session, resident.id) if resident else None
-            return to_view(draft) if draft else None
+        return await self._drafts.draft(telegram_id)
 
-    @asynccontextmanager
-    async def _draft_at(
+    def _draft_at(
         self, telegram_id: int, idea_id: int, *steps: IdeaStep
-    ) -> AsyncIterator[tuple[AsyncSession, Idea]]:
-        async with self._sessions.begin() as session:
-            resident = await _resident(session, telegram_id)
-            draft = await repo.get_draft(session, resident.id, lock=True)
-            if draft is None or draft.id != idea_id or (steps and draft.step not in steps):
-                raise IdeaError(IdeaProblem.STALE, f"draft {idea_id} is not at {steps}")
-            yield session, draft
+    ) -> AbstractAsyncContextManager[tuple[AsyncSession, Idea]]:
+        return self._drafts.at(telegram_id, idea_id, *steps)
 
     async def set_text(self, telegram_id: int, idea_id: int, text: str) -> IdeaView:
         """The title, then the text; anything typed at a button step is refused."""
@@ -154,9 +150,7 @@ class IdeaService:
             return to_view(draft)
 
     async def discard(self, telegram_id: int, idea_id: int) -> None:
-        async with self._draft_at(telegram_id, idea_id) as (session, draft):
-            await session.delete(draft)
-            await residents_repo.update_resident(session, telegram_id, awaiting=None)
+        await self._drafts.discard(telegram_id, idea_id)
 
     async def submit(self, telegram_id: int, idea_id: int) -> IdeaView:
         """To the moderation queue; the coordinators' chat hears of it through the outbox."""

@@ -12,6 +12,7 @@ import unicodedata
 import zipfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from importlib.resources import files
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,6 +35,9 @@ Slovenia), ready to upload to the EU Urban Initiative's Portico platform.
 ## Files
 
 - `stories.json`: every story as one JSON object in a list (fields below)
+- `stories.schema.json`: the JSON Schema (draft 2020-12) `stories.json` follows; check a
+  bundle with any validator, e.g. `python -m jsonschema -i stories.json stories.schema.json`
+  or `check-jsonschema --schemafile stories.schema.json stories.json`
 - `stories/<id>-<slug>.md`: each story as Markdown, Slovenian first, then English
 - `photos/<id>.jpg`: the story's photo, when it has one and it could be fetched
 
@@ -56,6 +60,11 @@ Stories carry no author: residents' names and Telegram accounts are never export
 
 Generated: {generated}
 """
+
+
+def schema_text() -> str:
+    """The JSON Schema of `stories.json`, shipped in the package and in every bundle."""
+    return files(__package__).joinpath("portico.schema.json").read_text(encoding="utf-8")
 
 
 def slug(title: str) -> str:
@@ -121,6 +130,7 @@ async def stories_zip(
                 }
             )
         bundle.writestr("stories.json", json.dumps(records, ensure_ascii=False, indent=2))
+        bundle.writestr("stories.schema.json", schema_text())
         generated = datetime.now(UTC).isoformat(timespec="seconds")
         bundle.writestr("README.md", README.replace("{generated}", generated))
     async with sessions.begin() as session:

@@ -4,14 +4,14 @@ publishing to followers of the theme through the outbox (announcements' audience
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.codec import awaiting
 from bot.domain import TOPICS, codes
 from bot.i18n import I18n, resolve_locale
+from bot.services.drafts import DraftKind, ModeratedDrafts
 from bot.services.notice import Notice
 from bot.services.stories import notices
 from bot.services.stories.types import (
@@ -42,13 +42,6 @@ from storage.repositories import stories as repo
 log = logging.getLogger(__name__)
 
 
-async def _resident(session: AsyncSession, telegram_id: int) -> Resident:
-    resident = await residents_repo.get_resident(session, telegram_id)
-    if resident is None:
-        raise StoryError(StoryProblem.NOT_FOUND, "no resident")
-    return resident
-
-
 def _next(story: Story) -> str:
     steps = steps_for(StoryKind(story.kind), story.author_locale)
     return steps[steps.index(StoryStep(story.step)) + 1].value
@@ -64,43 +57,39 @@ class StoryService:
         self._sessions = sessions
         self._i18n = i18n
         self._chat = coordinator_chat_id
+        self._drafts: ModeratedDrafts[Story, StoryView] = ModeratedDrafts(
+            sessions,
+            DraftKind(
+                repo.get_draft,
+                to_view,
+                StoryAwaiting.DRAFT,
+                stale=lambda what: StoryError(StoryProblem.STALE, what),
+                unknown=lambda: StoryError(StoryProblem.NOT_FOUND, "no resident"),
+            ),
+        )
 
     async def start(self, telegram_id: int, locale: str, official: bool) -> tuple[StoryView, bool]:
-        async with self._sessions.begin() as session:
-            resident = await _resident(session, telegram_id)
-            draft = await repo.get_draft(session, resident.id, lock=True)
-            new = draft is None
-            if draft is None:
-                kind = StoryKind.OFFICIAL if official else StoryKind.RESIDENT
-                draft = Story(
-                    author_id=resident.id,
-                    author_locale=locale,
-                    kind=kind.value,
-                    status=StoryStatus.DRAFT.value,
-                    step=steps_for(kind, locale)[0].value,
-                    recipients=0,
-                )
-                session.add(draft)
-                await session.flush()
-            resident.awaiting = awaiting(StoryAwaiting.DRAFT, draft.id)
-            return to_view(draft), new
+        kind = StoryKind.OFFICIAL if official else StoryKind.RESIDENT
+
+        def new(resident: Resident) -> Story:
+            return Story(
+                author_id=resident.id,
+                author_locale=locale,
+                kind=kind.value,
+                status=StoryStatus.DRAFT.value,
+                step=steps_for(kind, locale)[0].value,
+                recipients=0,
+            )
+
+        return await self._drafts.start(telegram_id, new)
 
     async def draft(self, telegram_id: int) -> StoryView | None:
-        async with self._sessions() as session:
-            resident = await residents_repo.get_resident(session, telegram_id)
-            draft = await repo.get_draft(session, resident.id) if resident else None
-            return to_view(draft) if draft else None
+        return await self._drafts.draft(telegram_id)
 
-    @asynccontextmanager
-    async def _draft_at(
+    def _draft_at(
         self, telegram_id: int, story_id: int, *steps: StoryStep
-    ) -> AsyncIterator[tuple[AsyncSession, Story]]:
-        async with self._sessions.begin() as session:
-            resident = await _resident(session, telegram_id)
-            draft = await repo.get_draft(session, resident.id, lock=True)
-            if draft is None or draft.id != story_id or (steps and draft.step not in steps):
-                raise StoryError(StoryProblem.STALE, f"draft {story_id} is not at {steps}")
-            yield session, draft
+    ) -> AbstractAsyncContextManager[tuple[AsyncSession, Story]]:
+        return self._drafts.at(telegram_id, story_id, *steps)
 
     async def set_text(self, telegram_id: int, story_id: int, text: str) -> StoryView:
         async with self._draft_at(telegram_id, story_id) as (_, draft):
@@ -138,9 +127,7 @@ class StoryService:
             return to_view(draft)
 
     async def discard(self, telegram_id: int, story_id: int) -> None:
-        async with self._draft_at(telegram_id, story_id) as (session, draft):
-            await session.delete(draft)
-            await residents_repo.update_resident(session, telegram_id, awaiting=None)
+        await self._drafts.discard(telegram_id, story_id)
 
     async def finish(self, telegram_id: int, story_id: int) -> StoryView:
         """A coordinator's story is published at once; a resident's goes to moderation."""

@@ -32,7 +32,9 @@ from storage.repositories.digests import Answered
 
 
 def filtered(
-    responses: list[Answered], filters: tuple[tuple[ProfileField, tuple[str, ...]], ...], k: int
+    responses: list[Answered],
+    filters: tuple[tuple[ProfileField, tuple[str | None, ...]], ...],
+    k: int,
 ) -> list[Answered]:
     kept = [r for r in responses if all(_profile(r, f) in set(v) for f, v in filters)]
     left_out = len(responses) - len(kept)

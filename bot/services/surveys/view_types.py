@@ -172,7 +172,7 @@ class DecisionViews:
     funnel: Funnel = field(default_factory=lambda: Funnel(None, None))
     composition: tuple[CompositionRow, ...] = ()
     population: Population | None = None
-    filters: tuple[tuple[ProfileField, tuple[str, ...]], ...] = ()
+    filters: tuple[tuple[ProfileField, tuple[str | None, ...]], ...] = ()
 
     def breakdowns(self, by: ProfileField) -> list[Breakdown]:
         return [b for key in self.key for b in key.breakdowns if b.field == by]

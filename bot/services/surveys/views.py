@@ -87,9 +87,12 @@ class DecisionViewService:
         self,
         code: str,
         round_number: int | None = None,
-        where: dict[ProfileField, Iterable[str]] | None = None,
+        where: dict[ProfileField, Iterable[str | None]] | None = None,
     ) -> DecisionViews | None:
-        """Every view of a round (the latest without a number); None if there is no round."""
+        """Every view of a round (the latest without a number); None if there is no round.
+
+        `where` keeps the respondents whose profile field is one of the given codes; None
+        among them stands for "not stated" (the field left empty)."""
         async with self._sessions() as session:
             round_ = await surveys_repo.get_round(session, code, round_number)
             if round_ is None:
@@ -99,7 +102,7 @@ class DecisionViewService:
             before = await repo.previous_round(session, code, round_.number)
             earlier = await repo.completed_responses(session, before.id) if before else None
             funnel = await repo.funnel(session, round_.id)
-        filters = tuple((f, tuple(sorted(v))) for f, v in (where or {}).items())
+        filters = tuple((f, tuple(sorted(v, key=_unset_last))) for f, v in (where or {}).items())
         return await asyncio.to_thread(
             build,
             survey,
@@ -145,6 +148,10 @@ class DecisionViewService:
                 await repo.count_in_funnel(session, round_.id, step)
 
 
+def _unset_last(code: str | None) -> tuple[bool, str]:
+    return (code is None, code or "")
+
+
 async def _definition(session: AsyncSession, code: str, round_id: int) -> Survey:
     """The definition the round was answered with (its newest version), else the latest."""
     versions = await repo.round_versions(session, round_id)
@@ -165,7 +172,7 @@ def build(
     previous: tuple[int, list[Answered]] | None = None,
     funnel: tuple[int, int] = (0, 0),
     population: Population | None = None,
-    filters: tuple[tuple[ProfileField, tuple[str, ...]], ...] = (),
+    filters: tuple[tuple[ProfileField, tuple[str | None, ...]], ...] = (),
 ) -> DecisionViews:
     """The views from the round's responses (synchronous: run it in a worker thread)."""
     chosen = filtered(responses, filters, k)

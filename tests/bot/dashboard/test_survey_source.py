@@ -206,3 +206,54 @@ async def test_a_group_too_small_to_show_on_its_own(sessions) -> None:  # type: 
     assert (await survey_figures(views, sessions, CODE, 9, None)).views is None
     for text in (None, "", "municipality:mars", "status:employed", "celje", "age_band:"):
         assert Group.parse(text) is None
+
+
+def unstated(n: int, intention: str) -> list[tuple[str | None, str | None, dict[str, Any]]]:
+    """People who left their municipality and age band empty (None in their profile)."""
+    return [(None, None, answers) for _, _, answers in people("celje", n, intention)]
+
+
+async def test_not_stated_is_a_group_of_its_own_under_the_k_rules(sessions) -> None:  # type: ignore[no-untyped-def]
+    views, surveys = await _setup(sessions)
+    await surveys.rounds.close(1, CODE)
+    await surveys.rounds.open(1, CODE)
+    # Round 3: 6 who stated no age band (4 would stay), and 20 from Celje aged 18-34.
+    await seed_completed(
+        sessions,
+        CODE,
+        shipped_survey(),
+        unstated(4, "definitely_stay")
+        + unstated(2, "probably_leave")
+        + people("celje", 20, "probably_stay"),
+    )
+    # The service takes "not stated" (None) among a filter's codes.
+    where = {ProfileField.AGE_BAND: ("na", None)}
+    direct = await views.decision_views(CODE, 3, where=where)
+    assert direct is not None and direct.completed == 6
+    assert direct.filters == ((ProfileField.AGE_BAND, ("na", None)),)
+    # The page's "not given" age group selects them, and their figures are their own.
+    group = Group.parse("age_band:na")
+    assert group is not None and None in group.members
+    found = await survey_figures(views, sessions, CODE, 3, group)
+    assert found.views is not None and not found.too_small
+    data = _page(found)
+    assert data["completed"] == 6 and data["group_label"] == "Age group: not given"
+    [intention] = [q for q in data["overview"] if q["question"] == "intention"]
+    assert intention["total"] == 6
+    # Outside the region holds those with no municipality, as in the breakdowns; 6 of 26 is
+    # shown, and leaving out fewer than k of a round is refused as before.
+    found = await survey_figures(views, sessions, CODE, 3, Group.parse("municipality:outside"))
+    assert found.views is not None and found.views.completed == 6
+    # Round 4: three who stated nothing are too few to be shown on their own.
+    await surveys.rounds.close(1, CODE)
+    await surveys.rounds.open(1, CODE)
+    await seed_completed(
+        sessions,
+        CODE,
+        shipped_survey(),
+        unstated(3, "definitely_stay") + people("celje", 20, "probably_stay"),
+    )
+    for text in ("age_band:na", "municipality:outside"):
+        found = await survey_figures(views, sessions, CODE, 4, Group.parse(text))
+        assert found.too_small and found.views is None, text
+        assert "completed" not in _page(found)

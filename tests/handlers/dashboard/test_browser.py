@@ -1,23 +1,32 @@
 """The dashboard in a real browser (Debian's chromium driven by Playwright) against the real
-bot and its web server: sign-in with signed initData, every page in sl and en at 360 px, no
-suppressed figure in HTML or JSON, CSRF, a resident refused, a staff download audit-logged."""
+bot and its web server: sign-in with signed initData (and forged, tampered and expired data
+refused), every page in sl and en at 360 px with a screenshot, no suppressed figure in HTML or
+JSON, CSRF, a resident refused, a staff download audit-logged.
+
+The screenshot goes to $MAGNET_ARTIFACTS_DIR when set (CI keeps it), else to pytest's tmp."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import struct
+import time
 from collections.abc import AsyncIterator
-from urllib.parse import quote
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
 from sqlalchemy import select
 
 from bot.domain import Role
 from bot.emulator import BotAPIEmulator
+from bot.services.conversations.seeds import parse_seed
 from storage.models import AuditEntry
 from tests.bot.dashboard.test_survey_source import latest_round, nulls, people, shipped_survey
+from tests.support.conversations import QUESTION, seed_yaml
 from tests.support.dashboard import init_data
-from tests.support.harness import ADMIN_ID, Harness, running_bot, seed_resident
+from tests.support.harness import ADMIN_ID, TOKEN, Harness, running_bot, seed_resident
 from tests.support.surveys import seed_completed
 
 CHROMIUM = shutil.which("chromium")
@@ -65,6 +74,76 @@ async def _open(browser: Browser, base: str, telegram_id: int, lang: str) -> Pag
     page = await browser.new_page(viewport={"width": 360, "height": 740})
     await page.goto(f"{base}/dashboard/#tgWebAppData={quote(init_data(telegram_id, lang))}")
     return page
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk; AssertionError if it is no PNG."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR", f"{path} is not a PNG"
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height
+
+
+def _artifacts(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("MAGNET_ARTIFACTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)} %"
+
+
+async def test_signed_in_from_telegram_the_survey_shows_its_figures_and_a_screenshot(
+    site: tuple[Harness, str], browser: Browser, tmp_path: Path
+) -> None:
+    _, base = site
+    page = await _open(browser, base, COORDINATOR_EN, "en")
+    await page.wait_for_url("**/dashboard/survey")
+    # The seeded round: 15 + 5 of 38 intend to stay; in Celje 12 of 20.
+    overview = page.locator("section.overview")
+    await overview.get_by_text(_percent(15 + 5, 38)).first.wait_for()
+    assert "38" in await page.locator("main").inner_text()
+    breakdown = page.locator("section.breakdown[data-field=municipality]")
+    assert _percent(12, 20) in await breakdown.locator("tbody tr").first.inner_text()
+    shot = _artifacts(tmp_path) / "dashboard-survey-360x740.png"
+    await page.screenshot(path=str(shot))
+    print(f"\nscreenshot of the survey page at 360x740: {shot}")
+    assert _png_size(shot) == (360, 740)
+    await page.close()
+
+
+def _tampered(data: str, telegram_id: int) -> str:
+    """Valid data with the user swapped for another and the hash kept."""
+    fields = dict(parse_qsl(data))
+    fields["user"] = fields["user"].replace(str(COORDINATOR_EN), str(telegram_id))
+    return urlencode(fields)
+
+
+async def test_forged_tampered_or_expired_sign_in_data_gets_401_in_the_browser(
+    site: tuple[Harness, str], browser: Browser
+) -> None:
+    _, base = site
+    refused = {
+        "forged": init_data(COORDINATOR_EN, "en", token=TOKEN.replace(":", ":x", 1)),
+        "tampered": _tampered(init_data(COORDINATOR_EN, "en"), COORDINATOR_SL),
+        "expired": init_data(COORDINATOR_EN, "en", auth_date=time.time() - 2 * 86400),
+    }
+    for name, data in refused.items():
+        page = await browser.new_page(viewport={"width": 360, "height": 740})
+        async with page.expect_response(re.compile(r"/dashboard/session$")) as caught:
+            await page.goto(f"{base}/dashboard/#tgWebAppData={quote(data)}")
+        answer = await caught.value
+        assert answer.status == 401, name
+        said = (
+            "The sign-in has expired. Please open the dashboard again from the bot."
+            if name == "expired"
+            else "Telegram's sign-in data could not be checked."
+        )
+        await page.get_by_text(said).wait_for()
+        assert (await page.request.get(f"{base}/dashboard/api/survey")).status == 401, name
+        assert "/dashboard/survey" not in page.url
+        await page.close()
 
 
 async def _fits(page: Page) -> None:
@@ -122,6 +201,13 @@ async def test_no_suppressed_figure_in_json_and_a_group_view(
     [intention] = [q for q in data["overview"] if q["question"] == "intention"]
     rows = {r["code"]: r for r in intention["rows"]}
     assert set(rows["definitely_leave"]) == {"code", "label"}  # no count, no share
+    # Neither Prebold's hidden share (5 of 10 intend to stay) nor the 2 of 38 who would
+    # definitely leave reach the browser, in the page's source or in its data.
+    source = await page.content()
+    for hidden in (_percent(5, 10), _percent(2, 38)):
+        assert hidden not in source, hidden
+    percents = re.findall(r'"percent":\s*(\d+)', await answer.text())
+    assert str(round(100 * 5 / 10)) not in percents and str(round(100 * 2 / 38)) not in percents
     # The HTML shows what the JSON shows: the same headline share, the hidden answer as "•".
     overview = page.locator("section.overview")
     await overview.get_by_text(f"{intention['headline']['percent']} %").first.wait_for()
@@ -152,10 +238,11 @@ async def test_a_resident_is_refused_and_posts_need_the_csrf_token(
     site: tuple[Harness, str], browser: Browser
 ) -> None:
     _, base = site
-    page = await _open(browser, base, RESIDENT, "sl")
-    await page.get_by_text(
-        "Nadzorna plošča je namenjena samo koordinatorjem in uslužbencem."
-    ).wait_for()
+    page = await browser.new_page(viewport={"width": 360, "height": 740})
+    async with page.expect_response(re.compile(r"/dashboard/session$")) as caught:
+        await page.goto(f"{base}/dashboard/#tgWebAppData={quote(init_data(RESIDENT, 'sl'))}")
+    assert (await caught.value).status == 403
+    await page.get_by_text("Nadzorna plošča je namenjena samo koordinatorjem in uslužbencem.").wait_for()
     refused = await page.request.post(
         f"{base}/dashboard/session", data={"init_data": init_data(RESIDENT, "sl")}
     )
@@ -198,4 +285,52 @@ async def test_a_staff_download_is_audit_logged(
     assert [(e.subject, e.details) for e in entries] == [
         ("stay_or_leave#1", {"format": "csv", "route": "dashboard", "token": "research office"})
     ]
+    await page.close()
+
+
+async def test_a_staff_download_of_a_conversation_is_audit_logged(
+    site: tuple[Harness, str], browser: Browser
+) -> None:
+    bot, base = site
+    view = await bot.services.conversations.open(None, parse_seed("seed.yaml", seed_yaml()))
+    _token_id, token = await bot.services.tokens.create("research office")
+    page = await browser.new_page(viewport={"width": 360, "height": 740})
+    await page.goto(f"{base}/dashboard/login#token={token}")
+    await page.wait_for_url("**/dashboard/survey")
+    await page.get_by_role("link", name="Downloads").click()
+    section = page.locator(
+        "section.downloads", has=page.get_by_role("heading", name="Conversations")
+    )
+    await section.get_by_text(QUESTION["en"]).wait_for()
+    await _fits(page)
+    for fmt, suffix in (("CSV", "zip"), ("XLSX", "xlsx")):
+        async with page.expect_download() as caught:
+            await section.get_by_role("button", name=fmt).click()
+        download = await caught.value
+        assert download.suggested_filename == f"conversation-{view.id}.{suffix}"
+        assert (await download.path()).read_bytes()[:2] == b"PK"
+    async with bot.services.sessions() as session:
+        entries = (
+            (
+                await session.execute(
+                    select(AuditEntry).where(AuditEntry.action == "conversation.export")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [(e.subject, e.details["format"], e.details["route"]) for e in entries] == [
+        (str(view.id), "csv", "dashboard"),
+        (str(view.id), "xlsx", "dashboard"),
+    ]
+    # A coordinator has no Downloads page, and the file's address refuses them too.
+    page = await _open(browser, base, COORDINATOR_EN, "en")
+    await page.wait_for_url("**/dashboard/survey")
+    csrf = await page.locator("input[name=csrf]").first.get_attribute("value")
+    refused = await page.request.post(
+        f"{base}/dashboard/downloads/conversation/{view.id}/csv",
+        form={"csrf": csrf or ""},
+        headers={"Origin": base},
+    )
+    assert refused.status == 403 and "Downloads are for staff only." in await refused.text()
     await page.close()

@@ -13,12 +13,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from bot.domain import Role
 from bot.emulator import BotAPIEmulator, EmulatedUser
 from bot.services.audit import recent_entries
-from bot.services.stories.export import stories_zip
+from bot.services.stories.export import schema_text, stories_zip
 from storage.models import OutboxMessage, Story
 from tests.support.cli import cli_env
 from tests.support.harness import ADMIN_ID, TOKEN, Harness, eventually, running_bot, seed_resident
@@ -191,7 +192,15 @@ async def test_the_portico_bundle_holds_json_markdown_photos_and_a_readme(
         markdown = bundle.read("stories/1-green-celje.md").decode()
         photo = bundle.read("photos/1.jpg")
         readme = bundle.read("README.md").decode()
-    assert names == ["README.md", "photos/1.jpg", "stories.json", "stories/1-green-celje.md"]
+        shipped_schema = json.loads(bundle.read("stories.schema.json"))
+    assert names == [
+        "README.md",
+        "photos/1.jpg",
+        "stories.json",
+        "stories.schema.json",
+        "stories/1-green-celje.md",
+    ]
+    _valid_against_the_documented_schema(records, shipped_schema, readme)
     [record] = records
     assert record["title_sl"] == "Zeleni Celje" and record["text_en"].startswith("An avenue")
     assert record["theme"] == "housing" and record["photo"] == "photos/1.jpg"
@@ -230,6 +239,31 @@ async def test_the_portico_bundle_holds_json_markdown_photos_and_a_readme(
     assert {e.details["route"] for e in entries} == {"test", "cli"}
     async with bot.services.sessions() as session:
         assert (await session.execute(select(Story.recipients))).scalar_one() == 0
+
+
+def _valid_against_the_documented_schema(
+    records: list[dict[str, object]], shipped_schema: dict[str, object], readme: str
+) -> None:
+    """stories.json follows the schema the package ships (and the bundle carries); the
+    schema is strict enough to refuse a broken record; the README names every field."""
+    schema = json.loads(schema_text())
+    assert shipped_schema == schema
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    assert [e.message for e in validator.iter_errors(records)] == []
+    record = records[0]
+    for broken in (
+        {k: v for k, v in record.items() if k != "kind"},
+        {**record, "author": "Dan"},  # stories carry no author
+        {**record, "theme": "weather"},
+        {**record, "photo": "../etc/passwd"},
+        {**record, "title_sl": None, "title_en": None},
+    ):
+        assert not validator.is_valid([broken]), broken
+    properties = schema["items"]["properties"]  # type: ignore[index]
+    for field in properties:
+        assert f"`{field}`" in readme, f"the README does not document {field}"
+    assert "stories.schema.json" in readme
 
 
 async def test_a_coordinator_corrects_a_residents_story_before_approving(bot: Harness) -> None:
