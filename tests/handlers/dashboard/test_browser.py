@@ -242,7 +242,9 @@ async def test_a_resident_is_refused_and_posts_need_the_csrf_token(
     async with page.expect_response(re.compile(r"/dashboard/session$")) as caught:
         await page.goto(f"{base}/dashboard/#tgWebAppData={quote(init_data(RESIDENT, 'sl'))}")
     assert (await caught.value).status == 403
-    await page.get_by_text("Nadzorna plošča je namenjena samo koordinatorjem in uslužbencem.").wait_for()
+    await page.get_by_text(
+        "Nadzorna plošča je namenjena samo koordinatorjem in uslužbencem."
+    ).wait_for()
     refused = await page.request.post(
         f"{base}/dashboard/session", data={"init_data": init_data(RESIDENT, "sl")}
     )
