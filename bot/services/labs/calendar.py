@@ -6,9 +6,6 @@ import io
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import segno
-from icalendar import Calendar, Event, vUri
-
 from bot.domain import LabStatus
 from bot.services.labs.types import LabView
 
@@ -27,6 +24,8 @@ def lab_ics(
     lab: LabView, locale: str, tz: ZoneInfo, link: str, now: datetime | None = None
 ) -> bytes:
     """One VEVENT in the town's zone (with its VTIMEZONE), linking back to the bot."""
+    from icalendar import Calendar, Event, vUri  # imported when first needed, not at start
+
     assert lab.starts_at is not None and lab.ends_at is not None
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -54,6 +53,8 @@ def lab_ics(
 
 def qr_png(data: str, scale: int = 10) -> bytes:
     """A PNG QR code for a poster, quiet zone included."""
+    import segno
+
     buffer = io.BytesIO()
     segno.make(data, error="m").save(buffer, kind="png", scale=scale, border=4)
     return buffer.getvalue()
