@@ -82,11 +82,14 @@ class ResidentService:
         self._sessions = sessions
         self._admin_ids = frozenset(admin_ids)
 
-    async def _view(self, session: AsyncSession, resident: Resident) -> ResidentView:
+    async def _view(
+        self, session: AsyncSession, resident: Resident, topics: Iterable[str] | None = None
+    ) -> ResidentView:
         roles = {Role(r) for r in await roles_repo.list_roles_of(session, resident.telegram_id)}
         if resident.telegram_id in self._admin_ids:
             roles.add(Role.ADMIN)
-        topics = await repo.list_topics(session, resident.id)
+        if topics is None:
+            topics = await repo.list_topics(session, resident.id)
         return ResidentView(
             id=resident.id,
             telegram_id=resident.telegram_id,
@@ -138,10 +141,12 @@ class ResidentService:
                 and resident.language_code != language_code
             ):
                 changes["language_code"] = language_code[:16]
+            # Loaded with the resident a moment ago in this transaction: no second query.
+            topics = [t.topic for t in resident.topics]
             if changes:
                 await repo.update_resident(session, telegram_id, **changes)
                 await session.refresh(resident)
-            return await self._view(session, resident)
+            return await self._view(session, resident, topics)
 
     async def get(self, telegram_id: int) -> ResidentView | None:
         async with self._sessions.begin() as session:

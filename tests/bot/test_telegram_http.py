@@ -103,7 +103,7 @@ async def test_files_are_uploaded_as_multipart(server: Server) -> None:
 
 async def test_an_error_answer_is_ptbs_error(server: Server) -> None:
     async with AiohttpRequest() as request:
-        with pytest.raises(BadRequest, match="(?i)chat not found"):
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
             await request.post(server.url("refuse"), _data(chat_id=1))
 
 
