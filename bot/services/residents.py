@@ -127,7 +127,7 @@ class ResidentService:
         messages we send them on our own initiative.
         """
         async with self._sessions.begin() as session:
-            resident = await repo.get_resident(session, telegram_id)
+            resident = await repo.get_resident_with_topics(session, telegram_id)
             if resident is None:
                 await repo.add_resident_if_missing(session, telegram_id)
                 resident = await repo.get_resident(session, telegram_id)

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, Row, and_, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from bot.domain import Step
 from storage.models import Resident, ResidentTopic, utcnow
@@ -23,6 +24,16 @@ async def get_resident(
     if lock:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get_resident_with_topics(session: AsyncSession, telegram_id: int) -> Resident | None:
+    """The resident and their topics in one statement (the gate runs it for every update)."""
+    query = (
+        select(Resident)
+        .options(joinedload(Resident.topics))
+        .where(Resident.telegram_id == telegram_id)
+    )
+    return (await session.execute(query)).unique().scalar_one_or_none()
 
 
 def reachable() -> ColumnElement[bool]:
