@@ -83,9 +83,16 @@ class ResidentService:
         self._admin_ids = frozenset(admin_ids)
 
     async def _view(
-        self, session: AsyncSession, resident: Resident, topics: Iterable[str] | None = None
+        self,
+        session: AsyncSession,
+        resident: Resident,
+        topics: Iterable[str] | None = None,
+        granted: Iterable[str] | None = None,
     ) -> ResidentView:
-        roles = {Role(r) for r in await roles_repo.list_roles_of(session, resident.telegram_id)}
+        """The resident as handlers see it; `topics` and `granted` roles when already read."""
+        if granted is None:
+            granted = await roles_repo.list_roles_of(session, resident.telegram_id)
+        roles = {Role(r) for r in granted}
         if resident.telegram_id in self._admin_ids:
             roles.add(Role.ADMIN)
         if topics is None:
@@ -127,11 +134,12 @@ class ResidentService:
         messages we send them on our own initiative.
         """
         async with self._sessions.begin() as session:
-            resident = await repo.get_resident_with_topics(session, telegram_id)
-            if resident is None:
+            found = await repo.get_resident_topics_roles(session, telegram_id)
+            if found is None:
                 await repo.add_resident_if_missing(session, telegram_id)
-                resident = await repo.get_resident(session, telegram_id)
-                assert resident is not None
+                found = await repo.get_resident_topics_roles(session, telegram_id)
+                assert found is not None
+            resident, topics, granted = found
             changes: dict[str, object] = {}
             if not resident.is_active:
                 changes.update(is_active=True, blocked_at=None)
@@ -141,12 +149,11 @@ class ResidentService:
                 and resident.language_code != language_code
             ):
                 changes["language_code"] = language_code[:16]
-            # Loaded with the resident a moment ago in this transaction: no second query.
-            topics = [t.topic for t in resident.topics]
             if changes:
                 await repo.update_resident(session, telegram_id, **changes)
                 await session.refresh(resident)
-            return await self._view(session, resident, topics)
+            # Read with the resident a moment ago in this transaction: no more queries.
+            return await self._view(session, resident, topics, granted)
 
     async def get(self, telegram_id: int) -> ResidentView | None:
         async with self._sessions.begin() as session:
