@@ -46,6 +46,7 @@ from bot.services.surveys.digests import DigestConfig, DigestService
 from bot.services.surveys.service import Surveys
 from bot.services.surveys.views import DecisionViewService
 from bot.services.tokens import TokenService
+from bot.telegram_http import AiohttpRequest
 from handlers import register
 from handlers.menu import set_command_menus
 from storage import migrate
@@ -234,6 +235,9 @@ def build_application(
         .token(settings.token())
         .base_url(settings.bot_api_url)
         .base_file_url(file_url_for(settings.bot_api_url))
+        # PTB's defaults (256 connections for sending, one for getUpdates), on aiohttp.
+        .request(AiohttpRequest(connection_pool_size=256))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .context_types(ContextTypes(context=MagnetContext, bot_data=BotData))
         .defaults(
             Defaults(

@@ -7,6 +7,7 @@ A resident's `awaiting` column says which feature waits for their next typed tex
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,8 +71,12 @@ def encode(ns: str, action: str, *args: object) -> str:
     return data
 
 
+@functools.lru_cache(maxsize=4096)
 def decode(data: str | None) -> Callback | None:
-    """None for anything we did not produce: other versions, junk, forged shapes."""
+    """None for anything we did not produce: other versions, junk, forged shapes.
+
+    Remembered: every button handler's pattern decodes the same press again (dozens of them
+    for one tap), and a Callback is immutable."""
     if not data or len(data.encode()) > MAX_BYTES:
         return None
     parts = data.split(":")

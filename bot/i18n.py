@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import resources
@@ -35,7 +37,9 @@ def resolve_locale(chosen: str | None, telegram_code: str | None, default: str =
 
 
 def _load(locale: str, directory: Path) -> Translations:
-    """Prefer a compiled .mo that is newer than its .po; otherwise compile in memory."""
+    """Prefer a compiled .mo that is newer than its .po; otherwise compile it, and keep the
+    .mo beside the .po where that may be written (as Python keeps its .pyc): reading a .po
+    is most of a start's time without it."""
     base = directory / locale / "LC_MESSAGES"
     po_path, mo_path = base / f"{DOMAIN}.po", base / f"{DOMAIN}.mo"
     if mo_path.exists() and (
@@ -47,8 +51,20 @@ def _load(locale: str, directory: Path) -> Translations:
         catalog = read_po(fp, locale=locale, domain=DOMAIN)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
+    _keep(mo_path, buffer.getvalue())
     buffer.seek(0)
     return Translations(buffer, domain=DOMAIN)
+
+
+def _keep(mo_path: Path, data: bytes) -> None:
+    """Write the compiled catalog atomically (other processes may be starting too)."""
+    partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, mo_path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink()
 
 
 # After "v", as an adverbial of time: v ponedeljek, v sredo, v soboto, v nedeljo.

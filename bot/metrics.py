@@ -12,6 +12,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from telegram import Update
 
+from bot.codec import NS, decode
 from bot.domain import OutboxStatus
 from storage.models import OutboxMessage, Resident
 
@@ -34,6 +35,20 @@ def update_type(update: object) -> str:
     if message is not None:
         return "message"
     return "other"
+
+
+_NAMESPACES = frozenset(NS)
+
+
+def update_kind(update: object) -> str:
+    """update_type, with a button press told apart by its feature (`callback:survey`)."""
+    kind = update_type(update)
+    if kind == "callback_query":
+        assert isinstance(update, Update) and update.callback_query is not None
+        decoded = decode(update.callback_query.data)
+        if decoded is not None and decoded.ns in _NAMESPACES:
+            return f"callback:{decoded.ns}"
+    return kind
 
 
 class _Delivery(Collector):
@@ -67,6 +82,18 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.kinds = Counter(
+            "magnet_update_kinds",
+            "Updates handled, by type and a button's feature",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.statements = Counter(
+            "magnet_sql_statements",
+            "SQL statements run while handling updates, by the kind of update",
+            ["kind"],
+            registry=self.registry,
+        )
         self.outbox = Gauge(
             "magnet_outbox_depth",
             "Messages waiting in the outbox, by status",
@@ -80,8 +107,11 @@ class Metrics:
         )
         self.registry.register(_Delivery(self))
 
-    def observe(self, update: object, seconds: float) -> None:
+    def observe(self, update: object, seconds: float, statements: int = 0) -> None:
         self.updates.labels(update_type(update)).inc()
+        kind = update_kind(update)
+        self.kinds.labels(kind).inc()
+        self.statements.labels(kind).inc(statements)
         self.latency.observe(seconds)
 
     async def refresh(self) -> None:

@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.logs import RESIDENT, UPDATE_ID
+from storage.db import STATEMENTS
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class PerResidentProcessor(BaseUpdateProcessor):
         self,
         max_concurrent_updates: int = 64,
         on_done: Callable[[int], None] | None = None,
-        observe: Callable[[object, float], None] | None = None,
+        observe: Callable[[object, float, int], None] | None = None,
         *,
         max_queued_per_resident: int = 20,
         on_flood: Callable[[Update], Awaitable[None]] | None = None,
@@ -72,6 +73,8 @@ class PerResidentProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = ordering_key(update)
         began = time.perf_counter()
+        statements = [0]
+        STATEMENTS.set(statements)
         if isinstance(update, Update):
             UPDATE_ID.set(update.update_id)
             RESIDENT.set(None)
@@ -83,7 +86,7 @@ class PerResidentProcessor(BaseUpdateProcessor):
             await self._in_turn(key, update, coroutine)
         finally:
             if self._observe is not None:
-                self._observe(update, time.perf_counter() - began)
+                self._observe(update, time.perf_counter() - began, statements[0])
             if self._on_done is not None and isinstance(update, Update):
                 self._on_done(update.update_id)
 

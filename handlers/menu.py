@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import BotCommand, BotCommandScopeChat
@@ -28,11 +29,16 @@ def _commands(i18n: I18n, locale: str, entries: list[Command]) -> list[BotComman
 
 
 async def set_command_menus(bot: ExtBot[None], i18n: I18n, admin_ids: frozenset[int]) -> None:
-    """English is the default menu; Telegram shows the Slovenian one to Slovenian clients."""
-    await bot.set_my_commands(_commands(i18n, "en", _entries(frozenset())))
-    await bot.set_my_commands(_commands(i18n, "sl", _entries(frozenset())), language_code="sl")
-    for admin_id in admin_ids:
-        await set_chat_menu(bot, i18n, admin_id, i18n.default_locale, frozenset({Role.ADMIN}))
+    """English is the default menu; Telegram shows the Slovenian one to Slovenian clients.
+    All at once: each is a round trip to Telegram, and the bot polls only after them."""
+    await asyncio.gather(
+        bot.set_my_commands(_commands(i18n, "en", _entries(frozenset()))),
+        bot.set_my_commands(_commands(i18n, "sl", _entries(frozenset())), language_code="sl"),
+        *(
+            set_chat_menu(bot, i18n, admin_id, i18n.default_locale, frozenset({Role.ADMIN}))
+            for admin_id in admin_ids
+        ),
+    )
 
 
 async def set_chat_menu(

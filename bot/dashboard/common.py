@@ -3,13 +3,13 @@ in the reader's language, the session cookie and the checks on state-changing re
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,6 +23,9 @@ from bot.services.residents import ResidentService
 from bot.services.surveys.definition import Survey
 from bot.services.surveys.views import DecisionViewService
 from bot.services.tokens import TokenService
+
+if TYPE_CHECKING:
+    import jinja2
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,13 @@ class Dashboard:
 
     def __post_init__(self) -> None:
         self.key = auth.session_key(self.config.bot_token)
-        self.templates = jinja2.Environment(
+
+    @functools.cached_property
+    def templates(self) -> jinja2.Environment:
+        """Made at the first page, not at start: the bot is polling before anyone opens one."""
+        import jinja2
+
+        return jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,
             undefined=jinja2.StrictUndefined,

@@ -48,7 +48,7 @@ def classify(exc: BaseException) -> Classified:
         not_sent = "not* sent" in str(exc) or "not sent" in str(exc)
         return Classified(Outcome.ERROR if not_sent else Outcome.UNKNOWN, detail)
     if isinstance(exc, NetworkError):
-        transport = str(exc).startswith("httpx.")
+        transport = str(exc).startswith(("httpx.", "aiohttp."))  # bot.telegram_http
         return Classified(Outcome.UNKNOWN if transport else Outcome.ERROR, detail)
     if isinstance(exc, TelegramError):
         return Classified(Outcome.ERROR, detail)

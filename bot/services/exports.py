@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.surveys.answers import OTHER
@@ -200,6 +199,8 @@ class ExportService:
     async def xlsx_file(self, plan: Plan, directory: Path | None = None) -> Path:
         """An XLSX workbook (answers and codebook sheets), written row by row to disk."""
         import asyncio
+
+        from openpyxl import Workbook  # imported when first needed: the bot starts without it
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("answers")

@@ -82,11 +82,21 @@ class ResidentService:
         self._sessions = sessions
         self._admin_ids = frozenset(admin_ids)
 
-    async def _view(self, session: AsyncSession, resident: Resident) -> ResidentView:
-        roles = {Role(r) for r in await roles_repo.list_roles_of(session, resident.telegram_id)}
+    async def _view(
+        self,
+        session: AsyncSession,
+        resident: Resident,
+        topics: Iterable[str] | None = None,
+        granted: Iterable[str] | None = None,
+    ) -> ResidentView:
+        """The resident as handlers see it; `topics` and `granted` roles when already read."""
+        if granted is None:
+            granted = await roles_repo.list_roles_of(session, resident.telegram_id)
+        roles = {Role(r) for r in granted}
         if resident.telegram_id in self._admin_ids:
             roles.add(Role.ADMIN)
-        topics = await repo.list_topics(session, resident.id)
+        if topics is None:
+            topics = await repo.list_topics(session, resident.id)
         return ResidentView(
             id=resident.id,
             telegram_id=resident.telegram_id,
@@ -124,11 +134,12 @@ class ResidentService:
         messages we send them on our own initiative.
         """
         async with self._sessions.begin() as session:
-            resident = await repo.get_resident(session, telegram_id)
-            if resident is None:
+            found = await repo.get_resident_topics_roles(session, telegram_id)
+            if found is None:
                 await repo.add_resident_if_missing(session, telegram_id)
-                resident = await repo.get_resident(session, telegram_id)
-                assert resident is not None
+                found = await repo.get_resident_topics_roles(session, telegram_id)
+                assert found is not None
+            resident, topics, granted = found
             changes: dict[str, object] = {}
             if not resident.is_active:
                 changes.update(is_active=True, blocked_at=None)
@@ -141,7 +152,8 @@ class ResidentService:
             if changes:
                 await repo.update_resident(session, telegram_id, **changes)
                 await session.refresh(resident)
-            return await self._view(session, resident)
+            # Read with the resident a moment ago in this transaction: no more queries.
+            return await self._view(session, resident, topics, granted)
 
     async def get(self, telegram_id: int) -> ResidentView | None:
         async with self._sessions.begin() as session:

@@ -7,9 +7,10 @@ from sqlalchemy import ColumnElement, Row, and_, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
 
 from bot.domain import Step
-from storage.models import Resident, ResidentTopic, utcnow
+from storage.models import Resident, ResidentTopic, RoleGrant, utcnow
 
 
 def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -23,6 +24,25 @@ async def get_resident(
     if lock:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get_resident_topics_roles(
+    session: AsyncSession, telegram_id: int
+) -> tuple[Resident, set[str], set[str]] | None:
+    """The resident with their topics and roles, in one statement: the gate runs it for every
+    update (a row per topic and role; there are a handful of each at most)."""
+    query = (
+        select(Resident, ResidentTopic.topic, RoleGrant.role)
+        .outerjoin(ResidentTopic, ResidentTopic.resident_id == Resident.id)
+        .outerjoin(RoleGrant, RoleGrant.telegram_id == Resident.telegram_id)
+        .options(lazyload(Resident.topics))
+        .where(Resident.telegram_id == telegram_id)
+    )
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return None
+    topics = {row[1] for row in rows if row[1] is not None}
+    return rows[0][0], topics, {row[2] for row in rows if row[2] is not None}
 
 
 def reachable() -> ColumnElement[bool]:

@@ -141,35 +141,43 @@ async def answers_of(session: AsyncSession, response_id: int) -> list[SurveyAnsw
     return list((await session.execute(query.order_by(SurveyAnswer.id))).scalars())
 
 
+_UNREAD: Any = object()
+
+
 async def put_answer(
     session: AsyncSession,
     response: SurveyResponse,
     question: str,
     value: Any,
     other_text: str | None = None,
-) -> None:
-    existing = (
-        await session.execute(
-            select(SurveyAnswer).where(
-                SurveyAnswer.response_id == response.id, SurveyAnswer.question_code == question
+    *,
+    existing: SurveyAnswer | None = _UNREAD,
+) -> SurveyAnswer:
+    """Insert or update the answer; `existing` is its row when the caller has read the
+    response's answers already (None: there is none), saving a query."""
+    if existing is _UNREAD:
+        existing = (
+            await session.execute(
+                select(SurveyAnswer).where(
+                    SurveyAnswer.response_id == response.id, SurveyAnswer.question_code == question
+                )
             )
-        )
-    ).scalar_one_or_none()
+        ).scalar_one_or_none()
     if existing is None:
-        session.add(
-            SurveyAnswer(
-                response_id=response.id,
-                version_id=response.version_id,
-                question_code=question,
-                value=value,
-                other_text=other_text,
-                answered_at=utcnow(),
-            )
+        existing = SurveyAnswer(
+            response_id=response.id,
+            version_id=response.version_id,
+            question_code=question,
+            value=value,
+            other_text=other_text,
+            answered_at=utcnow(),
         )
+        session.add(existing)
     else:
         existing.value, existing.other_text = value, other_text
         existing.version_id, existing.answered_at = response.version_id, utcnow()
     await session.flush()
+    return existing
 
 
 async def delete_answers(session: AsyncSession, response_id: int, questions: list[str]) -> None:

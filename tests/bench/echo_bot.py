@@ -1,8 +1,9 @@
 """The baseline of the update benchmark: a minimal python-telegram-bot echo bot, default
-settings (one update at a time, long polling). It echoes text, and answers a button press by
-editing the message, so that it meets the same load as magnet-bot.
+settings (one update at a time, long polling), or with `concurrent` as its third argument
+`concurrent_updates(True)`. It echoes text, and answers a button press by editing the message,
+so that it meets the same load as magnet-bot.
 
-    python echo_bot.py TOKEN BASE_URL
+    python echo_bot.py TOKEN BASE_URL [concurrent]
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def main() -> None:
     token, base_url = sys.argv[1], sys.argv[2]
-    application = ApplicationBuilder().token(token).base_url(base_url).build()
+    builder = ApplicationBuilder().token(token).base_url(base_url)
+    if sys.argv[3:] == ["concurrent"]:
+        builder = builder.concurrent_updates(True)
+    application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
     application.add_handler(CallbackQueryHandler(pressed))
     application.run_polling()

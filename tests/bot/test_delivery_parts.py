@@ -92,6 +92,7 @@ def test_an_explicit_past_year_stays_in_the_past() -> None:
         (TimedOut(), Outcome.UNKNOWN),
         (TimedOut("Pool timeout: ... Request was *not* sent to Telegram."), Outcome.ERROR),
         (NetworkError("httpx.RemoteProtocolError: Server disconnected"), Outcome.UNKNOWN),
+        (NetworkError("aiohttp.ServerDisconnectedError: Server disconnected"), Outcome.UNKNOWN),
         (NetworkError("Internal Server Error (500)"), Outcome.ERROR),
         (NetworkError("Bad Gateway"), Outcome.ERROR),
         (RuntimeError("?"), Outcome.UNKNOWN),

@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where it is used: the bot starts without it
+    import numpy as np
 
 AGREE, DISAGREE, PASS = 1, -1, 0
 # Polis clusters only people who voted on at least this many statements (or on all of them,
@@ -45,6 +47,8 @@ class VoteMatrix:
         cls, votes: Iterable[tuple[str, int, int]], statement_ids: Sequence[int]
     ) -> VoteMatrix:
         """From (participant, statement id, value) rows; votes on unknown statements are ignored."""
+        import numpy as np
+
         column = {sid: index for index, sid in enumerate(statement_ids)}
         rows: dict[str, int] = {}
         cells: list[tuple[int, int, int]] = []
@@ -180,6 +184,7 @@ def project(values: np.ndarray, seen: np.ndarray, seed: int = 0) -> np.ndarray:
     """Everyone on a two-dimensional map (PCA). As Polis does, someone who voted on few
     statements is pushed outwards (by sqrt(statements / votes)), since their zeros are
     mostly "not seen" and would otherwise pull them to the middle."""
+    import numpy as np
     from sklearn.decomposition import PCA
 
     people, statements = values.shape
@@ -198,6 +203,7 @@ def cluster(
 ) -> tuple[np.ndarray, float | None]:
     """k-means with 2 to `max_groups` groups, the number chosen by the silhouette; one group
     (label 0) when there are too few people or no structure to split."""
+    import numpy as np
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
@@ -228,6 +234,8 @@ def merge_small(
 ) -> tuple[np.ndarray, int]:
     """No group smaller than k is shown: its people join the group whose centre is nearest
     to each of them. Returns the new labels and how many people moved."""
+    import numpy as np
+
     labels = labels.copy()
     moved = 0
     while labels.size:
@@ -250,6 +258,8 @@ def merge_small(
 
 def _by_size(labels: np.ndarray) -> np.ndarray:
     """Relabel 0..n-1, largest group first (so "A" is the largest)."""
+    import numpy as np
+
     if not labels.size:
         return labels
     sizes = np.bincount(labels)

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import yaml
-
 from bot.domain import Bilingual
 
 MIN_STATEMENTS, MAX_STATEMENTS = 10, 30
@@ -98,6 +96,8 @@ Row = tuple[int | None, dict[str, Any]]
 
 
 def _yaml(text: str) -> tuple[Row | None, list[Row]]:
+    import yaml  # only a coordinator's file needs it, never the bot's start
+
     try:
         data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)

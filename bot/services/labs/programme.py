@@ -7,8 +7,6 @@ import io
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 FIELDS = (
     "title_sl",
     "title_en",
@@ -43,6 +41,8 @@ def read_programme(path: Path) -> list[dict[str, Any]]:
 
 
 def _yaml_rows(text: str) -> list[dict[str, Any]]:
+    import yaml  # only an import of a programme needs it, never the bot's start
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.domain import AGE_BANDS, MUNICIPALITIES, Bilingual
 
 KNOWN_MUNICIPALITIES = {c.code for c in MUNICIPALITIES}
@@ -67,6 +65,8 @@ def load_population(path: Path) -> Population:
         raise PopulationError(f"cannot read {path}: {exc}") from None
     if path.suffix.lower() == ".csv":
         return _from_rows(list(csv.DictReader(io.StringIO(text))), {})
+    import yaml
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

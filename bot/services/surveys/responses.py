@@ -152,10 +152,16 @@ class ResponseService:
             return await self._position(session, current, response)
 
     async def _position(
-        self, session: AsyncSession, current: SurveyRound, response: SurveyResponse
+        self,
+        session: AsyncSession,
+        current: SurveyRound,
+        response: SurveyResponse,
+        rows: list[SurveyAnswer] | None = None,
     ) -> Position:
+        """Where the response stands; `rows` are its answers in order when already in hand."""
         survey = await self._definition(session, response.version_id)
-        rows = await repo.answers_of(session, response.id)
+        if rows is None:
+            rows = await repo.answers_of(session, response.id)
         answers = _given(rows)
         skipped = frozenset(a.question_code for a in rows if a.value is None)
         others = {a.question_code: a.other_text for a in rows if a.other_text}
@@ -229,10 +235,15 @@ class ResponseService:
             value, complete = rules.tapped(question, option, row.value if row else None)
             # A multiple choice keeps the text of its "other" while "other" stays ticked.
             kept = row.other_text if row and isinstance(value, list) and OTHER in value else None
-            await repo.put_answer(session, response, question.code, value, kept)
+            answer = await repo.put_answer(
+                session, response, question.code, value, kept, existing=row
+            )
+            # The answers in id order, this one included (a new one has the highest id): the
+            # most frequent update of all reads them once instead of three times.
+            given = list(rows.values()) if row is not None else [*rows.values(), answer]
             if complete:
-                await self._advance(session, survey, response, question)
-            return await self._position(session, current, response)
+                await self._advance(session, survey, response, question, given)
+            return await self._position(session, current, response, given)
 
     async def done(self, code: str, telegram_id: int, version_id: int, ordinal: int) -> Position:
         """Multiple choice: the selection is complete."""
@@ -327,14 +338,19 @@ class ResponseService:
             return await self._position(session, current, response)
 
     async def _advance(
-        self, session: AsyncSession, survey: Survey, response: SurveyResponse, after: Question
+        self,
+        session: AsyncSession,
+        survey: Survey,
+        response: SurveyResponse,
+        after: Question,
+        rows: list[SurveyAnswer] | None = None,
     ) -> None:
-        rows = await repo.answers_of(session, response.id)
+        if rows is None:
+            rows = await repo.answers_of(session, response.id)
         seen = {a.question_code for a in rows}
         response.current, response.editing = rules.following(
             survey, _given(rows), seen, after, response.editing
         )
-        await session.flush()
 
     async def submit(self, code: str, telegram_id: int, version_id: int) -> Submitted | Position:
         """Complete the response; if a required answer is missing, the position to give it."""
