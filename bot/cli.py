@@ -252,7 +252,7 @@ async def _labs(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return 0
         ids, problems = await services.lab_admin.import_rows(
-            rows, actor=None, locale=settings.default_locale, dry_run=args.dry_run
+            rows, actor=None, locale=settings.locale, dry_run=args.dry_run
         )
         tr = services.i18n.get("en")
         for problem in problems:

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 if TYPE_CHECKING:
+    from bot.profile import Profile
     from bot.services.surveys.population import Population
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -31,6 +32,7 @@ _ENV_NAMES = {
     "quiet_hours": "MAGNET_QUIET_HOURS",
     "delivery_lease_seconds": "MAGNET_DELIVERY_LEASE_SECONDS",
     "scheduler_seconds": "MAGNET_SCHEDULER_SECONDS",
+    "profile": "MAGNET_PROFILE",
 }
 
 
@@ -48,7 +50,11 @@ class Settings(BaseSettings):
     bot_api_url: str = TELEGRAM_API_URL
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     coordinator_chat_id: int | None = None
-    default_locale: Literal["sl", "en"] = "sl"
+    # The town profile (bot/content/profiles/magnet.yaml when unset): names, municipalities,
+    # hubs, topics, the data controller, languages; `magnet-bot profile check` validates it.
+    profile: Path | None = None
+    # For people whose Telegram sends no language; unset: the profile's default language.
+    default_locale: str | None = None
     timezone: str = "Europe/Ljubljana"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -115,6 +121,8 @@ class Settings(BaseSettings):
         "surveys_dir",
         "population_file",
         "public_url",
+        "profile",
+        "default_locale",
         mode="before",
     )
     @classmethod
@@ -123,20 +131,54 @@ class Settings(BaseSettings):
         (Where empty has a meaning, as for quiet hours or the digest schedule, it keeps it.)"""
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("population_file")
+    @field_validator("profile")
     @classmethod
-    def _population(cls, value: Path | None) -> Path | None:
-        if value is not None:
+    def _profile(cls, value: Path | None) -> Path | None:
+        from bot.profile import load_profile
+
+        load_profile(value)  # a ProfileError says every problem, one line per field
+        return value
+
+    @model_validator(mode="after")
+    def _town(self) -> Settings:
+        town = self.town()
+        if self.default_locale is not None and self.default_locale not in town.languages:
+            offered = ", ".join(town.languages)
+            raise ValueError(
+                f"MAGNET_DEFAULT_LOCALE: {self.default_locale!r} is not one of {offered}"
+            )
+        population = self.population_path
+        if population is not None:
             from bot.services.surveys.population import load_population
 
-            load_population(value)  # a PopulationError says every problem
-        return value
+            load_population(population, town)  # a PopulationError says every problem
+        return self
+
+    def town(self) -> Profile:
+        """The town profile (validated already at start)."""
+        from bot.profile import load_profile
+
+        return load_profile(self.profile)
+
+    @property
+    def locale(self) -> str:
+        return self.default_locale or self.town().default_language
+
+    @property
+    def surveys_path(self) -> Path | None:
+        """MAGNET_SURVEYS_DIR where set, else the profile's surveys (else the shipped)."""
+        return self.surveys_dir or self.town().surveys_dir
+
+    @property
+    def population_path(self) -> Path | None:
+        return self.population_file or self.town().population_file
 
     def population(self) -> Population | None:
         """The population table, or None (checked already at start)."""
         from bot.services.surveys.population import load_population
 
-        return None if self.population_file is None else load_population(self.population_file)
+        path = self.population_path
+        return None if path is None else load_population(path, self.town())
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -261,8 +303,11 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "?"
-            name = _ENV_NAMES.get(field, f"MAGNET_{field.upper()}")
             message = error["msg"].removeprefix("Value error, ")
+            if not error["loc"]:  # a check across variables names its own
+                lines.append(message)
+                continue
+            field = str(error["loc"][0])
+            name = _ENV_NAMES.get(field, f"MAGNET_{field.upper()}")
             lines.append(f"{name}: {message}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

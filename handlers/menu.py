@@ -24,13 +24,22 @@ def _entries(roles: frozenset[Role]) -> list[Command]:
 
 def _commands(i18n: I18n, locale: str, entries: list[Command]) -> list[BotCommand]:
     tr = i18n.get(locale)
-    return [BotCommand(command_name(c.name, locale), tr.gettext(c.menu)) for c in entries]
+    return [
+        BotCommand(
+            command_name(c.name, locale),
+            tr.town.command_text(c.name, "menu", locale) or tr.gettext(c.menu),
+        )
+        for c in entries
+    ]
 
 
 async def set_command_menus(bot: ExtBot[None], i18n: I18n, admin_ids: frozenset[int]) -> None:
-    """English is the default menu; Telegram shows the Slovenian one to Slovenian clients."""
+    """English is the default menu; Telegram shows each offered language's to its clients."""
     await bot.set_my_commands(_commands(i18n, "en", _entries(frozenset())))
-    await bot.set_my_commands(_commands(i18n, "sl", _entries(frozenset())), language_code="sl")
+    for locale in i18n.languages:
+        if locale != "en":
+            entries = _commands(i18n, locale, _entries(frozenset()))
+            await bot.set_my_commands(entries, language_code=locale)
     for admin_id in admin_ids:
         await set_chat_menu(bot, i18n, admin_id, i18n.default_locale, frozenset({Role.ADMIN}))
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardMarkup
 
 from bot.codec import NS, encode
-from bot.domain import TOPICS, LabStatus, RegistrationStatus
+from bot.domain import LabStatus, RegistrationStatus
 from bot.i18n import Translator
 from bot.services.hubs import HubView
 from bot.services.labs.notices import again_row, offer_row
@@ -166,8 +166,8 @@ def list_buttons(
     )
     topic_row = [(mark(topic is None, tr.gettext("All themes")), encode(NS.LAB, "list", h, "all"))]
     topic_row += [
-        (mark(topic == c.code, tr.gettext(c.label)), encode(NS.LAB, "list", h, c.code))
-        for c in TOPICS
+        (mark(topic == c.code, c.text(tr)), encode(NS.LAB, "list", h, c.code))
+        for c in tr.town.topics
     ]
     rows += [topic_row[:3], topic_row[3:]]
     return keyboard(rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.codec import NS, encode
-from bot.domain import TOPICS
 from bot.i18n import Translator
 from bot.services.stories import notices
 from bot.services.stories.types import (
@@ -78,7 +77,7 @@ def step(tr: Translator, story: StoryView) -> Screen:
             rows.append([b(tr.gettext("Same text for both languages"), "same", story.id)])
         return Screen(escape(questions[s]), keyboard([*rows, _discard(tr, story)]))
     if s == StoryStep.TOPIC:
-        rows = [[b(tr.gettext(t.label), "topic", story.id, t.code)] for t in TOPICS]
+        rows = [[b(t.text(tr), "topic", story.id, t.code)] for t in tr.town.topics]
         text = tr.gettext("Which theme is it about? Residents who follow it will receive it.")
         return Screen(escape(text), keyboard([*rows, _discard(tr, story)]))
     assert s == StoryStep.PHOTO, s
