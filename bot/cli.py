@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
@@ -54,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     address = hubs_sub.add_parser("set-address")
     address.add_argument("code")
     address.add_argument("address")
+    profile = sub.add_parser("profile", help="check the town profile, or apply its hubs")
+    profile_sub = profile.add_subparsers(dest="profile_command", required=True)
+    profile_check = profile_sub.add_parser(
+        "check", help="validate a profile (default: MAGNET_PROFILE, else the shipped one)"
+    )
+    profile_check.add_argument("file", nargs="?")
+    profile_sub.add_parser("apply", help="bring the database's hubs in line with the profile")
     labs = sub.add_parser("labs", help="list upcoming labs or import a season's programme")
     labs_sub = labs.add_subparsers(dest="labs_command", required=True)
     labs_sub.add_parser("list")
@@ -131,6 +141,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _i18n(args.action)
     if args.command == "surveys":
         return _surveys(args)
+    if args.command == "profile" and args.profile_command == "check":
+        return _profile_check(args.file)
     if args.command == "emulator":
         setup_logging("INFO")
         return asyncio.run(_emulator(args))
@@ -148,6 +160,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_migrate(settings, args.revision))
     if args.command == "hubs":
         return asyncio.run(_hubs(settings, args))
+    if args.command == "profile":
+        return asyncio.run(_profile_apply(settings))
     if args.command == "tokens":
         return asyncio.run(_tokens(settings, args))
     if args.command == "labs":
@@ -222,6 +236,66 @@ async def _hubs(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{hub.code:10} {hub.name_sl:20} {hub.address}")
     finally:
         await services.engine.dispose()
+    return 0
+
+
+def profile_problems(path: Path | None) -> tuple[list[str], list[str]]:
+    """What stops the profile from running a bot, and what it shows in English instead."""
+    from bot.i18n import catalog_path, locales_dir
+    from bot.profile import ProfileError, load_profile
+    from bot.services.surveys.definition import shipped
+
+    try:
+        town = load_profile(path)
+    except ProfileError as exc:
+        return exc.problems, []
+    problems = []
+    directories = tuple(d for d in (town.catalogs_dir, locales_dir()) if d is not None)
+    for locale in town.languages:
+        if catalog_path(locale, directories) is None:
+            problems.append(
+                f"languages: no catalog for {locale} ({locale}/LC_MESSAGES/messages.po)"
+            )
+    if town.surveys_dir is not None:
+        try:
+            shipped(town.surveys_dir)
+        except ValueError as exc:
+            problems += [f"surveys: {line}" for line in str(exc).splitlines() if line.strip()]
+    if town.population_file is not None:
+        from bot.services.surveys.population import PopulationError, load_population
+
+        try:
+            load_population(town.population_file, town)
+        except PopulationError as exc:
+            problems.append(f"population: {exc}")
+    return problems, town.missing_labels()
+
+
+def _profile_check(file: str | None) -> int:
+    path = Path(file) if file else (Path(p) if (p := os.environ.get("MAGNET_PROFILE")) else None)
+    problems, notes = profile_problems(path)
+    where = str(path) if path else "the shipped profile"
+    for line in problems:
+        print(line)
+    for line in notes:
+        print(f"note: {line}")
+    if problems:
+        print(f"{where}: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"{where}: ok")
+    return 0
+
+
+async def _profile_apply(settings: Settings) -> int:
+    from bot.app import open_services
+
+    services = await open_services(settings)
+    try:
+        changes = await services.hubs.apply(settings.town(), f"cli:{getpass.getuser()}")
+    finally:
+        await services.engine.dispose()
+    for line in changes or ["the hubs already match the profile"]:
+        print(line)
     return 0
 
 
