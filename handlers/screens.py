@@ -58,6 +58,18 @@ def consent_text(tr: Translator, min_group_size: int, updated: bool = False) -> 
     return f"<b>{escape(title)}</b>\n\n{escape(body)}\n\n{escape(controller_line(tr))}"
 
 
+def english_fallback(tr: Translator) -> str | None:
+    """Told to whoever writes content in Slovenian and English (labs, stories): the town's
+    other languages will read the English text. None where the town offers no other."""
+    others = [code for code in tr.town.languages if code not in ("sl", "en")]
+    if not others:
+        return None
+    names = ", ".join(tr.name_of_language(code) for code in others)
+    return tr.gettext("Residents reading in %(languages)s will see the English text.") % {
+        "languages": names
+    }
+
+
 def purpose(tr: Translator) -> str:
     """Why the town stores a profile, in its own words (the profile's `texts.purpose`)."""
     # TRANSLATORS: Completes "Why: to send you only the news you choose, and ...".

@@ -124,6 +124,8 @@ async def _preview(update: Update, context: MagnetContext, lab: LabView) -> None
     note = tr.gettext("Check everything, then publish. Residents see it in %(labs)s at once.") % {
         "labs": screens.command(context.tr, "labs")
     }
+    fallback = screens.english_fallback(tr)
+    note = f"{note}\n{fallback}" if fallback else note
     text = f"{head}\n\n{card}\n\n{summary(context, lab)}\n\n{escape(note)}"
     await show(
         update,

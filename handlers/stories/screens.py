@@ -18,6 +18,7 @@ from bot.services.stories.types import (
 from bot.textfit import cut
 from handlers.common import Button, bold, escape, keyboard
 from handlers.ideas.screens import Screen
+from handlers.screens import english_fallback
 
 
 def b(label: str, action: str, *args: object) -> Button:
@@ -89,7 +90,8 @@ def preview(tr: Translator, story: StoryView, readers: dict[str, Translator]) ->
     """Each language as its readers will see it, then the publish (or submit) button."""
     official = story.kind == StoryKind.OFFICIAL
     shown: list[Screen] = []
-    locales = ("sl", "en") if official else (story.author_locale,)
+    # A resident writing in a language other than Slovenian fills the English text.
+    locales = ("sl", "en") if official else ("sl" if story.author_locale == "sl" else "en",)
     for locale in locales:
         header = {
             "sl": tr.gettext("Preview: residents reading in Slovenian will see this:"),
@@ -104,6 +106,8 @@ def preview(tr: Translator, story: StoryView, readers: dict[str, Translator]) ->
         else tr.gettext("The coordinators read every story before it is published.")
     )
     rows = [[b(label, "finish", story.id)], _discard(tr, story)]
+    fallback = english_fallback(tr) if official else None
+    note = f"{note}\n{fallback}" if fallback else note
     shown.append(Screen(escape(note), keyboard(rows)))
     return shown
 

@@ -15,8 +15,10 @@ from sqlalchemy import select
 
 from bot.domain import Role
 from bot.profile import default_profile_path
+from handlers.screens import english_fallback
 from storage.models import AuditEntry
-from tests.support.harness import ADMIN_ID, running_bot
+from tests.handlers.announcements.test_compose import compose
+from tests.support.harness import ADMIN_ID, onboard, running_bot
 from tests.support.labs import insert_lab
 
 ZELENGRAD = Path(__file__).parent.parent / "fixtures" / "profiles" / "zelengrad" / "profile.yaml"
@@ -190,3 +192,26 @@ async def test_a_third_language_is_a_catalog_and_a_line_in_the_profile(
         await hans.click("Deutsch")
         stored = await bot.services.residents.get(401)
         assert stored is not None and stored.locale == "de"
+
+        # A coordinator writing in Slovenian and English is told who reads the English text.
+        await bot.services.roles.grant(ADMIN_ID, 500, Role.COORDINATOR)
+        katja = bot.user(500, "Katja", "sl")
+        await onboard(katja, topics=())
+        await compose(katja)
+        summary = katja.last.text
+        assert "Prejemniki: 2 prebivalca (v slovenščini: 1, v angleščini: 0)" in summary
+        assert "V teh jezikih (nemščina) bralci vidijo angleško besedilo (1 prebivalec)." in summary
+        # So is one composing a lab or an official story, at its preview.
+        assert english_fallback(bot.services.i18n.get("sl")) == (
+            "Kdor bere v teh jezikih (nemščina), bo videl angleško besedilo."
+        )
+
+
+async def test_the_shipped_town_tells_no_one_of_a_fallback(bot) -> None:  # type: ignore[no-untyped-def]
+    assert english_fallback(bot.services.i18n.get("sl")) is None
+    await bot.services.roles.grant(ADMIN_ID, 500, Role.COORDINATOR)
+    katja = bot.user(500, "Katja", "sl")
+    await onboard(katja, topics=())
+    await compose(katja)
+    assert "Prejemniki: 1 prebivalec" in katja.last.text
+    assert "angleško besedilo" not in katja.last.text
