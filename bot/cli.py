@@ -268,7 +268,15 @@ def profile_problems(path: Path | None) -> tuple[list[str], list[str]]:
             load_population(town.population_file, town)
         except PopulationError as exc:
             problems.append(f"population: {exc}")
-    return problems, town.missing_labels()
+    notes = town.missing_labels()
+    others = [code for code in town.languages if code not in ("sl", "en")]
+    if others:
+        # Surveys, labs, stories and announcements are written in Slovenian and English.
+        notes.append(
+            f"surveys, labs, stories, announcements: written in sl and en; "
+            f"{', '.join(others)} read the English text"
+        )
+    return problems, notes
 
 
 def _profile_check(file: str | None) -> int:

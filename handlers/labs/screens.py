@@ -24,7 +24,12 @@ def card_text(
         lines.append("❌ " + bold(tr.gettext("Cancelled")))
     if lab.starts_at is not None:
         lines.append("🗓 " + escape(time_range(tr, lab)))
-    lines.append("📍 " + escape(place(tr, lab)))
+    where = "📍 " + escape(place(tr, lab))
+    hub = next((h for h in tr.town.hubs if h.code == lab.hub_code), None)
+    if hub is not None and hub.map_url:
+        link, label = escape(hub.map_url, quote=True), escape(tr.gettext("map"))
+        where += f' · <a href="{link}">{label}</a>'
+    lines.append(where)
     lines.append("🏷 " + escape(topic_label(tr, lab.topic)))
     if lab.status in (LabStatus.PUBLISHED, LabStatus.DRAFT):
         lines.append("🪑 " + escape(seats_line(tr, lab)))

@@ -127,6 +127,9 @@ def test_profile_check_prints_one_problem_a_line(tmp_path: Path) -> None:
         "languages: no catalog for hu (hu/LC_MESSAGES/messages.po)"
     ]
     assert "note: topics.energy: no hu; shown in English" in lines
+    assert lines[-1] == (
+        "note: surveys, labs, stories, announcements: written in sl and en; hu read the English text"
+    )
 
 
 def test_profile_apply_reconciles_the_hubs_by_code(tmp_path: Path) -> None:

@@ -70,7 +70,8 @@ async def test_another_town_onboards_labs_surveys_and_exports_in_its_own_words(
         assert "Clean rivers" in zoe.last.button_labels
         await zoe.click("Clean rivers")
         await zoe.click("1. River day")
-        assert "The Greenhouse" in zoe.last.text and "Clean rivers" in zoe.last.text
+        assert "📍 The Greenhouse, Glavni trg 1, Zelengrad · map" in zoe.last.text
+        assert "Clean rivers" in zoe.last.text
         await zoe.click("✍️ Sign up")
         assert any("You are signed up" in m.text for m in zoe.messages[-3:] if m.text)
 
