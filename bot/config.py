@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -139,19 +146,34 @@ class Settings(BaseSettings):
         load_profile(value)  # a ProfileError says every problem, one line per field
         return value
 
+    @field_validator("default_locale")
+    @classmethod
+    def _offered(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or "profile" not in info.data:  # a bad profile is reported on its own
+            return value
+        from bot.profile import load_profile
+
+        offered = load_profile(info.data["profile"]).languages
+        if value not in offered:
+            raise ValueError(
+                f"{value!r} is not one of the profile's languages ({', '.join(offered)})"
+            )
+        return value
+
     @model_validator(mode="after")
     def _town(self) -> Settings:
         town = self.town()
-        if self.default_locale is not None and self.default_locale not in town.languages:
-            offered = ", ".join(town.languages)
-            raise ValueError(
-                f"MAGNET_DEFAULT_LOCALE: {self.default_locale!r} is not one of {offered}"
-            )
+        if self.default_locale is None:
+            self.default_locale = town.default_language
         population = self.population_path
         if population is not None:
-            from bot.services.surveys.population import load_population
+            from bot.services.surveys.population import PopulationError, load_population
 
-            load_population(population, town)  # a PopulationError says every problem
+            try:
+                load_population(population, town)
+            except PopulationError as exc:  # it says every problem
+                name = "MAGNET_POPULATION_FILE" if self.population_file else "MAGNET_PROFILE"
+                raise ValueError(f"{name}: {exc}") from None
         return self
 
     def town(self) -> Profile:
@@ -162,6 +184,7 @@ class Settings(BaseSettings):
 
     @property
     def locale(self) -> str:
+        """The town's language for people whose Telegram sends none (filled in at start)."""
         return self.default_locale or self.town().default_language
 
     @property
