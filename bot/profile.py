@@ -52,15 +52,19 @@ def _labels(value: object) -> object:
 class Labels(_Strict):
     """Texts per language; English is required, since every other language falls back to it."""
 
-    texts: dict[str, str]
+    by_language: dict[str, str]
 
     @model_validator(mode="before")
     @classmethod
     def _wrap(cls, value: object) -> object:
         value = _labels(value)
-        return {"texts": value} if isinstance(value, dict) and "texts" not in value else value
+        return (
+            {"by_language": value}
+            if isinstance(value, dict) and "by_language" not in value
+            else value
+        )
 
-    @field_validator("texts")
+    @field_validator("by_language")
     @classmethod
     def _english(cls, value: dict[str, str]) -> dict[str, str]:
         if not value.get(FALLBACK, "").strip():
@@ -73,7 +77,7 @@ class Labels(_Strict):
         return value
 
     def get(self, locale: str) -> str:
-        return pick(self.texts, locale)
+        return pick(self.by_language, locale)
 
 
 class Municipality(_Strict):
@@ -135,6 +139,19 @@ class Texts(_Strict):
     survey_invite: Labels | None = None  # the invitation to a new survey round
     key_answers: Labels | None = None  # the caption of the digest's chart
     commands: dict[str, CommandTexts] = Field(default_factory=dict)
+
+    @field_validator("greeting")
+    @classmethod
+    def _placeholders(cls, value: Labels | None) -> Labels | None:
+        for language, text in (value.by_language if value else {}).items():
+            try:
+                text % {"name": "", "project": "", "towns": ""}
+            except (KeyError, ValueError, TypeError):
+                raise ValueError(
+                    f"the {language} text may hold only %(name)s, %(project)s and %(towns)s "
+                    "(write a percent sign as %%)"
+                ) from None
+        return value
 
     @field_validator("commands")
     @classmethod
@@ -242,8 +259,8 @@ class Profile:
                 m.code,
                 m.label.get(FALLBACK),
                 m.answer.get(FALLBACK) if m.answer else None,
-                labels=m.label.texts,
-                buttons=m.answer.texts if m.answer else None,
+                labels=m.label.by_language,
+                buttons=m.answer.by_language if m.answer else None,
             )
             for m in self.model.municipalities
         )
@@ -251,14 +268,14 @@ class Profile:
     @cached_property
     def topics(self) -> tuple[Choice, ...]:
         return tuple(
-            Choice(t.code, t.label.get(FALLBACK), labels=t.label.texts, emoji=t.emoji)
+            Choice(t.code, t.label.get(FALLBACK), labels=t.label.by_language, emoji=t.emoji)
             for t in self.model.topics
         )
 
     @cached_property
     def hubs(self) -> tuple[HubEntry, ...]:
         return tuple(
-            HubEntry(h.code, h.name.texts, h.address, h.municipality, h.map_url)
+            HubEntry(h.code, h.name.by_language, h.address, h.municipality, h.map_url)
             for h in self.model.hubs
         )
 
@@ -321,7 +338,7 @@ def _where(loc: tuple[Any, ...], data: object) -> str:
             parts.append(str(code) if isinstance(code, str) else str(part))
             node = item
             continue
-        if part in ("texts", "function-after[_english()]") or str(part).startswith("function"):
+        if part in ("by_language",) or str(part).startswith("function"):
             continue
         parts.append(str(part))
         node = node.get(part) if isinstance(node, dict) else None

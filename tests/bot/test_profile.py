@@ -156,3 +156,14 @@ def test_profile_apply_reconciles_the_hubs_by_code(tmp_path: Path) -> None:
     assert "Krekov trg 3, 3000 Celje" in result.stdout and "Hub Žalec" in result.stdout
     again = run_cli("profile", "apply", env=env, cwd=tmp_path)
     assert again.stdout.splitlines() == ["the hubs already match the profile"]
+
+
+def test_a_greeting_may_only_name_the_resident_project_and_towns() -> None:
+    data = shipped()
+    data["texts"]["greeting"]["en"] = "Hi %(nome)s, we are 100% for you"
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(data)
+    assert caught.value.problems == [
+        "texts.greeting: the en text may hold only %(name)s, %(project)s and %(towns)s "
+        "(write a percent sign as %%)"
+    ]
