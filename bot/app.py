@@ -68,7 +68,7 @@ def file_url_for(api_url: str) -> str:
 
 def load_surveys(settings: Settings) -> list[Survey]:
     """The survey definitions the bot runs: a town's own (MAGNET_SURVEYS_DIR) or the shipped."""
-    directory = settings.surveys_dir
+    directory = settings.surveys_path
     if directory is not None and not directory.is_dir():
         raise ConfigError(f"MAGNET_SURVEYS_DIR: {directory} is not a directory")
     try:
@@ -90,8 +90,9 @@ async def open_services(settings: Settings) -> Services:
         await engine.dispose()
         raise
     sessions = create_sessionmaker(engine)
-    i18n = I18n(settings.tz, settings.default_locale)
-    residents = ResidentService(sessions, settings.admin_ids)
+    town = settings.town()
+    i18n = I18n(settings.tz, settings.locale, profile=town)
+    residents = ResidentService(sessions, settings.admin_ids, town)
     quiet = QuietHours.parse(settings.quiet_hours, settings.tz)
     lab_config = LabConfig(
         offer_ttl=timedelta(hours=settings.offer_hours),
@@ -111,7 +112,7 @@ async def open_services(settings: Settings) -> Services:
             min_voters=settings.conversation_min_voters,
             coordinator_chat_id=settings.coordinator_chat_id,
             admin_ids=frozenset(settings.admin_ids),
-            locale=settings.default_locale,
+            locale=settings.locale,
         ),
     )
     views = DecisionViewService(sessions, settings.min_group_size, settings.population())
@@ -142,7 +143,7 @@ async def open_services(settings: Settings) -> Services:
             list(surveys.shipped),
             DigestConfig(
                 chat_id=settings.coordinator_chat_id,
-                locale=settings.default_locale,
+                locale=settings.locale,
                 k=settings.min_group_size,
                 tz=settings.tz,
                 every=settings.digest_every,

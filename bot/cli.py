@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import os
 import sys
@@ -56,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     address = hubs_sub.add_parser("set-address")
     address.add_argument("code")
     address.add_argument("address")
+    profile = sub.add_parser("profile", help="check the town profile, or apply its hubs")
+    profile_sub = profile.add_subparsers(dest="profile_command", required=True)
+    profile_check = profile_sub.add_parser(
+        "check", help="validate a profile (default: MAGNET_PROFILE, else the shipped one)"
+    )
+    profile_check.add_argument("file", nargs="?")
+    profile_sub.add_parser("apply", help="bring the database's hubs in line with the profile")
     labs = sub.add_parser("labs", help="list upcoming labs or import a season's programme")
     labs_sub = labs.add_subparsers(dest="labs_command", required=True)
     labs_sub.add_parser("list")
@@ -152,6 +160,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _surveys(args)
     if args.command == "network":
         return _keygen(args.out)
+    if args.command == "profile" and args.profile_command == "check":
+        return _profile_check(args.file)
     if args.command == "emulator":
         setup_logging("INFO")
         return asyncio.run(_emulator(args))
@@ -169,6 +179,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_migrate(settings, args.revision))
     if args.command == "hubs":
         return asyncio.run(_hubs(settings, args))
+    if args.command == "profile":
+        return asyncio.run(_profile_apply(settings))
     if args.command == "tokens":
         return asyncio.run(_tokens(settings, args))
     if args.command == "labs":
@@ -246,6 +258,36 @@ async def _hubs(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _profile_check(file: str | None) -> int:
+    from bot.profile_check import profile_problems
+
+    path = Path(file) if file else (Path(p) if (p := os.environ.get("MAGNET_PROFILE")) else None)
+    problems, notes = profile_problems(path)
+    where = str(path) if path else "the shipped profile"
+    for line in problems:
+        print(line)
+    for line in notes:
+        print(f"note: {line}")
+    if problems:
+        print(f"{where}: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"{where}: ok")
+    return 0
+
+
+async def _profile_apply(settings: Settings) -> int:
+    from bot.app import open_services
+
+    services = await open_services(settings)
+    try:
+        changes = await services.hubs.apply(settings.town(), f"cli:{getpass.getuser()}")
+    finally:
+        await services.engine.dispose()
+    for line in changes or ["the hubs already match the profile"]:
+        print(line)
+    return 0
+
+
 async def _labs(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -273,7 +315,7 @@ async def _labs(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return 0
         ids, problems = await services.lab_admin.import_rows(
-            rows, actor=None, locale=settings.default_locale, dry_run=args.dry_run
+            rows, actor=None, locale=settings.locale, dry_run=args.dry_run
         )
         tr = services.i18n.get("en")
         for problem in problems:

@@ -57,7 +57,7 @@ COMMANDS: tuple[Command, ...] = (
         "idea",
         "ideja",
         N_("Share an idea for your town"),
-        N_("write an idea for Celje or Prebold; the coordinators read every one"),
+        N_("write an idea for your town; the coordinators read every one"),
     ),
     Command(
         "ideas",
@@ -68,7 +68,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "stories",
         "zgodbe",
-        N_("Urban stories from Celje and Prebold"),
+        N_("Urban stories from the towns"),
         N_("urban stories from the network, and telling your own"),
     ),
     Command(

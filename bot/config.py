@@ -6,10 +6,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 if TYPE_CHECKING:
+    from bot.profile import Profile
     from bot.services.surveys.population import Population
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -31,6 +39,7 @@ _ENV_NAMES = {
     "quiet_hours": "MAGNET_QUIET_HOURS",
     "delivery_lease_seconds": "MAGNET_DELIVERY_LEASE_SECONDS",
     "scheduler_seconds": "MAGNET_SCHEDULER_SECONDS",
+    "profile": "MAGNET_PROFILE",
 }
 
 
@@ -48,7 +57,11 @@ class Settings(BaseSettings):
     bot_api_url: str = TELEGRAM_API_URL
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     coordinator_chat_id: int | None = None
-    default_locale: Literal["sl", "en"] = "sl"
+    # The town profile (bot/content/profiles/magnet.yaml when unset): names, municipalities,
+    # hubs, topics, the data controller, languages; `magnet-bot profile check` validates it.
+    profile: Path | None = None
+    # For people whose Telegram sends no language; unset: the profile's default language.
+    default_locale: str | None = None
     timezone: str = "Europe/Ljubljana"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -129,6 +142,8 @@ class Settings(BaseSettings):
         "network_town_name",
         "network_key_file",
         "network_peers_file",
+        "profile",
+        "default_locale",
         mode="before",
     )
     @classmethod
@@ -137,13 +152,12 @@ class Settings(BaseSettings):
         (Where empty has a meaning, as for quiet hours or the digest schedule, it keeps it.)"""
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("population_file")
+    @field_validator("profile")
     @classmethod
-    def _population(cls, value: Path | None) -> Path | None:
-        if value is not None:
-            from bot.services.surveys.population import load_population
+    def _profile(cls, value: Path | None) -> Path | None:
+        from bot.profile import load_profile
 
-            load_population(value)  # a PopulationError says every problem
+        load_profile(value)  # a ProfileError says every problem, one line per field
         return value
 
     @field_validator("network_key_file")
@@ -164,11 +178,62 @@ class Settings(BaseSettings):
             load_peers(value)  # a PeersError names every bad entry
         return value
 
+    @field_validator("default_locale")
+    @classmethod
+    def _offered(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or "profile" not in info.data:  # a bad profile is reported on its own
+            return value
+        from bot.profile import load_profile
+
+        offered = load_profile(info.data["profile"]).languages
+        if value not in offered:
+            raise ValueError(
+                f"{value!r} is not one of the profile's languages ({', '.join(offered)})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _town(self) -> Settings:
+        town = self.town()
+        if self.default_locale is None:
+            self.default_locale = town.default_language
+        population = self.population_path
+        if population is not None:
+            from bot.services.surveys.population import PopulationError, load_population
+
+            try:
+                load_population(population, town)
+            except PopulationError as exc:  # it says every problem
+                name = "MAGNET_POPULATION_FILE" if self.population_file else "MAGNET_PROFILE"
+                raise ValueError(f"{name}: {exc}") from None
+        return self
+
+    def town(self) -> Profile:
+        """The town profile (validated already at start)."""
+        from bot.profile import load_profile
+
+        return load_profile(self.profile)
+
+    @property
+    def locale(self) -> str:
+        """The town's language for people whose Telegram sends none (filled in at start)."""
+        return self.default_locale or self.town().default_language
+
+    @property
+    def surveys_path(self) -> Path | None:
+        """MAGNET_SURVEYS_DIR where set, else the profile's surveys (else the shipped)."""
+        return self.surveys_dir or self.town().surveys_dir
+
+    @property
+    def population_path(self) -> Path | None:
+        return self.population_file or self.town().population_file
+
     def population(self) -> Population | None:
         """The population table, or None (checked already at start)."""
         from bot.services.surveys.population import load_population
 
-        return None if self.population_file is None else load_population(self.population_file)
+        path = self.population_path
+        return None if path is None else load_population(path, self.town())
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -293,8 +358,11 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "?"
-            name = _ENV_NAMES.get(field, f"MAGNET_{field.upper()}")
             message = error["msg"].removeprefix("Value error, ")
+            if not error["loc"]:  # a check across variables names its own
+                lines.append(message)
+                continue
+            field = str(error["loc"][0])
+            name = _ENV_NAMES.get(field, f"MAGNET_{field.upper()}")
             lines.append(f"{name}: {message}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

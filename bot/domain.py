@@ -1,10 +1,12 @@
-"""The fixed vocabulary of a resident's profile: codes stored in the database, labels to translate."""
+"""The fixed vocabulary: codes stored in the database, labels to translate. A town's own
+vocabulary (municipalities, topics, hubs, languages) is its profile's (bot.profile)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 
 def N_(message: str) -> str:
@@ -12,26 +14,44 @@ def N_(message: str) -> str:
     return message
 
 
+class _Translates(Protocol):
+    locale: str
+
+    def gettext(self, message: str) -> str: ...
+
+
 @dataclass(frozen=True)
 class Choice:
     code: str
-    label: str  # English msgid
+    label: str  # English msgid; for a town profile's choice, its English text
     # The answer on the button, where it reads differently from the value ("In Celje" / Celje).
     button: str | None = None
+    # A town profile's labels are content per language, not msgids (see bot.profile).
+    labels: Mapping[str, str] | None = field(default=None, compare=False)
+    buttons: Mapping[str, str] | None = field(default=None, compare=False)
+    emoji: str = ""
 
     @property
     def answer(self) -> str:
         return self.button or self.label
 
+    def text(self, tr: _Translates) -> str:
+        """The label in the reader's language (a profile's missing language reads English)."""
+        if self.labels is not None:
+            return _pick(self.labels, tr.locale) or self.label
+        return tr.gettext(self.label)
 
-MUNICIPALITIES: Sequence[Choice] = (
-    # The same answers, worded alike, as the survey's "Where do you usually live?".
-    Choice("celje", N_("Celje"), N_("In Celje")),
-    Choice("prebold", N_("Prebold"), N_("In Prebold")),
-    Choice("savinjska", N_("Elsewhere in the Savinja region")),
-    Choice("slovenia", N_("Elsewhere in Slovenia")),
-    Choice("abroad", N_("Abroad")),
-)
+    def answer_text(self, tr: _Translates) -> str:
+        if self.buttons is not None:
+            return _pick(self.buttons, tr.locale) or self.answer
+        if self.labels is not None:
+            return self.text(tr)
+        return tr.gettext(self.answer)
+
+
+def _pick(texts: Mapping[str, str], locale: str) -> str | None:
+    return texts.get(locale) or texts.get("en")
+
 
 AGE_BANDS: Sequence[Choice] = (
     Choice("u18", N_("under 18")),
@@ -53,25 +73,6 @@ STATUSES: Sequence[Choice] = (
     Choice("na", N_("I'd rather not say")),
 )
 
-TOPICS: Sequence[Choice] = (
-    Choice("housing", N_("Affordable housing")),
-    Choice("mobility", N_("Sustainable mobility")),
-    Choice("industry", N_("Industry 4.0 and jobs")),
-    Choice("culture", N_("Culture and creativity")),
-    Choice("energy", N_("Energy communities")),
-)
-
-# On buttons each language is named in itself, so a resident finds their own.
-LANGUAGES: Sequence[Choice] = (
-    Choice("sl", "Slovenščina"),
-    Choice("en", "English"),
-)
-# Inside a sentence or after a label, in the reader's language (lowercase in Slovenian).
-LANGUAGE_NAMES: dict[str, str] = {
-    "sl": N_("Slovenian"),
-    "en": N_("English"),
-}
-
 
 def codes(choices: Sequence[Choice]) -> frozenset[str]:
     return frozenset(c.code for c in choices)
@@ -79,6 +80,16 @@ def codes(choices: Sequence[Choice]) -> frozenset[str]:
 
 def label_of(choices: Sequence[Choice], code: str | None) -> str | None:
     return next((c.label for c in choices if c.code == code), None)
+
+
+def choice_of(choices: Sequence[Choice], code: str | None) -> Choice | None:
+    return next((c for c in choices if c.code == code), None)
+
+
+def label_in(tr: _Translates, choices: Sequence[Choice], code: str | None) -> str | None:
+    """The label of `code` in the reader's language, or None for an unknown code."""
+    choice = choice_of(choices, code)
+    return None if choice is None else choice.text(tr)
 
 
 class Role(StrEnum):

@@ -18,22 +18,39 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-from bot.config import SUPPORTED_LOCALES
+from bot.profile import FALLBACK, Profile, load_profile
 
 DOMAIN = "messages"
+SHIPPED_LOCALES = ("sl", "en")
 
 
 def locales_dir() -> Path:
     return Path(str(resources.files("locales")))
 
 
-def resolve_locale(chosen: str | None, telegram_code: str | None, default: str = "sl") -> str:
-    """The resident's choice wins; else Telegram's language: Slovenian stays, the rest is English."""
-    if chosen in SUPPORTED_LOCALES:
+def resolve_locale(
+    chosen: str | None,
+    telegram_code: str | None,
+    default: str = "sl",
+    languages: tuple[str, ...] = SHIPPED_LOCALES,
+) -> str:
+    """The resident's choice wins; else Telegram's language if the town offers it, the rest
+    English (the fallback every town offers); with no language at all, the town's default."""
+    if chosen in languages:
         return chosen
     if telegram_code:
-        return "sl" if telegram_code.lower().split("-")[0] == "sl" else "en"
+        base = telegram_code.lower().replace("_", "-").split("-")[0]
+        return base if base in languages else FALLBACK
     return default
+
+
+def catalog_path(locale: str, directories: tuple[Path, ...]) -> Path | None:
+    """The first directory holding a catalog for `locale` (a town's own before the shipped)."""
+    for directory in directories:
+        base = directory / locale / "LC_MESSAGES"
+        if (base / f"{DOMAIN}.po").exists() or (base / f"{DOMAIN}.mo").exists():
+            return directory
+    return None
 
 
 def _load(locale: str, directory: Path) -> Translations:
@@ -48,6 +65,7 @@ def _load(locale: str, directory: Path) -> Translations:
         with mo_path.open("rb") as fp:
             return Translations(fp, domain=DOMAIN)
     with po_path.open("rb") as fp:
+        # With the locale given, a catalog without a Plural-Forms header gets Babel's (CLDR) rule.
         catalog = read_po(fp, locale=locale, domain=DOMAIN)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
@@ -100,6 +118,8 @@ class Translator:
     locale: str
     translations: Translations
     tz: ZoneInfo
+    # The town's vocabulary (municipalities, topics, its own sentences), labelled per language.
+    town: Profile = field(default_factory=load_profile, repr=False, compare=False)
     # Parsed once, its CLDR data loaded at start: parsing the code on every date costs
     # tenfold, and the first load of the data took a resident's update 0.2 s.
     cldr: Locale = field(init=False, repr=False, compare=False)
@@ -165,14 +185,50 @@ class Translator:
     def language_name(self) -> str:
         return self.cldr.get_display_name(self.cldr) or self.locale
 
+    def name_of_language(self, code: str) -> str:
+        """A language named in the reader's language, inside a sentence ("slovenščina")."""
+        try:
+            return Locale.parse(code).get_display_name(self.cldr) or code
+        except (ValueError, LookupError):
+            return code
+
+
+def native_name(code: str) -> str:
+    """On buttons each language is named in itself, so a resident finds their own."""
+    try:
+        name = Locale.parse(code).get_display_name(code) or code
+    except (ValueError, LookupError):
+        return code
+    return name[:1].upper() + name[1:]
+
 
 class I18n:
-    def __init__(self, tz: ZoneInfo, default_locale: str = "sl", directory: Path | None = None):
-        directory = directory or locales_dir()
-        self.default_locale = default_locale
-        self._translators = {
-            locale: Translator(locale, _load(locale, directory), tz) for locale in SUPPORTED_LOCALES
-        }
+    """A translator per language the town offers; a language without a catalog is an error
+    at start, since the profile promised it."""
+
+    def __init__(
+        self,
+        tz: ZoneInfo,
+        default_locale: str | None = None,
+        directory: Path | None = None,
+        profile: Profile | None = None,
+    ):
+        self.profile = profile or load_profile()
+        self.default_locale = default_locale or self.profile.default_language
+        self.languages = self.profile.languages
+        if self.default_locale not in self.languages:
+            raise ValueError(f"the default language {self.default_locale!r} is not offered")
+        extra = self.profile.catalogs_dir
+        directories = tuple(d for d in (extra, directory or locales_dir()) if d is not None)
+        self._translators = {}
+        for locale in self.languages:
+            found = catalog_path(locale, directories)
+            if found is None:
+                raise ValueError(
+                    f"no catalog for {locale!r} (add {locale}/LC_MESSAGES/{DOMAIN}.po)"
+                )
+            translations = _load(locale, found)
+            self._translators[locale] = Translator(locale, translations, tz, self.profile)
 
     def get(self, locale: str | None) -> Translator:
         return (
@@ -180,5 +236,8 @@ class I18n:
             or self._translators[self.default_locale]
         )
 
+    def locale_for(self, chosen: str | None, telegram_code: str | None) -> str:
+        return resolve_locale(chosen, telegram_code, self.default_locale, self.languages)
+
     def resolve(self, chosen: str | None, telegram_code: str | None) -> Translator:
-        return self.get(resolve_locale(chosen, telegram_code, self.default_locale))
+        return self.get(self.locale_for(chosen, telegram_code))

@@ -34,12 +34,14 @@ def help_text(context: MagnetContext) -> str:
             # A command of two roles is listed once: under its first role if the reader has it.
             second = c.also == role and (resident is None or not resident.has_role(c.role))
             if c.role == role or second:
-                described = escape(tr.gettext(c.help))  # msgids from bot.commands
+                own = tr.town.command_text(c.name, "help", tr.locale)
+                described = escape(own or tr.gettext(c.help))  # msgids from bot.commands
                 lines.append(f"{screens.command(tr, c.name)} – {described}")
-    about = tr.gettext(
-        "The bot is run by the Municipality of Celje and the Municipality of Prebold as part "
-        "of the MAGNET project. Your data is used only as described when you agreed."
-    )
+    controller, _, _ = tr.town.controller(tr.locale)
+    about = tr.town.text("about", tr.locale) or tr.gettext(
+        "The bot is run by %(controller)s as part of the %(project)s project. Your data is "
+        "used only as described when you agreed."
+    ) % {"controller": controller, "project": tr.town.project}
     lines += ["", escape(about)]
     return "\n".join(lines)
 

@@ -25,15 +25,27 @@ def _entries(roles: frozenset[Role]) -> list[Command]:
 
 def _commands(i18n: I18n, locale: str, entries: list[Command]) -> list[BotCommand]:
     tr = i18n.get(locale)
-    return [BotCommand(command_name(c.name, locale), tr.gettext(c.menu)) for c in entries]
+    return [
+        BotCommand(
+            command_name(c.name, locale),
+            tr.town.command_text(c.name, "menu", locale) or tr.gettext(c.menu),
+        )
+        for c in entries
+    ]
 
 
 async def set_command_menus(bot: ExtBot[None], i18n: I18n, admin_ids: frozenset[int]) -> None:
-    """English is the default menu; Telegram shows the Slovenian one to Slovenian clients.
+    """English is the default menu; Telegram shows each offered language's to its clients.
     All at once: each is a round trip to Telegram, and the bot polls only after them."""
     await asyncio.gather(
         bot.set_my_commands(_commands(i18n, "en", _entries(frozenset()))),
-        bot.set_my_commands(_commands(i18n, "sl", _entries(frozenset())), language_code="sl"),
+        *(
+            bot.set_my_commands(
+                _commands(i18n, locale, _entries(frozenset())), language_code=locale
+            )
+            for locale in i18n.languages
+            if locale != "en"
+        ),
         *(
             set_chat_menu(bot, i18n, admin_id, i18n.default_locale, frozenset({Role.ADMIN}))
             for admin_id in admin_ids

@@ -57,13 +57,19 @@ async def start(update: Update, context: MagnetContext) -> None:
 
 
 def _greeting(context: MagnetContext, update: Update) -> str:
-    return context.tr.gettext(
+    """The town's own greeting (its profile's `texts.greeting`), else the bot's own words."""
+    tr = context.tr
+    town = tr.town.text("greeting", tr.locale)
+    # TRANSLATORS: %(project)s is the project's name (MAGNET), %(towns)s its towns' names.
+    generic = tr.gettext(
         "Hello, %(name)s! 👋\n\n"
-        "I am the MAGNET bot of Celje and Prebold. I will tell you about RealLife Learning "
-        "Labs and events at the MAGNET Hub in Celje and the MiniHub in Prebold on the topics "
-        "you choose. Now and then I will also ask what keeps you in our towns, what might "
-        "lead you to move away and what would bring you back."
-    ) % {"name": _first_name(update)}
+        "I am the %(project)s bot of %(towns)s. I will tell you about labs and events on the "
+        "topics you choose. Now and then I will also ask what keeps you in your town, what "
+        "might lead you to move away and what would bring you back."
+    )
+    values = {"name": _first_name(update), "project": tr.town.project}
+    values["towns"] = tr.town.towns(tr.locale)
+    return (town or generic) % values
 
 
 async def resume_onboarding(

@@ -8,19 +8,9 @@ from telegram import InlineKeyboardMarkup
 
 from bot.codec import NS, encode
 from bot.commands import slash
-from bot.domain import (
-    AGE_BANDS,
-    LANGUAGE_NAMES,
-    LANGUAGES,
-    MUNICIPALITIES,
-    STATUSES,
-    TOPICS,
-    Choice,
-    Step,
-    label_of,
-)
-from bot.i18n import Translator
-from bot.services.residents import PROFILE_FIELDS, ResidentView
+from bot.domain import AGE_BANDS, STATUSES, Choice, Step, label_in
+from bot.i18n import Translator, native_name
+from bot.services.residents import ResidentView, profile_fields
 from handlers.common import Button, escape, in_rows, keyboard
 
 Screen = tuple[str, InlineKeyboardMarkup | None]
@@ -56,13 +46,42 @@ def consent_text(tr: Translator, min_group_size: int, updated: bool = False) -> 
         "• your Telegram ID and the language you use,\n"
         "• where you live, your age group and what you do (chosen from a list),\n"
         "• the topics you want to hear about.\n\n"
-        "Why: to send you only the news you choose, and to help the municipalities of "
-        "Celje and Prebold understand what their residents need. %(groups)s\n\n"
+        "Why: to send you only the news you choose, and %(purpose)s. %(groups)s\n\n"
         "You can change your answers or withdraw your consent at any time in %(settings)s; "
         "withdrawing deletes your profile. Until you agree, I keep only your Telegram ID "
         "and the language you chose."
-    ) % {"settings": command(tr, "settings"), "groups": groups_promise(tr, min_group_size)}
-    return f"<b>{escape(title)}</b>\n\n{escape(body)}"
+    ) % {
+        "settings": command(tr, "settings"),
+        "groups": groups_promise(tr, min_group_size),
+        "purpose": purpose(tr),
+    }
+    return f"<b>{escape(title)}</b>\n\n{escape(body)}\n\n{escape(controller_line(tr))}"
+
+
+def english_fallback(tr: Translator) -> str | None:
+    """Told to whoever writes content in Slovenian and English (labs, stories): the town's
+    other languages will read the English text. None where the town offers no other."""
+    others = [code for code in tr.town.languages if code not in ("sl", "en")]
+    if not others:
+        return None
+    names = ", ".join(tr.name_of_language(code) for code in others)
+    return tr.gettext("Residents reading in %(languages)s will see the English text.") % {
+        "languages": names
+    }
+
+
+def purpose(tr: Translator) -> str:
+    """Why the town stores a profile, in its own words (the profile's `texts.purpose`)."""
+    # TRANSLATORS: Completes "Why: to send you only the news you choose, and ...".
+    generic = tr.gettext("to help the town understand what its residents need")
+    return tr.town.text("purpose", tr.locale) or generic
+
+
+def controller_line(tr: Translator) -> str:
+    name, contact, policy = tr.town.controller(tr.locale)
+    return tr.gettext(
+        "Your data is kept by %(controller)s (%(contact)s). Privacy policy: %(policy)s"
+    ) % {"controller": name, "contact": contact, "policy": policy}
 
 
 def groups_promise(tr: Translator, min_group_size: int) -> str:
@@ -78,16 +97,19 @@ def consent_screen(
     tr: Translator, resident: ResidentView, payload: str | None, min_group_size: int
 ) -> Screen:
     tail = (payload,) if payload else ()
-    other = "en" if tr.locale == "sl" else "sl"
-    other_label = label_of(LANGUAGES, other) or other
+    others = [code for code in tr.town.languages if code != tr.locale]
     updated = resident.consent_version is not None
+    languages = [
+        (f"🌐 {native_name(code)}", encode(NS.ONBOARDING, "language", code, *tail))
+        for code in others
+    ]
     return consent_text(tr, min_group_size, updated), keyboard(
         [
             [
                 (tr.gettext("✅ I agree"), encode(NS.ONBOARDING, "consent", "yes", *tail)),
                 (tr.gettext("No, thanks"), encode(NS.ONBOARDING, "consent", "no")),
             ],
-            [(f"🌐 {other_label}", encode(NS.ONBOARDING, "language", other, *tail))],
+            *in_rows(languages, 3),
         ]
     )
 
@@ -105,7 +127,7 @@ def choice_buttons(
 ) -> list[Button]:
     return [
         (
-            ("• " if c.code == current else "") + tr.gettext(c.answer),
+            ("• " if c.code == current else "") + c.answer_text(tr),
             encode(ns, "answer", step.value, c.code),
         )
         for c in choices
@@ -118,8 +140,8 @@ def _per_row(step: Step) -> int:
 
 def topic_buttons(tr: Translator, ns: NS, chosen: frozenset[str]) -> list[list[Button]]:
     return [
-        [(("✅ " if t.code in chosen else "▫️ ") + tr.gettext(t.label), encode(ns, "topic", t.code))]
-        for t in TOPICS
+        [(("✅ " if t.code in chosen else "▫️ ") + t.text(tr), encode(ns, "topic", t.code))]
+        for t in tr.town.topics
     ]
 
 
@@ -131,14 +153,14 @@ def onboarding_question(tr: Translator, resident: ResidentView) -> Screen:
         rows = topic_buttons(tr, NS.ONBOARDING, resident.topics)
         rows.append([(tr.gettext("Done ✔"), encode(NS.ONBOARDING, "done"))])
         return f"{header}\n{escape(hint)}", keyboard(rows)
-    column, choices = PROFILE_FIELDS[step]
+    column, choices = profile_fields(tr.town)[step]
     current = getattr(resident, column)
     buttons = choice_buttons(tr, NS.ONBOARDING, step, choices, current)
     return header, keyboard(in_rows(buttons, _per_row(step)))
 
 
 def topic_names(tr: Translator, topics: frozenset[str]) -> str:
-    return ", ".join(tr.gettext(t.label) for t in TOPICS if t.code in topics)
+    return ", ".join(t.text(tr) for t in tr.town.topics if t.code in topics)
 
 
 def topics_summary(tr: Translator, topics: frozenset[str]) -> str:
@@ -177,18 +199,17 @@ def menu_screen(tr: Translator, greeting: str | None = None) -> Screen:
 
 
 def language_screen(tr: Translator) -> Screen:
-    buttons = [(c.label, encode(NS.LANGUAGE, "set", c.code)) for c in LANGUAGES]
-    return escape(tr.gettext("Choose your language:")), keyboard([buttons])
+    buttons = [(native_name(code), encode(NS.LANGUAGE, "set", code)) for code in tr.town.languages]
+    return escape(tr.gettext("Choose your language:")), keyboard(in_rows(buttons, 3))
 
 
 def profile_lines(tr: Translator, resident: ResidentView) -> list[str]:
     def value(choices: Sequence[Choice], code: str | None) -> str:
-        label = label_of(choices, code)
-        return tr.gettext(label) if label else "—"
+        return label_in(tr, choices, code) or "—"
 
     rows = [
-        (tr.gettext("Language"), tr.gettext(LANGUAGE_NAMES.get(tr.locale, tr.locale))),
-        (tr.gettext("Municipality"), value(MUNICIPALITIES, resident.municipality)),
+        (tr.gettext("Language"), tr.name_of_language(tr.locale)),
+        (tr.gettext("Municipality"), value(tr.town.municipalities, resident.municipality)),
         (tr.gettext("Age"), value(AGE_BANDS, resident.age_band)),
         # TRANSLATORS: The resident's occupation (student, employed, retired…), not a registration status.
         (tr.gettext("Status"), value(STATUSES, resident.status)),

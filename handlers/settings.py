@@ -7,7 +7,7 @@ from telegram import Update
 from bot.codec import NS, Callback, encode
 from bot.context import MagnetContext
 from bot.domain import Step
-from bot.services.residents import PROFILE_FIELDS, InvalidChoice
+from bot.services.residents import InvalidChoice, profile_fields
 from handlers import screens
 from handlers.common import (
     answer,
@@ -71,7 +71,7 @@ async def choose_field(update: Update, context: MagnetContext, callback: Callbac
     if step is None:
         await stale_button(update, context, f"settings field {callback.arg(0)}")
         return
-    column, choices = PROFILE_FIELDS[step]
+    column, choices = profile_fields(tr.town)[step]
     buttons = screens.choice_buttons(tr, NS.SETTINGS, step, choices, getattr(resident, column))
     rows = [*in_rows(buttons, 2 if step == Step.AGE_BAND else 1), _back(context)]
     await answer(update)

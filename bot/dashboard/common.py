@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dashboard import auth
 from bot.domain import Role
-from bot.i18n import I18n, Translator, resolve_locale
+from bot.i18n import I18n, Translator
 from bot.services.conversations.service import ConversationService
 from bot.services.exports import ExportService
 from bot.services.network.service import NetworkService
@@ -140,7 +140,7 @@ def visitor_tr(request: web.Request) -> Translator:
     """Before sign-in: the browser's language, Slovenian or English."""
     wanted = request.headers.get("Accept-Language", "").split(",")[0].strip() or None
     i18n = dashboard_of(request).i18n
-    return i18n.get(resolve_locale(None, wanted, i18n.default_locale))
+    return i18n.resolve(None, wanted)
 
 
 async def viewer(request: web.Request) -> Viewer | None:

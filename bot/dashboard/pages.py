@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dashboard.reports import Broadcast, LabGroup, LabsReport, Reach
 from bot.dashboard.survey_source import FIELDS, Group, SurveyFigures
-from bot.domain import LANGUAGES, MUNICIPALITIES, N_, TOPICS, Choice, label_of
-from bot.i18n import Translator
+from bot.domain import N_, Choice, label_in
+from bot.i18n import Translator, native_name
 from bot.services.surveys import wording as w
 from bot.services.surveys.definition import ProfileField, Survey, bilingual
 from bot.services.surveys.views import (
@@ -43,8 +43,7 @@ def nav(tr: Translator, staff: bool) -> list[dict[str, str]]:
 def _label(tr: Translator, choices: Any, code: str | None) -> str:
     if code is None:
         return tr.gettext("not given")
-    label = label_of(choices, code)
-    return tr.gettext(label) if label else code
+    return label_in(tr, choices, code) or code
 
 
 def group_label(tr: Translator, group: Group) -> str:
@@ -299,7 +298,7 @@ def _bi(tr: Translator, value: Any) -> str | None:
 
 
 def _topic(tr: Translator, code: str | None) -> str | None:
-    return _label(tr, TOPICS, code) if code else None
+    return _label(tr, tr.town.topics, code) if code else None
 
 
 def labs(tr: Translator, report: LabsReport) -> dict[str, Any]:
@@ -352,24 +351,24 @@ def labs(tr: Translator, report: LabsReport) -> dict[str, Any]:
             for lab in report.past
         ],
         "by_hub": [group(g, None) for g in report.by_hub],
-        "by_topic": [group(g, tuple(TOPICS)) for g in report.by_topic],
+        "by_topic": [group(g, tuple(tr.town.topics)) for g in report.by_topic],
     }
 
 
 def audience_label(tr: Translator, kind: str, values: list[str]) -> str:
     """Who a broadcast went to, worded as the bot's own delivery reports word it."""
     if kind == "municipality":
-        names = [_label(tr, MUNICIPALITIES, v) for v in values]
+        names = [_label(tr, tr.town.municipalities, v) for v in values]
         return tr.gettext("municipality: %(values)s") % {"values": ", ".join(names)}
     if kind == "topic":
-        names = [_label(tr, TOPICS, v) for v in values]
+        names = [_label(tr, tr.town.topics, v) for v in values]
         return tr.gettext("topics: %(values)s") % {"values": ", ".join(names)}
     if kind == "lab":
         return tr.gettext("participants of labs %(values)s") % {
             "values": ", ".join(f"#{v}" for v in values)
         }
     if kind == "language":
-        names = [label_of(LANGUAGES, v) or v for v in values]
+        names = [native_name(v) for v in values]
         return tr.gettext("language: %(values)s") % {"values": ", ".join(names)}
     return tr.gettext("everyone")
 
@@ -391,7 +390,7 @@ def _capital(text: str) -> str:
 
 
 def announcements(tr: Translator, found: list[Broadcast], k: int) -> dict[str, Any]:
-    languages = {c.code: c.label for c in LANGUAGES}
+    languages = {code: native_name(code) for code in tr.town.languages}
     return {
         "k": k,
         "broadcasts": [

@@ -209,7 +209,10 @@ def _reach(counts: dict[str, int], k: int) -> Reach:
 
 
 async def broadcasts(
-    sessions: async_sessionmaker[AsyncSession], k: int, default_locale: str = "sl"
+    sessions: async_sessionmaker[AsyncSession],
+    k: int,
+    default_locale: str = "sl",
+    languages: tuple[str, ...] = ("sl", "en"),
 ) -> list[Broadcast]:
     """The latest broadcasts' reach, by the language each recipient was written to in."""
     async with sessions() as session:
@@ -218,7 +221,7 @@ async def broadcasts(
     counts: dict[int, dict[str, dict[str, int]]] = {}
     for announcement_id, chosen, code, status, n in rows:
         # A resident deleted since (/forget) left no language behind.
-        locale = resolve_locale(chosen, code, default_locale) if chosen or code else ""
+        locale = resolve_locale(chosen, code, default_locale, languages) if chosen or code else ""
         per = counts.setdefault(announcement_id, {}).setdefault(locale, {})
         per[status] = per.get(status, 0) + n
     result = []

@@ -133,7 +133,9 @@ async def _model(
     if name == "labs":
         return {"data": pages.labs(tr, await labs_report(dashboard.sessions, k))}
     if name == "announcements":
-        found = await broadcasts(dashboard.sessions, k, dashboard.i18n.default_locale)
+        found = await broadcasts(
+            dashboard.sessions, k, dashboard.i18n.default_locale, dashboard.i18n.languages
+        )
         return {"data": pages.announcements(tr, found, k)}
     rounds = await pages.download_rounds(dashboard.sessions, dashboard.surveys)
     data = pages.downloads(tr, rounds)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import Bilingual
+from bot.profile import Profile, pick
+from storage.models import Hub
 from storage.repositories import audit as audit_repo
 from storage.repositories import hubs as repo
 
@@ -50,6 +52,58 @@ class HubService:
                 details={"old": old, "new": hub.address},
             )
             return True
+
+    async def apply(self, town: Profile, actor: str | None = None) -> list[str]:
+        """Bring the hubs in line with the profile, by code; one line per change, each
+        audit-logged. A hub the profile no longer lists is removed, unless labs point at it:
+        then it is kept, and named."""
+        changes: list[str] = []
+        async with self._sessions.begin() as session:
+            found = {h.code: h for h in await repo.list_hubs(session)}
+            for entry in town.hubs:
+                wanted = {
+                    "name_sl": pick(entry.name, "sl"),
+                    "name_en": pick(entry.name, "en"),
+                    "address": entry.address,
+                    "municipality": entry.municipality,
+                }
+                hub = found.get(entry.code)
+                if hub is None:
+                    session.add(Hub(code=entry.code, **wanted))
+                    changes.append(f"added {entry.code}")
+                    details: dict[str, object] = {"new": wanted}
+                else:
+                    old = {k: getattr(hub, k) for k in wanted if getattr(hub, k) != wanted[k]}
+                    if not old:
+                        continue
+                    for key in old:
+                        setattr(hub, key, wanted[key])
+                    changes.append(f"updated {entry.code}: {', '.join(sorted(old))}")
+                    details = {"old": old, "new": {k: wanted[k] for k in old}}
+                await audit_repo.add_audit_entry(
+                    session,
+                    "hub.profile",
+                    actor_telegram_id=None,
+                    subject=entry.code,
+                    details={**details, "by": actor},
+                )
+            listed = {entry.code for entry in town.hubs}
+            for code, hub in found.items():
+                if code in listed:
+                    continue
+                if await repo.hub_in_use(session, hub.id):
+                    changes.append(f"kept {code}: not in the profile, but labs are held there")
+                    continue
+                await session.delete(hub)
+                changes.append(f"removed {code}")
+                await audit_repo.add_audit_entry(
+                    session,
+                    "hub.profile",
+                    actor_telegram_id=None,
+                    subject=code,
+                    details={"removed": True, "by": actor},
+                )
+        return changes
 
 
 def _view(hub) -> HubView:  # type: ignore[no-untyped-def]

@@ -11,15 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.domain import (
     AGE_BANDS,
     CONSENT_VERSION,
-    MUNICIPALITIES,
     ONBOARDING_ORDER,
     STATUSES,
-    TOPICS,
     Choice,
     Role,
     Step,
     codes,
 )
+from bot.profile import Profile, load_profile
 from storage.models import Resident, utcnow
 from storage.repositories import audit as audit_repo
 from storage.repositories import residents as repo
@@ -34,11 +33,13 @@ class ConsentRequired(PermissionError):
     """Profile data may only be stored after the resident agreed."""
 
 
-PROFILE_FIELDS: dict[Step, tuple[str, Sequence[Choice]]] = {
-    Step.MUNICIPALITY: ("municipality", MUNICIPALITIES),
-    Step.AGE_BAND: ("age_band", AGE_BANDS),
-    Step.STATUS: ("status", STATUSES),
-}
+def profile_fields(town: Profile) -> dict[Step, tuple[str, Sequence[Choice]]]:
+    """The onboarding questions answered from a list: the column and the town's options."""
+    return {
+        Step.MUNICIPALITY: ("municipality", town.municipalities),
+        Step.AGE_BAND: ("age_band", AGE_BANDS),
+        Step.STATUS: ("status", STATUSES),
+    }
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,16 @@ def _next_step(step: Step) -> Step:
 
 
 class ResidentService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], admin_ids: Iterable[int] = ()):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        admin_ids: Iterable[int] = (),
+        town: Profile | None = None,
+    ):
         self._sessions = sessions
         self._admin_ids = frozenset(admin_ids)
+        self.town = town or load_profile()
+        self._fields = profile_fields(self.town)
 
     async def _view(
         self,
@@ -217,9 +225,9 @@ class ResidentService:
 
     async def answer(self, telegram_id: int, field_step: Step, code: str) -> ResidentView:
         """Store one profile answer; during onboarding, move on to the next question."""
-        if field_step not in PROFILE_FIELDS:
+        if field_step not in self._fields:
             raise InvalidChoice(field_step)
-        column, choices = PROFILE_FIELDS[field_step]
+        column, choices = self._fields[field_step]
         if code not in codes(choices):
             raise InvalidChoice(code)
         async with self._sessions.begin() as session:
@@ -231,7 +239,7 @@ class ResidentService:
             return await self._reload(session, telegram_id)
 
     async def toggle_topic(self, telegram_id: int, topic: str) -> ResidentView:
-        if topic not in codes(TOPICS):
+        if topic not in codes(self.town.topics):
             raise InvalidChoice(topic)
         async with self._sessions.begin() as session:
             resident = await self._consented(session, telegram_id)
@@ -249,7 +257,7 @@ class ResidentService:
             return await self._reload(session, telegram_id)
 
     async def set_locale(self, telegram_id: int, locale: str) -> ResidentView:
-        if locale not in ("sl", "en"):
+        if locale not in self.town.languages:
             raise InvalidChoice(locale)
         async with self._sessions.begin() as session:
             await repo.update_resident(session, telegram_id, locale=locale)

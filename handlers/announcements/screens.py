@@ -12,15 +12,8 @@ from telegram import InlineKeyboardMarkup
 from bot.codec import NS, encode
 from bot.commands import slash
 from bot.delivery.quiet import QuietHours
-from bot.domain import (
-    LANGUAGE_NAMES,
-    LANGUAGES,
-    MUNICIPALITIES,
-    TOPICS,
-    AnnouncementStatus,
-    label_of,
-)
-from bot.i18n import Translator
+from bot.domain import AnnouncementStatus, label_in
+from bot.i18n import Translator, native_name
 from bot.services.announcements.types import (
     AnnouncementError,
     AnnouncementView,
@@ -95,17 +88,17 @@ def audience_label(tr: Translator, announcement: AnnouncementView) -> str:
     if announcement.audience == Audience.ALL:
         return tr.gettext("everyone")
     if announcement.audience == Audience.MUNICIPALITY:
-        names = [tr.gettext(label_of(MUNICIPALITIES, v) or v) for v in values]
+        names = [label_in(tr, tr.town.municipalities, v) or v for v in values]
         return tr.gettext("municipality: %(values)s") % {"values": ", ".join(names)}
     if announcement.audience == Audience.TOPIC:
-        names = [tr.gettext(label_of(TOPICS, v) or v) for v in values]
+        names = [label_in(tr, tr.town.topics, v) or v for v in values]
         return tr.gettext("topics: %(values)s") % {"values": ", ".join(names)}
     if announcement.audience == Audience.LAB:
         # TRANSLATORS: %(values)s is a list of lab numbers such as "#3, #5".
         return tr.gettext("participants of labs %(values)s") % {
             "values": ", ".join(f"#{v}" for v in values)
         }
-    names = [tr.gettext(LANGUAGE_NAMES[v]) if v in LANGUAGE_NAMES else v for v in values]
+    names = [tr.name_of_language(v) for v in values]
     return tr.gettext("language: %(values)s") % {"values": ", ".join(names)}
 
 
@@ -114,9 +107,9 @@ def _value_choices(
 ) -> list[tuple[str, str]]:
     """(code, label already translated) for each value of the audience."""
     if audience == Audience.MUNICIPALITY:
-        return [(c.code, tr.gettext(c.label)) for c in MUNICIPALITIES]
+        return [(c.code, c.text(tr)) for c in tr.town.municipalities]
     if audience == Audience.TOPIC:
-        return [(c.code, tr.gettext(c.label)) for c in TOPICS]
+        return [(c.code, c.text(tr)) for c in tr.town.topics]
     if audience == Audience.LAB:
         return [
             (
@@ -125,7 +118,7 @@ def _value_choices(
             )
             for lab in labs
         ]
-    return [(c.code, c.label) for c in LANGUAGES]
+    return [(code, native_name(code)) for code in tr.town.languages]
 
 
 @dataclass(frozen=True)
@@ -267,6 +260,19 @@ def preview(tr: Translator, ready: Preview) -> list[Screen]:
             % {"count": count, "sl": ready.by_locale["sl"], "en": ready.by_locale["en"]}
         ),
     ]
+    if ready.fallback:
+        readers = sum(ready.by_locale.get(loc, 0) for loc in ready.fallback)
+        names = ", ".join(tr.name_of_language(loc) for loc in ready.fallback)
+        lines.append(
+            escape(
+                tr.ngettext(
+                    "Readers in %(languages)s see the English text (%(count)d resident).",
+                    "Readers in %(languages)s see the English text (%(count)d residents).",
+                    readers,
+                )
+                % {"languages": names, "count": readers}
+            )
+        )
     if ready.asks_urgency:
         lines.append(
             escape(

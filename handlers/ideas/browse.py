@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot.codec import Callback
 from bot.context import MagnetContext
-from bot.domain import TOPICS, Role, codes
+from bot.domain import Role, codes
 from bot.services.ideas.types import IdeaError, IdeaProblem, Order
 from handlers.common import ButtonHandler, answer, escape, requires_onboarding, show, stale_button
 from handlers.ideas import compose, screens
@@ -66,7 +66,7 @@ def _id(callback: Callback) -> int:
 @resident_button
 async def list_ideas(update: Update, context: MagnetContext, callback: Callback) -> None:
     topic, order, offset = callback.arg(0), callback.arg(1), callback.int_arg(2, 0, 100_000)
-    if topic != screens.ALL and topic not in codes(TOPICS):
+    if topic != screens.ALL and topic not in codes(context.tr.town.topics):
         raise IdeaError(IdeaProblem.STALE, f"topic {topic!r}")
     if order not in (Order.NEWEST, Order.SUPPORTED) or offset is None:
         raise IdeaError(IdeaProblem.STALE, f"order {order!r} offset {offset!r}")

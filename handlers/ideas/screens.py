@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardMarkup
 
 from bot.codec import NS, encode
-from bot.domain import MUNICIPALITIES, TOPICS, label_of
+from bot.domain import label_in
 from bot.i18n import Translator
 from bot.services.announcements.types import AudienceLab
 from bot.services.ideas import notices
@@ -86,13 +86,14 @@ def step(tr: Translator, idea: IdeaView) -> Screen:
         ) % {"limit": 1000}
         return Screen(escape(text), keyboard([_discard(tr, idea)]))
     if s == IdeaStep.TOPIC:
-        rows = in_rows([b(tr.gettext(t.label), "topic", idea.id, t.code) for t in TOPICS], 1)
+        rows = in_rows([b(t.text(tr), "topic", idea.id, t.code) for t in tr.town.topics], 1)
         return Screen(
             escape(tr.gettext("Which theme does it belong to?")),
             keyboard([*rows, _discard(tr, idea)]),
         )
     if s == IdeaStep.MUNICIPALITY:
-        rows = in_rows([b(tr.gettext(m.label), "muni", idea.id, m.code) for m in MUNICIPALITIES], 1)
+        towns = tr.town.municipalities
+        rows = in_rows([b(m.text(tr), "muni", idea.id, m.code) for m in towns], 1)
         return Screen(
             escape(tr.gettext("Which municipality is it for?")),
             keyboard([*rows, _discard(tr, idea)]),
@@ -131,8 +132,7 @@ def submitted(tr: Translator) -> str:
 
 
 def _topic_label(tr: Translator, topic: str | None) -> str:
-    label = label_of(TOPICS, topic)
-    return tr.gettext(label) if label else tr.gettext("All themes")
+    return label_in(tr, tr.town.topics, topic) or tr.gettext("All themes")
 
 
 def listing(tr: Translator, page: IdeaPage, *, coordinator: bool, pending: int) -> Screen:
@@ -180,7 +180,7 @@ def listing(tr: Translator, page: IdeaPage, *, coordinator: bool, pending: int) 
 
 def themes(tr: Translator, order: Order) -> Screen:
     rows = [[b(tr.gettext("All themes"), "list", ALL, order, 0)]]
-    rows += [[b(tr.gettext(t.label), "list", t.code, order, 0)] for t in TOPICS]
+    rows += [[b(t.text(tr), "list", t.code, order, 0)] for t in tr.town.topics]
     return Screen(escape(tr.gettext("Which theme?")), keyboard(rows))
 
 

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.codec import NS, Callback, encode
 from bot.context import MagnetContext
-from bot.domain import ACTIVE, TOPICS, LabStatus, RegistrationStatus, Role
+from bot.domain import ACTIVE, LabStatus, RegistrationStatus, Role
 from bot.services.labs.types import LabProblem, LabView, RegistrationView
 from handlers.common import answer, bold, escape, keyboard, requires_onboarding, send, show
 from handlers.labs import screens
@@ -26,7 +26,7 @@ async def list_labs(update: Update, context: MagnetContext, callback: Callback) 
     if len(callback.args) != 2:
         raise BadButton(f"list {callback.args}")
     hub, topic = callback.args
-    known = {t.code for t in TOPICS}
+    known = {t.code for t in context.tr.town.topics}
     await _list(
         update,
         context,

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.codec import NS, Callback, awaiting, encode
 from bot.context import MagnetContext
-from bot.domain import TOPICS, LabStatus, Role
+from bot.domain import LabStatus, Role
 from bot.services.hubs import HubView
 from bot.services.labs.parsing import InputError
 from bot.services.labs.types import (
@@ -91,7 +91,7 @@ def _step_buttons(
     elif step == LabStep.HUB:
         rows.append([b(hub.name(tr.locale), hub.code) for hub in hubs])
     elif step == LabStep.TOPIC:
-        rows += in_rows([b(tr.gettext(t.label), t.code) for t in TOPICS], 2)
+        rows += in_rows([b(t.text(tr), t.code) for t in tr.town.topics], 2)
     elif step == LabStep.CAPACITY:
         rows.append([b(tr.gettext("No limit (open event)"), "0")])
     elif step == LabStep.DEADLINE:
@@ -124,6 +124,8 @@ async def _preview(update: Update, context: MagnetContext, lab: LabView) -> None
     note = tr.gettext("Check everything, then publish. Residents see it in %(labs)s at once.") % {
         "labs": screens.command(context.tr, "labs")
     }
+    fallback = screens.english_fallback(tr)
+    note = f"{note}\n{fallback}" if fallback else note
     text = f"{head}\n\n{card}\n\n{summary(context, lab)}\n\n{escape(note)}"
     await show(
         update,

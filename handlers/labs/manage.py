@@ -11,7 +11,7 @@ from telegram import InputFile, Update
 
 from bot.codec import NS, Callback, encode
 from bot.context import MagnetContext
-from bot.domain import AGE_BANDS, MUNICIPALITIES, LabStatus, RegistrationStatus, Role, label_of
+from bot.domain import AGE_BANDS, LabStatus, RegistrationStatus, Role, label_in
 from bot.numbers import parse_int
 from bot.services.labs.calendar import lab_link, qr_png
 from bot.services.labs.types import LabError, LabProblem, Roster
@@ -202,8 +202,7 @@ def roster_csv(context: MagnetContext, roster: Roster) -> bytes:
     )
 
     def label(choices, code):  # type: ignore[no-untyped-def]
-        found = label_of(choices, code)
-        return tr.gettext(found) if found else ""
+        return label_in(tr, choices, code) or ""
 
     statuses = {
         # TRANSLATORS: Status of a registration in the roster CSV (sl: agrees with "prijava").
@@ -223,7 +222,7 @@ def roster_csv(context: MagnetContext, roster: Roster) -> bytes:
                     reg.position or "",
                     reg.seats,
                     _cell(entry.name or ""),
-                    label(MUNICIPALITIES, entry.municipality),
+                    label(tr.town.municipalities, entry.municipality),
                     label(AGE_BANDS, entry.age_band),
                     reg.checked_in_at.astimezone(context.services.settings.tz).strftime(
                         "%Y-%m-%d %H:%M"

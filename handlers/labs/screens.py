@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardMarkup
 
 from bot.codec import NS, encode
-from bot.domain import TOPICS, LabStatus, RegistrationStatus
+from bot.domain import LabStatus, RegistrationStatus
 from bot.i18n import Translator
 from bot.services.hubs import HubView
 from bot.services.labs.notices import again_row, offer_row
@@ -24,7 +24,12 @@ def card_text(
         lines.append("❌ " + bold(tr.gettext("Cancelled")))
     if lab.starts_at is not None:
         lines.append("🗓 " + escape(time_range(tr, lab)))
-    lines.append("📍 " + escape(place(tr, lab)))
+    where = "📍 " + escape(place(tr, lab))
+    hub = next((h for h in tr.town.hubs if h.code == lab.hub_code), None)
+    if hub is not None and hub.map_url:
+        link, label = escape(hub.map_url, quote=True), escape(tr.gettext("map"))
+        where += f' · <a href="{link}">{label}</a>'
+    lines.append(where)
     lines.append("🏷 " + escape(topic_label(tr, lab.topic)))
     if lab.status in (LabStatus.PUBLISHED, LabStatus.DRAFT):
         lines.append("🪑 " + escape(seats_line(tr, lab)))
@@ -166,8 +171,8 @@ def list_buttons(
     )
     topic_row = [(mark(topic is None, tr.gettext("All themes")), encode(NS.LAB, "list", h, "all"))]
     topic_row += [
-        (mark(topic == c.code, tr.gettext(c.label)), encode(NS.LAB, "list", h, c.code))
-        for c in TOPICS
+        (mark(topic == c.code, c.text(tr)), encode(NS.LAB, "list", h, c.code))
+        for c in tr.town.topics
     ]
     rows += [topic_row[:3], topic_row[3:]]
     return keyboard(rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.codec import NS, encode
-from bot.domain import TOPICS
 from bot.i18n import Translator
 from bot.services.stories import notices
 from bot.services.stories.types import (
@@ -19,6 +18,7 @@ from bot.services.stories.types import (
 from bot.textfit import cut
 from handlers.common import Button, bold, escape, keyboard
 from handlers.ideas.screens import Screen
+from handlers.screens import english_fallback
 
 
 def b(label: str, action: str, *args: object) -> Button:
@@ -78,7 +78,7 @@ def step(tr: Translator, story: StoryView) -> Screen:
             rows.append([b(tr.gettext("Same text for both languages"), "same", story.id)])
         return Screen(escape(questions[s]), keyboard([*rows, _discard(tr, story)]))
     if s == StoryStep.TOPIC:
-        rows = [[b(tr.gettext(t.label), "topic", story.id, t.code)] for t in TOPICS]
+        rows = [[b(t.text(tr), "topic", story.id, t.code)] for t in tr.town.topics]
         text = tr.gettext("Which theme is it about? Residents who follow it will receive it.")
         return Screen(escape(text), keyboard([*rows, _discard(tr, story)]))
     assert s == StoryStep.PHOTO, s
@@ -90,7 +90,8 @@ def preview(tr: Translator, story: StoryView, readers: dict[str, Translator]) ->
     """Each language as its readers will see it, then the publish (or submit) button."""
     official = story.kind == StoryKind.OFFICIAL
     shown: list[Screen] = []
-    locales = ("sl", "en") if official else (story.author_locale,)
+    # A resident writing in a language other than Slovenian fills the English text.
+    locales = ("sl", "en") if official else ("sl" if story.author_locale == "sl" else "en",)
     for locale in locales:
         header = {
             "sl": tr.gettext("Preview: residents reading in Slovenian will see this:"),
@@ -105,6 +106,8 @@ def preview(tr: Translator, story: StoryView, readers: dict[str, Translator]) ->
         else tr.gettext("The coordinators read every story before it is published.")
     )
     rows = [[b(label, "finish", story.id)], _discard(tr, story)]
+    fallback = english_fallback(tr) if official else None
+    note = f"{note}\n{fallback}" if fallback else note
     shown.append(Screen(escape(note), keyboard(rows)))
     return shown
 

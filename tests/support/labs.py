@@ -32,8 +32,9 @@ async def insert_lab(
     guests: int = 0,
     deadline: datetime | None = None,
     author: int = 1,
+    titles: tuple[str, str, str] | None = None,  # (sl, en, topic), for a hub of another town
 ) -> int:
-    title_sl, title_en, topic = TITLES[hub]
+    title_sl, title_en, topic = titles or TITLES[hub]
     async with sessions.begin() as session:
         hub_id = (await session.execute(select(Hub.id).where(Hub.code == hub))).scalar_one()
         lab = Lab(

@@ -9,12 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import Bilingual
 from bot.i18n import resolve_locale
 from bot.numbers import parse_int
+from bot.profile import Profile
 from bot.services.announcements.types import (
-    AUDIENCE_VALUES,
     AnnouncementView,
     Audience,
     AudienceLab,
     Recipient,
+    audience_values,
 )
 from storage.models import utcnow
 from storage.repositories import announcements as repo
@@ -28,14 +29,19 @@ async def audience_labs(session: AsyncSession) -> list[AudienceLab]:
     return [AudienceLab(i, Bilingual(sl, en), at) for i, sl, en, at in rows]
 
 
-async def allowed_values(session: AsyncSession, audience: Audience) -> frozenset[str]:
+async def allowed_values(
+    session: AsyncSession, audience: Audience, town: Profile
+) -> frozenset[str]:
     if audience == Audience.LAB:
         return frozenset(str(lab.id) for lab in await audience_labs(session))
-    return AUDIENCE_VALUES.get(audience, frozenset())
+    return audience_values(town).get(audience, frozenset())
 
 
 async def recipients(
-    session: AsyncSession, view: AnnouncementView, default_locale: str
+    session: AsyncSession,
+    view: AnnouncementView,
+    default_locale: str,
+    languages: tuple[str, ...] = ("sl", "en"),
 ) -> list[Recipient]:
     values = list(view.audience_values)
     rows = await repo.list_recipients(
@@ -47,7 +53,11 @@ async def recipients(
         else None,
     )
     found = [
-        Recipient(r.id, r.telegram_id, resolve_locale(r.locale, r.language_code, default_locale))
+        Recipient(
+            r.id,
+            r.telegram_id,
+            resolve_locale(r.locale, r.language_code, default_locale, languages),
+        )
         for r in rows
     ]
     if view.audience == Audience.LANGUAGE:

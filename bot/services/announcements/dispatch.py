@@ -51,7 +51,9 @@ class Dispatcher:
 
     async def _materialise(self, session: AsyncSession, announcement: Announcement) -> int:
         view = to_view(announcement)
-        recipients = await audience.recipients(session, view, self._i18n.default_locale)
+        recipients = await audience.recipients(
+            session, view, self._i18n.default_locale, self._i18n.languages
+        )
         bodies = {
             locale: notices.body(self._i18n.get(locale), view)
             for locale in {r.locale for r in recipients}

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import SUPPORTED_LOCALES
 from bot.delivery.quiet import QuietHours
 from bot.i18n import I18n
 from bot.services.announcements import audience, notices
@@ -46,7 +45,7 @@ class Drafts:
         # Without quiet hours there is nothing to be urgent about: straight to the preview.
         self.asks_urgency = quiet.start is not None
         self._footer = max(
-            plain_length(notices.footer(i18n.get(locale))) for locale in SUPPORTED_LOCALES
+            plain_length(notices.footer(i18n.get(locale))) for locale in i18n.languages
         )
 
     @asynccontextmanager
@@ -142,7 +141,9 @@ class Drafts:
     async def toggle_value(self, author: int, announcement_id: int, value: str) -> AnnouncementView:
         async with self._sessions.begin() as session:
             draft = await locked_draft(session, author, announcement_id, Compose.AUDIENCE_VALUES)
-            if value not in await audience.allowed_values(session, Audience(draft.audience_kind)):
+            if value not in await audience.allowed_values(
+                session, Audience(draft.audience_kind), self._i18n.profile
+            ):
                 raise AnnouncementError(Problem.STALE, f"{value!r} is not of this audience")
             chosen = list(draft.audience_values or [])
             draft.audience_values = (
@@ -181,11 +182,17 @@ class Drafts:
 
     async def preview(self, view: AnnouncementView) -> Preview:
         async with self._sessions() as session:
-            found = await audience.recipients(session, view, self._i18n.default_locale)
+            found = await audience.recipients(
+                session, view, self._i18n.default_locale, self._i18n.languages
+            )
+        languages = self._i18n.languages
         return Preview(
             announcement=view,
             bodies={loc: notices.body(self._i18n.get(loc), view) for loc in ("sl", "en")},
-            by_locale={loc: sum(1 for r in found if r.locale == loc) for loc in ("sl", "en")},
+            by_locale={loc: sum(1 for r in found if r.locale == loc) for loc in languages},
+            # Announcements are written in Slovenian and English; every other language the
+            # town offers reads the English text, and the author is told so.
+            fallback=tuple(loc for loc in languages if loc not in ("sl", "en")),
             recipients=len(found),
             asks_urgency=self.asks_urgency,
         )

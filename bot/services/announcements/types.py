@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from bot.domain import MUNICIPALITIES, TOPICS, AnnouncementStatus, Bilingual, OutboxStatus, codes
+from bot.domain import AnnouncementStatus, Bilingual, OutboxStatus, codes
+from bot.profile import Profile
 from bot.services.errors import DomainError
 from bot.textfit import CAPTION_MAX, MESSAGE_MAX, utf16_len
 from storage.models import Announcement
@@ -38,12 +39,13 @@ class Audience(StrEnum):
     LAB = "lab"  # the participants (confirmed or offered a seat) of chosen labs
 
 
-# The values an audience is narrowed by (labs are looked up: they change).
-AUDIENCE_VALUES: dict[Audience, frozenset[str]] = {
-    Audience.MUNICIPALITY: codes(MUNICIPALITIES),
-    Audience.TOPIC: codes(TOPICS),
-    Audience.LANGUAGE: frozenset({"sl", "en"}),
-}
+def audience_values(town: Profile) -> dict[Audience, frozenset[str]]:
+    """The values an audience is narrowed by (labs are looked up: they change)."""
+    return {
+        Audience.MUNICIPALITY: codes(town.municipalities),
+        Audience.TOPIC: codes(town.topics),
+        Audience.LANGUAGE: frozenset(town.languages),
+    }
 
 
 class Problem(StrEnum):
@@ -139,6 +141,7 @@ class Preview:
     by_locale: dict[str, int]
     recipients: int
     asks_urgency: bool  # there are quiet hours, so urgency was asked
+    fallback: tuple[str, ...] = ()  # offered languages that read the English text
 
 
 @dataclass

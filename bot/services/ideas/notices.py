@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from html import escape
 
 from bot.codec import NS, encode
-from bot.domain import MUNICIPALITIES, TOPICS, label_of
+from bot.domain import label_in
 from bot.i18n import Translator
 from bot.services.ideas.types import IdeaView, Outcome, TopIdea
 from bot.services.labs.notices import inline_keyboard
@@ -31,8 +31,12 @@ def supports_line(tr: Translator, count: int) -> str:
 
 def card(tr: Translator, idea: IdeaView, *, lab_title: str | None = None) -> str:
     """The idea as residents see it (HTML; at most about 2,300 units, so it fits a message)."""
-    labels = [label_of(TOPICS, idea.topic), label_of(MUNICIPALITIES, idea.municipality)]
-    where = [tr.gettext(label) for label in labels if label]
+    town = tr.town
+    labels = [
+        label_in(tr, town.topics, idea.topic),
+        label_in(tr, town.municipalities, idea.municipality),
+    ]
+    where = [label for label in labels if label]
     lines = [f"💡 <b>{escape(idea.title)}</b>"]
     meta = " · ".join(w for w in where if w)
     if meta:

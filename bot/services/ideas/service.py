@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.codec import awaiting
-from bot.domain import MUNICIPALITIES, TOPICS, Bilingual, codes
-from bot.i18n import I18n, resolve_locale
+from bot.domain import Bilingual, codes
+from bot.i18n import I18n
 from bot.services.announcements.types import AudienceLab
 from bot.services.drafts import DraftKind, ModeratedDrafts
 from bot.services.ideas import notices
@@ -134,7 +134,11 @@ class IdeaService:
 
     async def choose(self, telegram_id: int, idea_id: int, step: IdeaStep, code: str) -> IdeaView:
         """A theme or a municipality chosen with a button."""
-        allowed = {IdeaStep.TOPIC: codes(TOPICS), IdeaStep.MUNICIPALITY: codes(MUNICIPALITIES)}
+        town = self._i18n.profile
+        allowed = {
+            IdeaStep.TOPIC: codes(town.topics),
+            IdeaStep.MUNICIPALITY: codes(town.municipalities),
+        }
         if step not in allowed or code not in allowed[step]:
             raise IdeaError(IdeaProblem.STALE, f"{step} {code!r}")
         async with self._draft_at(telegram_id, idea_id, step) as (_, draft):
@@ -260,9 +264,7 @@ class IdeaService:
             people = await repo.list_people_to_tell(session, idea.id)
             rows = []
             for resident_id, chat_id, locale, language_code in people:
-                tr = self._i18n.get(
-                    resolve_locale(locale, language_code, self._i18n.default_locale)
-                )
+                tr = self._i18n.get(self._i18n.locale_for(locale, language_code))
                 notice = notices.answered(tr, view, title.get(tr.locale) if title else None)
                 rows.append(
                     outbox_repo.outbox_row(
@@ -305,7 +307,7 @@ class IdeaService:
     async def published(
         self, topic: str | None, order: Order, offset: int = 0, limit: int = PAGE
     ) -> IdeaPage:
-        if topic is not None and topic not in codes(TOPICS):
+        if topic is not None and topic not in codes(self._i18n.profile.topics):
             raise IdeaError(IdeaProblem.STALE, f"topic {topic!r}")
         async with self._sessions() as session:
             rows, total = await repo.list_published(

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import ACTIVE, TOPICS, LabStatus
+from bot.domain import ACTIVE, LabStatus, codes
 from bot.i18n import I18n
 from bot.services.labs import notices, parsing, seats
 from bot.services.labs.seats import LabConfig
@@ -162,7 +162,7 @@ class LabAdmin:
                 raise LabError(LabProblem.BAD_VALUE, f"hub {raw}")
             lab.hub_id = hub.id
         elif step == LabStep.TOPIC:
-            if raw not in {t.code for t in TOPICS}:
+            if raw not in codes(self.i18n.profile.topics):
                 raise LabError(LabProblem.BAD_VALUE, f"topic {raw}")
             lab.topic = raw
         elif step == LabStep.START:
@@ -314,7 +314,9 @@ class LabAdmin:
             hubs = {h.code: h.id for h in await hubs_repo.list_hubs(session)}
             parsed, problems = [], []
             for number, row in enumerate(rows, start=1):
-                values, found = parsing.parse_row(row, set(hubs), now, self.tz)
+                values, found = parsing.parse_row(
+                    row, set(hubs), now, self.tz, [t.code for t in self.i18n.profile.topics]
+                )
                 problems += [ImportProblem(number, name, error) for name, error in found]
                 parsed.append(values)
             if problems or dry_run:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain import TOPICS
 from bot.numbers import parse_int
 from bot.services.errors import DomainError
 from bot.services.labs.types import LabStep
@@ -152,15 +151,18 @@ def guests_value(raw: str) -> int:
     return int(value)
 
 
-def topic_value(raw: str) -> str:
-    codes = [t.code for t in TOPICS]
+def topic_value(raw: str, codes: Sequence[str]) -> str:
     if raw.strip() not in codes:
         raise InputError(InputProblem.UNKNOWN_THEME, value=raw, codes=", ".join(codes))
     return raw.strip()
 
 
 def parse_row(
-    row: Mapping[str, Any], hubs: set[str], now: datetime, tz: ZoneInfo
+    row: Mapping[str, Any],
+    hubs: set[str],
+    now: datetime,
+    tz: ZoneInfo,
+    topics: Sequence[str],
 ) -> tuple[dict[str, Any], list[tuple[str, InputError]]]:
     """One lab of a programme file: its values, and a problem per bad field."""
     values: dict[str, Any] = {}
@@ -192,7 +194,7 @@ def parse_row(
         problems.append(("hub", error))
     else:
         values["hub"] = hub
-    take("topic", topic_value)
+    take("topic", topic_value, topics)
     take("start", start_value, now, tz)
     if "start" in values:
         take("end", end_value, values["start"], now, tz)

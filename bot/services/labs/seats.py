@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import LabStatus, RegistrationStatus
-from bot.i18n import I18n, Translator, resolve_locale
+from bot.i18n import I18n, Translator
 from bot.services.labs import notices
 from bot.services.labs.types import (
     LabError,
@@ -69,7 +69,7 @@ async def view_of(session: AsyncSession, reg: LabRegistration) -> RegistrationVi
 
 
 def translator_for(i18n: I18n, resident: Resident) -> Translator:
-    return i18n.get(resolve_locale(resident.locale, resident.language_code, i18n.default_locale))
+    return i18n.resolve(resident.locale, resident.language_code)
 
 
 async def queue(

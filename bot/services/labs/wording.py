@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.domain import TOPICS, label_of
+from bot.domain import label_in
 from bot.i18n import Translator
 from bot.services.labs.parsing import InputError, InputProblem
 from bot.services.labs.types import FeedbackSummary, LabView
@@ -20,8 +20,7 @@ def bold(text: str) -> str:
 
 
 def topic_label(tr: Translator, code: str | None) -> str:
-    label = label_of(TOPICS, code)
-    return tr.gettext(label) if label else "—"
+    return label_in(tr, tr.town.topics, code) or "—"
 
 
 def seats_line(tr: Translator, lab: LabView) -> str:

@@ -10,14 +10,15 @@ import logging
 import re
 import unicodedata
 import zipfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from importlib.resources import files
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import TOPICS, label_of
+from bot.domain import Choice, label_of
+from bot.profile import load_profile
 from storage.models import Story
 from storage.repositories import audit as audit_repo
 from storage.repositories import stories as repo
@@ -72,7 +73,7 @@ def slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:40] or "story"
 
 
-def _markdown(story: Story, photo: str | None) -> str:
+def _markdown(story: Story, photo: str | None, topics: Sequence[Choice]) -> str:
     parts = []
     for title, text, language in (
         (story.title_sl, story.text_sl, "Slovenščina"),
@@ -80,7 +81,7 @@ def _markdown(story: Story, photo: str | None) -> str:
     ):
         if title or text:
             parts.append(f"# {title or ''}\n\n*{language}*\n\n{text or ''}\n")
-    theme = label_of(TOPICS, story.topic) or ""
+    theme = label_of(topics, story.topic) or ""
     published = story.published_at.date().isoformat() if story.published_at else ""
     head = f"Theme: {theme}  \nPublished: {published}  \nKind: {story.kind}\n"
     image = f"\n![photo](../{photo})\n" if photo else ""
@@ -93,8 +94,11 @@ async def stories_zip(
     *,
     route: str,
     who: str | None,
+    topics: Sequence[Choice] | None = None,
 ) -> tuple[bytes, int]:
-    """The bundle and how many stories it holds; the export is audit-logged."""
+    """The bundle and how many stories it holds; the export is audit-logged. Themes are
+    named in English, as the town's profile labels them."""
+    topics = load_profile().topics if topics is None else topics
     async with sessions() as session:
         stories = list(await repo.list_all_published(session))
     out = io.BytesIO()
@@ -111,7 +115,7 @@ async def stories_zip(
             lost = bool(story.photo_file_id) and photo_path is None
             missing += lost
             markdown = f"stories/{story.id}-{slug(story.title_en or story.title_sl or '')}.md"
-            bundle.writestr(markdown, _markdown(story, photo_path))
+            bundle.writestr(markdown, _markdown(story, photo_path, topics))
             records.append(
                 {
                     "id": story.id,
@@ -121,7 +125,7 @@ async def stories_zip(
                     "text_sl": story.text_sl,
                     "text_en": story.text_en,
                     "theme": story.topic,
-                    "theme_label": label_of(TOPICS, story.topic),
+                    "theme_label": label_of(topics, story.topic),
                     "published_at": story.published_at.isoformat() if story.published_at else None,
                     "photo": photo_path,
                     "photo_missing": lost,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.codec import NS, encode
-from bot.domain import TOPICS, label_of
+from bot.domain import label_in
 from bot.i18n import Translator
 from bot.services.announcements.notices import footer
 from bot.services.labs.notices import inline_keyboard
@@ -16,8 +16,8 @@ from bot.services.stories.types import StoryKind, StoryView
 def text(tr: Translator, story: StoryView) -> str:
     """The story in the reader's language (the other one if it was written only in that)."""
     lines = [f"📖 <b>{escape(story.title.get(tr.locale))}</b>"]
-    label = label_of(TOPICS, story.topic)
-    meta = [tr.gettext(label)] if label else []
+    label = label_in(tr, tr.town.topics, story.topic)
+    meta = [label] if label else []
     if story.kind == StoryKind.RESIDENT:
         meta.append(tr.gettext("a resident's story"))
     if meta:

@@ -9,8 +9,8 @@ from contextlib import AbstractAsyncContextManager
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.codec import awaiting
-from bot.domain import TOPICS, codes
-from bot.i18n import I18n, resolve_locale
+from bot.domain import codes
+from bot.i18n import I18n
 from bot.services.drafts import DraftKind, ModeratedDrafts
 from bot.services.notice import Notice
 from bot.services.stories import notices
@@ -115,7 +115,7 @@ class StoryService:
             return to_view(draft)
 
     async def choose_topic(self, telegram_id: int, story_id: int, code: str) -> StoryView:
-        if code not in codes(TOPICS):
+        if code not in codes(self._i18n.profile.topics):
             raise StoryError(StoryProblem.STALE, f"topic {code!r}")
         async with self._draft_at(telegram_id, story_id, StoryStep.TOPIC) as (_, draft):
             draft.topic, draft.step = code, _next(draft)
@@ -171,7 +171,7 @@ class StoryService:
         bodies: dict[str, str] = {}
         rows = []
         for resident_id, chat_id, locale, language_code in found:
-            loc = resolve_locale(locale, language_code, self._i18n.default_locale)
+            loc = self._i18n.locale_for(locale, language_code)
             if loc not in bodies:
                 bodies[loc] = notices.delivered(self._i18n.get(loc), view)
             rows.append(
@@ -264,9 +264,7 @@ class StoryService:
         author = await session.get(Resident, story.author_id)
         if author is None or not author.is_active:
             return
-        tr = self._i18n.get(
-            resolve_locale(author.locale, author.language_code, self._i18n.default_locale)
-        )
+        tr = self._i18n.get(self._i18n.locale_for(author.locale, author.language_code))
         notice: Notice = make(tr, to_view(story))
         await outbox_repo.add_outbox_messages(
             session,

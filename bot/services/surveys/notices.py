@@ -32,10 +32,10 @@ class DigestNotice:
 
 
 def invitation(tr: Translator) -> Notice:
-    text = tr.gettext(
-        "📝 A new round of the survey “Stay or leave?” is open. Tell Celje and Prebold "
-        "what keeps you in your town, what draws you elsewhere and what would bring you "
-        "back. It takes a few minutes, and you can answer anonymously."
+    text = tr.town.text("survey_invite", tr.locale) or tr.gettext(
+        "📝 A new round of the survey “Stay or leave?” is open. Tell us what keeps you in "
+        "your town, what draws you elsewhere and what would bring you back. It takes a few "
+        "minutes, and you can answer anonymously."
     )
     button = {
         "text": tr.gettext("📝 Start the survey"),
@@ -45,7 +45,9 @@ def invitation(tr: Translator) -> Notice:
 
 
 def digest(tr: Translator, data: DigestData, chart: bytes | None) -> DigestNotice:
-    caption = tr.gettext("📊 Key answers: Celje, Prebold and the rest side by side, in percent")
+    caption = tr.town.text("key_answers", tr.locale) or tr.gettext(
+        "📊 Key answers by municipality side by side, in percent"
+    )
     return DigestNotice(digest_text(tr, data), chart, caption)
 
 

@@ -16,11 +16,13 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.domain import AGE_BANDS, MUNICIPALITIES, Bilingual
+from bot.domain import AGE_BANDS, Bilingual
 
-KNOWN_MUNICIPALITIES = {c.code for c in MUNICIPALITIES}
+if TYPE_CHECKING:
+    from bot.profile import Profile
+
 KNOWN_BANDS = {c.code for c in AGE_BANDS} - {"na"}
 
 
@@ -33,10 +35,11 @@ class Population:
     people: dict[tuple[str, str], int]  # (municipality, age band) -> people
     source: Bilingual
     approximate: bool
+    order: tuple[str, ...] = ()  # the town's municipalities, in the profile's order
 
     @property
     def municipalities(self) -> list[str]:
-        return sorted({m for m, _ in self.people}, key=_order(MUNICIPALITIES))
+        return sorted({m for m, _ in self.people}, key=_order_of(self.order))
 
     @property
     def bands(self) -> list[str]:
@@ -54,17 +57,25 @@ class Population:
 
 
 def _order(choices: Any) -> Any:
-    codes = [c.code for c in choices]
+    return _order_of([c.code for c in choices])
+
+
+def _order_of(codes: Any) -> Any:
+    codes = list(codes)
     return lambda code: codes.index(code) if code in codes else len(codes)
 
 
-def load_population(path: Path) -> Population:
+def load_population(path: Path, town: Profile | None = None) -> Population:
+    """The table at `path`, its municipalities those of the town (the shipped one by default)."""
+    from bot.profile import load_profile
+
+    order = tuple(c.code for c in (town or load_profile()).municipalities)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PopulationError(f"cannot read {path}: {exc}") from None
     if path.suffix.lower() == ".csv":
-        return _from_rows(list(csv.DictReader(io.StringIO(text))), {})
+        return _from_rows(list(csv.DictReader(io.StringIO(text))), {}, order)
     import yaml
 
     try:
@@ -84,17 +95,19 @@ def load_population(path: Path) -> Population:
                     'put age bands in quotes, e.g. "18_24"'
                 )
             rows.append({"municipality": municipality, "age_band": band, "people": people})
-    return _from_rows(rows, data)
+    return _from_rows(rows, data, order)
 
 
-def _from_rows(rows: list[dict[str, Any]], meta: dict[str, Any]) -> Population:
+def _from_rows(
+    rows: list[dict[str, Any]], meta: dict[str, Any], order: tuple[str, ...]
+) -> Population:
     problems = []
     people: dict[tuple[str, str], int] = {}
     for number, row in enumerate(rows, start=1):
         municipality, band = str(row.get("municipality", "")), str(row.get("age_band", ""))
         where = f"{municipality or '?'} {band or '?'}"
-        if municipality not in KNOWN_MUNICIPALITIES:
-            known = ", ".join(sorted(KNOWN_MUNICIPALITIES))
+        if municipality not in order:
+            known = ", ".join(sorted(order))
             problems.append(f"row {number}: unknown municipality {municipality!r} (use {known})")
         if band not in KNOWN_BANDS:
             known = ", ".join(c.code for c in AGE_BANDS if c.code != "na")
@@ -119,5 +132,8 @@ def _from_rows(rows: list[dict[str, Any]], meta: dict[str, Any]) -> Population:
     if problems:
         raise PopulationError("; ".join(problems))
     return Population(
-        people, Bilingual(source.get("sl"), source.get("en")), bool(meta.get("approximate"))
+        people,
+        Bilingual(source.get("sl"), source.get("en")),
+        bool(meta.get("approximate")),
+        order,
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from bot.domain import AGE_BANDS, MUNICIPALITIES, STATUSES, label_of
+from bot.domain import AGE_BANDS, STATUSES, label_in, label_of
 from bot.i18n import Translator
 from bot.services.surveys.definition import ProfileField, Role, Survey, bilingual
 from bot.services.surveys.views import (
@@ -52,7 +52,7 @@ def group_name(tr: Translator, by: ProfileField, code: str) -> str:
             return tr.gettext("Rest of the region")
         if code == "outside":
             return tr.gettext("Outside the region")
-        label = label_of(MUNICIPALITIES, code)
+        return label_in(tr, tr.town.municipalities, code) or tr.gettext("not given")
     else:
         label = label_of(AGE_BANDS if by == ProfileField.AGE_BAND else STATUSES, code)
         if code == "na":
