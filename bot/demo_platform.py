@@ -128,7 +128,7 @@ async def conversation_result(
             value = camp[order.index(card.text.en)]
             card = await conversations.vote(telegram_id, open_one.id, card.statement_id, value)
     await ana.send("/pogovori")
-    await ana.click(f"⏹ Zaključi {open_one.id}")
+    await ana.click(f"⏹ Zaključi št. {open_one.id}")
     await ana.click("⏹ Da, zaključi ga")
     await ben.wait_for_message("The conversation is closed", timeout=120)
     group = runtime.settings.coordinator_chat_id

@@ -65,9 +65,9 @@ async def test_group_cards_are_in_the_configured_default_language(
         coord.timeout = 90
         await coord.send_document("talk.yaml", seed_yaml())
         await ana.send("/pogovor")
-        await ana.click("✍️ Dodajte svojo izjavo", card(ana))
+        await ana.click("✍️ Dodaj svojo izjavo", card(ana))
         await ana.send("Mestni avtobus naj vozi do Prebolda vsako uro.")
-        assert "Hvala! Koordinator bo prebral vašo izjavo" in ana.last.text
+        assert "Hvala! Vašo izjavo bo prebral koordinator" in ana.last.text
         statement = await eventually(
             lambda: next((m for m in _cards(bot) if "vozi do Prebolda" in (m.text or "")), None)
         )
