@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
+from bot.budget import RedisBudget
 from bot.config import ConfigError, Settings
 from bot.context import BotData, MagnetContext, Services
 from bot.delivery.engine import DeliveryConfig, DeliveryEngine
@@ -164,8 +165,10 @@ def attach_delivery(services: Services, bot: ExtBot[None]) -> None:
     on_outbox_commit(services.sessions, services.delivery.wake)
     limiter = bot.rate_limiter
     if isinstance(limiter, RetryingRateLimiter):
-        # Replies too: each replica keeps to its share of Telegram's overall limit.
+        # Replies too: each replica keeps to its share of Telegram's overall limit, unless
+        # they keep one budget together, which already counts every replica's sends.
         services.delivery.on_share = limiter.share
+        services.delivery.divide_rate = not limiter.budget.shared
     services.scheduler = Scheduler(
         bot,
         services.announcements,
@@ -234,7 +237,12 @@ def build_application(
             )
         )
         .concurrent_updates(processor)
-        .rate_limiter(RetryingRateLimiter(Limits(private_count=settings.chat_burst)))
+        .rate_limiter(
+            RetryingRateLimiter(
+                Limits(private_count=settings.chat_burst),
+                budget=RedisBudget(settings.redis_url) if settings.redis_url else None,
+            )
+        )
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

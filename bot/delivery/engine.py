@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DeliveryConfig:
-    rate: float = 25.0
+    rate: float = 30.0  # a cap: the shared send budget decides the pace
     lease_seconds: float = 60.0
     batch: int = 50
     concurrency: int = 16
@@ -81,6 +81,7 @@ class DeliveryEngine:
         self.worker = worker or worker_name()
         self.pacer = Pacer(self.config.rate)
         self.workers = 1
+        self.divide_rate = True  # False when replicas keep one send budget together
         self.on_share: Callable[[int], None] | None = None  # told when the replica count changes
         self.counts: dict[str, int] = {o.value: 0 for o in Outcome}
         self._wake = asyncio.Event()
@@ -171,7 +172,7 @@ class DeliveryEngine:
         if workers != self.workers:
             log.info("%d delivery workers share %.1f messages/s", workers, self.config.rate)
             self.workers = workers
-            self.pacer.set_rate(self.config.rate / workers)
+            self.pacer.set_rate(self.config.rate / (workers if self.divide_rate else 1))
             if self.on_share is not None:
                 self.on_share(workers)
 
@@ -263,8 +264,8 @@ class DeliveryEngine:
                 else row.photo_file_id
             )
             fits = utf16_len(row.text) <= CAPTION_MAX
-            # NO_RETRIES: a 429 comes straight back here; the pacer, not the reply limiter,
-            # decides when delivery resumes.
+            # NO_RETRIES: a 429 comes straight back here, where the pacer decides when delivery
+            # resumes; and a broadcast takes only the send budget that replies leave.
             message = await self.bot.send_photo(
                 row.chat_id,
                 photo,
