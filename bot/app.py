@@ -200,6 +200,15 @@ async def ask_to_slow_down(application: MagnetApplication, update: Update) -> No
     await application.bot.send_message(chat.id, html.escape(text))
 
 
+def shared_budget(settings: Settings) -> RedisBudget | None:
+    """The send budget the replicas of this bot keep together, when they have Redis (keyed by
+    the bot's own id: two bots on one Redis each have Telegram's whole budget)."""
+    if not settings.redis_url:
+        return None
+    bot_id = settings.token().split(":", 1)[0]
+    return RedisBudget(settings.redis_url, key=f"magnet:send-budget:{bot_id}")
+
+
 def build_application(
     settings: Settings, *, on_update_done: Callable[[int], None] | None = None
 ) -> MagnetApplication:
@@ -240,7 +249,7 @@ def build_application(
         .rate_limiter(
             RetryingRateLimiter(
                 Limits(private_count=settings.chat_burst),
-                budget=RedisBudget(settings.redis_url) if settings.redis_url else None,
+                budget=shared_budget(settings),
             )
         )
         .post_init(post_init)

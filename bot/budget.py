@@ -137,7 +137,7 @@ class RedisBudget:
         count: int = COUNT,
         window: float = WINDOW,
         key: str = "magnet:send-budget",
-        lease: float = 60.0,  # a crashed replica's places free themselves after this
+        lease: float = 20.0,  # a crashed replica's places free themselves (> send timeouts)
     ):
         self.url, self.count, self.window, self.lease = url, count, window, lease
         self.keys = [f"{key}:sent", f"{key}:urgent"]
