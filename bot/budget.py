@@ -52,11 +52,17 @@ class LocalBudget:
             self._answered.popleft()
         return len(self._answered) + self._in_flight
 
-    async def _wait_for_room(self, urgent: bool) -> None:
+    async def room(self) -> None:
+        """Wait until a broadcast could take a place now, without taking it: the delivery
+        engine starts a send only then, so the send does not wait out its lease in here."""
+        async with self._background:
+            await self._wait_for_room(False, take=False)
+
+    async def _wait_for_room(self, urgent: bool, take: bool = True) -> None:
         while True:
             now = time.monotonic()
             if self._used(now) < self.limit and (urgent or not self._urgent_waiting):
-                self._in_flight += 1
+                self._in_flight += take
                 return
             # A place frees when the oldest answer leaves the window, or when an answer comes.
             timeout = self._answered[0] + self.window - now if self._answered else None
@@ -95,7 +101,8 @@ class LocalBudget:
 
 # KEYS[1]: the places taken (member -> until when: a far time while in flight, the answer's
 # time once answered); KEYS[2]: replies waiting (member -> until when the claim holds).
-# ARGV: member, 1 for a reply, count, window, lease. Returns {granted, seconds to wait}.
+# ARGV: member, 1 for a reply (0 for a broadcast, "room" to only ask whether a broadcast could
+# take a place now), count, window, lease. Returns {granted, seconds to wait}.
 ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -105,6 +112,9 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) < count then
   redis.call('ZREM', KEYS[2], ARGV[1])
   if ARGV[2] == '1' or redis.call('ZCARD', KEYS[2]) == 0 then
+    if ARGV[2] == 'room' then
+      return {1, '0'}
+    end
     redis.call('ZADD', KEYS[1], now + lease, ARGV[1])
     redis.call('EXPIRE', KEYS[1], 120)
     return {1, '0'}
@@ -171,9 +181,18 @@ class RedisBudget:
         log.warning("the shared send budget is unreachable (%s): using a local share", exc)
         self._down_until = time.monotonic() + 5.0
 
-    async def _take(self, name: str, urgent: bool) -> bool:
-        """True once a place is taken in Redis, False if Redis failed on the way."""
-        args = [name, "1" if urgent else "0", self.count, repr(self.window), repr(self.lease)]
+    async def room(self) -> None:
+        """As LocalBudget.room, for all replicas."""
+        if self._acquire is not None and time.monotonic() >= self._down_until:
+            async with self._background:
+                if await self._take("", "room"):
+                    return
+        await self.fallback.room()
+
+    async def _take(self, name: str, kind: str) -> bool:
+        """True once a place is taken in Redis (or, for "room", is free), False if Redis
+        failed on the way."""
+        args = [name, kind, self.count, repr(self.window), repr(self.lease)]
         while True:
             try:
                 granted, wait = await self._acquire(keys=self.keys, args=args)
@@ -189,9 +208,9 @@ class RedisBudget:
             name = next(self._names)
             if background:
                 async with self._background:
-                    taken = await self._take(name, False)
+                    taken = await self._take(name, "0")
             else:
-                taken = await self._take(name, True)
+                taken = await self._take(name, "1")
             if taken:
                 return name
         return (self.fallback, await self.fallback.acquire(background))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
 from bot.budget import COUNT, WINDOW, LocalBudget, RedisBudget
@@ -42,6 +42,13 @@ class Retries:
 
     count: int
     background: bool = False
+    # Send only if the budget and the chat let it start before this (time.monotonic()): a
+    # delivery row must not go out once its lease may have passed to another worker.
+    not_after: float | None = None
+
+
+class NotSent(TelegramError):
+    """The send never started: its `not_after` passed while it waited for its turn."""
 
 
 NO_RETRIES = Retries(0, background=True)  # the delivery engine handles its own 429s
@@ -153,6 +160,10 @@ class RetryingRateLimiter(BaseRateLimiter[Retries]):
                 await asyncio.sleep(wait)
             background = isinstance(rate_limit_args, Retries) and rate_limit_args.background
             place = await self.budget.acquire(background)
+            not_after = rate_limit_args.not_after if isinstance(rate_limit_args, Retries) else None
+            if not_after is not None and time.monotonic() > not_after:
+                await self.budget.release(place)
+                raise NotSent("the send's deadline passed while it waited for its turn")
             try:
                 return await self._with_retries(
                     callback, args, kwargs, endpoint, data, rate_limit_args

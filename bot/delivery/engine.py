@@ -13,9 +13,10 @@ import logging
 import os
 import random
 import socket
+import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -207,6 +208,7 @@ class DeliveryEngine:
         while queue and not self._stopping:
             row = queue[0]
             await self._wait_for_pacer()
+            await self._wait_for_budget()
             # Start only with time to finish inside our lease: past it, another worker may
             # claim the row, and both would send it.
             remaining = (row.lease_until - _now()).total_seconds() if row.lease_until else 0
@@ -229,6 +231,18 @@ class DeliveryEngine:
         stopping = asyncio.ensure_future(self._stopped.wait())
         await asyncio.wait({pacing, stopping}, return_when=asyncio.FIRST_COMPLETED)
         for task in (pacing, stopping):
+            task.cancel()
+
+    async def _wait_for_budget(self) -> None:
+        """Until the send budget has room for a broadcast message (replies first), so the
+        lease is checked after that wait rather than before it; cut short by stop()."""
+        budget = getattr(self.bot.rate_limiter, "budget", None)
+        if budget is None:
+            return
+        room = asyncio.ensure_future(budget.room())
+        stopping = asyncio.ensure_future(self._stopped.wait())
+        await asyncio.wait({room, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (room, stopping):
             task.cancel()
 
     def _sent(self, task: asyncio.Task[None]) -> None:
@@ -257,6 +271,9 @@ class DeliveryEngine:
         markup = (
             InlineKeyboardMarkup.de_json(row.reply_markup, self.bot) if row.reply_markup else None
         )
+        # A send waiting for its turn past this could outlive the lease: it is not made then.
+        left = (row.lease_until - _now()).total_seconds() if row.lease_until else 0.0
+        budgeted = replace(NO_RETRIES, not_after=time.monotonic() + left - self.config.start_margin)
         if row.photo_file_id or row.attachment:
             photo = (
                 InputFile(row.attachment, filename=row.attachment_name or "image.png")
@@ -272,7 +289,7 @@ class DeliveryEngine:
                 caption=row.text if fits else None,
                 reply_markup=markup if fits else None,
                 read_timeout=self.config.start_margin,
-                rate_limit_args=NO_RETRIES,
+                rate_limit_args=budgeted,
             )
             if fits:
                 return message
@@ -282,14 +299,14 @@ class DeliveryEngine:
                 row.chat_id,
                 part,
                 read_timeout=self.config.start_margin,
-                rate_limit_args=NO_RETRIES,
+                rate_limit_args=budgeted,
             )
         return await self.bot.send_message(
             row.chat_id,
             last,
             reply_markup=markup,
             read_timeout=self.config.start_margin,
-            rate_limit_args=NO_RETRIES,
+            rate_limit_args=budgeted,
         )
 
     async def _record(

@@ -143,3 +143,27 @@ async def test_the_limiter_marks_delivery_sends_as_broadcasts() -> None:
     await limiter.process_request(send, (), {}, "getMe", {}, None)  # not a send: not counted
     assert seen == [False, True]
     assert budget._in_flight == 0 and len(budget._answered) == 2
+
+
+async def _room_waits_without_taking(budget) -> None:  # type: ignore[no-untyped-def]
+    place = await budget.acquire()
+    asking = asyncio.create_task(budget.room())
+    assert not await _settled(asking)  # the one place is taken
+    await budget.release(place)
+    await asking
+    # room() took nothing: the place is still there for the send itself.
+    second = asyncio.create_task(budget.acquire(background=True))
+    await second
+    await budget.release(second.result())
+
+
+async def test_the_engine_can_wait_for_room_without_taking_it() -> None:
+    await _room_waits_without_taking(LocalBudget(count=1, window=0.05))
+
+
+async def test_the_engine_can_wait_for_room_in_redis() -> None:
+    (budget,) = await _redis_budgets(1, budget=1, window=0.05)
+    try:
+        await _room_waits_without_taking(budget)
+    finally:
+        await budget.close()
