@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
+from bot.budget import RedisBudget
 from bot.config import ConfigError, Settings
 from bot.context import BotData, MagnetContext, Services
 from bot.delivery.engine import DeliveryConfig, DeliveryEngine
@@ -171,8 +172,10 @@ def attach_delivery(services: Services, bot: ExtBot[None]) -> None:
     on_outbox_commit(services.sessions, services.delivery.wake)
     limiter = bot.rate_limiter
     if isinstance(limiter, RetryingRateLimiter):
-        # Replies too: each replica keeps to its share of Telegram's overall limit.
+        # Replies too: each replica keeps to its share of Telegram's overall limit, unless
+        # they keep one budget together, which already counts every replica's sends.
         services.delivery.on_share = limiter.share
+        services.delivery.divide_rate = not limiter.budget.shared
     services.scheduler = Scheduler(
         bot,
         services.announcements,
@@ -206,6 +209,15 @@ async def ask_to_slow_down(application: MagnetApplication, update: Update) -> No
         with contextlib.suppress(TelegramError):
             await update.callback_query.answer()
     await application.bot.send_message(chat.id, html.escape(text))
+
+
+def shared_budget(settings: Settings) -> RedisBudget | None:
+    """The send budget the replicas of this bot keep together, when they have Redis (keyed by
+    the bot's own id: two bots on one Redis each have Telegram's whole budget)."""
+    if not settings.redis_url:
+        return None
+    bot_id = settings.token().split(":", 1)[0]
+    return RedisBudget(settings.redis_url, key=f"magnet:send-budget:{bot_id}")
 
 
 def build_application(
@@ -248,7 +260,12 @@ def build_application(
             )
         )
         .concurrent_updates(processor)
-        .rate_limiter(RetryingRateLimiter(Limits(private_count=settings.chat_burst)))
+        .rate_limiter(
+            RetryingRateLimiter(
+                Limits(private_count=settings.chat_burst),
+                budget=shared_budget(settings),
+            )
+        )
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -68,9 +68,12 @@ class Settings(BaseSettings):
     # None: migrate automatically on SQLite only; PostgreSQL deployments run `magnet-bot migrate`.
     auto_migrate: bool | None = None
     poll_timeout: float = Field(default=10.0, ge=0, le=50)
-    # Messages the bot starts itself, per second; Telegram allows about 30 in all, and the
-    # rest is headroom for replies to residents. Replicas split it among themselves.
-    delivery_rate: float = Field(default=25.0, gt=0, le=30)
+    # The most messages the bot starts itself per second. All sends share one budget of
+    # Telegram's ~30/s in which replies go first, so broadcasts get what replies leave.
+    delivery_rate: float = Field(default=30.0, gt=0, le=30)
+    # Redis, where several replicas keep that one budget together (unset: each replica takes
+    # its share of it, as the delivery workers' beats in the database tell them).
+    redis_url: str | None = None
     # Messages per second the bot allows itself in one private chat (Telegram: about 1/s,
     # short bursts tolerated).
     chat_burst: int = Field(default=3, ge=1, le=10)
@@ -130,6 +133,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "coordinator_chat_id",
+        "redis_url",
         "http_port",
         "webhook_url",
         "webhook_secret",

@@ -1,4 +1,6 @@
-"""Replies to residents paced under Telegram's limits; a 429 delays only the request that got it."""
+"""Everything the bot sends paced under Telegram's limits: per chat here, overall by the shared
+budget (bot.budget), in which replies go before broadcasts; a 429 delays only the request that
+got it."""
 
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
+
+from bot.budget import COUNT, WINDOW, LocalBudget, RedisBudget
 
 log = logging.getLogger(__name__)
 
@@ -33,20 +37,28 @@ def is_send(endpoint: str) -> bool:
 
 @dataclass(frozen=True)
 class Retries:
-    """`rate_limit_args` for a request (an object: PTB ignores falsy values such as 0)."""
+    """`rate_limit_args` for a request (an object: PTB ignores falsy values such as 0).
+    `background`: a broadcast, which takes only what replies leave of the budget."""
 
     count: int
+    background: bool = False
+    # Send only if the budget and the chat let it start before this (time.monotonic()): a
+    # delivery row must not go out once its lease may have passed to another worker.
+    not_after: float | None = None
 
 
-NO_RETRIES = Retries(0)  # the delivery engine handles its own 429s
+class NotSent(TelegramError):
+    """The send never started: its `not_after` passed while it waited for its turn."""
+
+
+NO_RETRIES = Retries(0, background=True)  # the delivery engine handles its own 429s
 
 
 @dataclass(frozen=True)
 class Limits:
-    # Telegram counts arrivals, we count departures: a little under 30/s absorbs the jitter
-    # between the two (a 10k broadcast at exactly 30 per 1 s drew three 429s).
-    global_count: int = 29
-    global_window: float = 1.05
+    # Telegram's ~30/s, shared by replies and broadcasts (see bot.budget for how).
+    global_count: int = COUNT
+    global_window: float = WINDOW
     private_count: int = 3
     private_window: float = 1.0
     group_count: int = 20
@@ -66,12 +78,6 @@ class SlidingWindow:
     def record(self, at: float) -> None:
         self.times.append(at)
 
-    async def reserve(self) -> None:
-        # Time-based: nothing else would wake us, so sleeping until the window frees is right.
-        while (wait := self.wait_time(time.monotonic())) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(wait)
-        self.record(time.monotonic())
-
 
 class _Chat:
     __slots__ = ("lock", "window")
@@ -84,23 +90,29 @@ class _Chat:
 class RetryingRateLimiter(BaseRateLimiter[Retries]):
     """Unlike AIORateLimiter, which pauses the whole bot on a 429, this waits per chat."""
 
-    def __init__(self, limits: Limits | None = None, max_retries: int = 3):
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        max_retries: int = 3,
+        budget: LocalBudget | RedisBudget | None = None,
+    ):
         self.limits = limits or Limits()
         self.max_retries = max_retries
-        self._global = SlidingWindow(self.limits.global_count, self.limits.global_window)
+        self.budget = budget or LocalBudget(self.limits.global_count, self.limits.global_window)
         self._chats: dict[int, _Chat] = {}
         self._calls = 0
         self._held_until = 0.0
 
     async def initialize(self) -> None:
-        pass
+        await self.budget.start()
 
     async def shutdown(self) -> None:
-        pass
+        await self.budget.close()
 
     def share(self, replicas: int) -> None:
-        """Several replicas send for one bot: each keeps to its share of the overall limit."""
-        self._global.count = max(1, self.limits.global_count // max(1, replicas))
+        """Several replicas send for one bot: unless their budget is shared, each keeps to its
+        share of the overall limit."""
+        self.budget.share(replicas)
 
     def hold(self, seconds: float) -> None:
         """Send nothing for a while: a replica that joins others waits until each of them has
@@ -146,7 +158,12 @@ class RetryingRateLimiter(BaseRateLimiter[Retries]):
                 await asyncio.sleep(held)
             while (wait := chat.window.wait_time(time.monotonic())) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(wait)
-            await self._global.reserve()
+            background = isinstance(rate_limit_args, Retries) and rate_limit_args.background
+            place = await self.budget.acquire(background)
+            not_after = rate_limit_args.not_after if isinstance(rate_limit_args, Retries) else None
+            if not_after is not None and time.monotonic() > not_after:
+                await self.budget.release(place)
+                raise NotSent("the send's deadline passed while it waited for its turn")
             try:
                 return await self._with_retries(
                     callback, args, kwargs, endpoint, data, rate_limit_args
@@ -154,6 +171,7 @@ class RetryingRateLimiter(BaseRateLimiter[Retries]):
             finally:
                 # Counted from when Telegram answered, so our window is never ahead of theirs.
                 chat.window.record(time.monotonic())
+                await self.budget.release(place)
 
     async def _with_retries(
         self,

@@ -13,9 +13,10 @@ import logging
 import os
 import random
 import socket
+import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DeliveryConfig:
-    rate: float = 25.0
+    rate: float = 30.0  # a cap: the shared send budget decides the pace
     lease_seconds: float = 60.0
     batch: int = 50
     concurrency: int = 16
@@ -81,6 +82,7 @@ class DeliveryEngine:
         self.worker = worker or worker_name()
         self.pacer = Pacer(self.config.rate)
         self.workers = 1
+        self.divide_rate = True  # False when replicas keep one send budget together
         self.on_share: Callable[[int], None] | None = None  # told when the replica count changes
         self.counts: dict[str, int] = {o.value: 0 for o in Outcome}
         self._wake = asyncio.Event()
@@ -171,7 +173,7 @@ class DeliveryEngine:
         if workers != self.workers:
             log.info("%d delivery workers share %.1f messages/s", workers, self.config.rate)
             self.workers = workers
-            self.pacer.set_rate(self.config.rate / workers)
+            self.pacer.set_rate(self.config.rate / (workers if self.divide_rate else 1))
             if self.on_share is not None:
                 self.on_share(workers)
 
@@ -206,6 +208,7 @@ class DeliveryEngine:
         while queue and not self._stopping:
             row = queue[0]
             await self._wait_for_pacer()
+            await self._wait_for_budget()
             # Start only with time to finish inside our lease: past it, another worker may
             # claim the row, and both would send it.
             remaining = (row.lease_until - _now()).total_seconds() if row.lease_until else 0
@@ -228,6 +231,18 @@ class DeliveryEngine:
         stopping = asyncio.ensure_future(self._stopped.wait())
         await asyncio.wait({pacing, stopping}, return_when=asyncio.FIRST_COMPLETED)
         for task in (pacing, stopping):
+            task.cancel()
+
+    async def _wait_for_budget(self) -> None:
+        """Until the send budget has room for a broadcast message (replies first), so the
+        lease is checked after that wait rather than before it; cut short by stop()."""
+        budget = getattr(self.bot.rate_limiter, "budget", None)
+        if budget is None:
+            return
+        room = asyncio.ensure_future(budget.room())
+        stopping = asyncio.ensure_future(self._stopped.wait())
+        await asyncio.wait({room, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (room, stopping):
             task.cancel()
 
     def _sent(self, task: asyncio.Task[None]) -> None:
@@ -256,6 +271,9 @@ class DeliveryEngine:
         markup = (
             InlineKeyboardMarkup.de_json(row.reply_markup, self.bot) if row.reply_markup else None
         )
+        # A send waiting for its turn past this could outlive the lease: it is not made then.
+        left = (row.lease_until - _now()).total_seconds() if row.lease_until else 0.0
+        budgeted = replace(NO_RETRIES, not_after=time.monotonic() + left - self.config.start_margin)
         if row.photo_file_id or row.attachment:
             photo = (
                 InputFile(row.attachment, filename=row.attachment_name or "image.png")
@@ -263,15 +281,15 @@ class DeliveryEngine:
                 else row.photo_file_id
             )
             fits = utf16_len(row.text) <= CAPTION_MAX
-            # NO_RETRIES: a 429 comes straight back here; the pacer, not the reply limiter,
-            # decides when delivery resumes.
+            # NO_RETRIES: a 429 comes straight back here, where the pacer decides when delivery
+            # resumes; and a broadcast takes only the send budget that replies leave.
             message = await self.bot.send_photo(
                 row.chat_id,
                 photo,
                 caption=row.text if fits else None,
                 reply_markup=markup if fits else None,
                 read_timeout=self.config.start_margin,
-                rate_limit_args=NO_RETRIES,
+                rate_limit_args=budgeted,
             )
             if fits:
                 return message
@@ -281,14 +299,14 @@ class DeliveryEngine:
                 row.chat_id,
                 part,
                 read_timeout=self.config.start_margin,
-                rate_limit_args=NO_RETRIES,
+                rate_limit_args=budgeted,
             )
         return await self.bot.send_message(
             row.chat_id,
             last,
             reply_markup=markup,
             read_timeout=self.config.start_margin,
-            rate_limit_args=NO_RETRIES,
+            rate_limit_args=budgeted,
         )
 
     async def _record(

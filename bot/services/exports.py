@@ -8,6 +8,7 @@ spreadsheet would run as a formula is written as text.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import functools
 import io
@@ -15,13 +16,14 @@ import json
 import logging
 import re
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services import xlsx
 from bot.services.surveys.answers import OTHER
 from bot.services.surveys.definition import Kind, Question, Survey
 from storage.repositories import audit as audit_repo
@@ -30,6 +32,7 @@ from storage.repositories import surveys as surveys_repo
 log = logging.getLogger(__name__)
 
 BATCH = 2000
+T = TypeVar("T")
 FIXED = ("respondent", "round", "version", "completed_on", "municipality", "age_band", "status")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # What XML 1.0 (so XLSX) cannot hold; tabs and line breaks stay.
@@ -135,53 +138,25 @@ class ExportService:
 
     async def rows(self, plan: Plan) -> AsyncIterator[list[list[Any]]]:
         """Batches of rows (lists in column order) of the round's completed responses."""
-        index = {c.name: i for i, c in enumerate(plan.columns)}
-        questions = {
-            version_id: {q.code: q for q in survey.ordered}
-            for version_id, (_, survey) in plan.versions.items()
-        }
-        number = 0
-        last_id = 0
-        while True:
-            async with self._sessions() as session:
-                responses = await surveys_repo.completed_after(
-                    session, plan.round_id, last_id, BATCH
-                )
-                if not responses:
-                    return
-                last_id = responses[-1].id
-                answers: dict[int, list[Any]] = {}
-                for response_id, question_code, raw, other_text in await surveys_repo.raw_answers(
-                    session, [r.id for r in responses]
-                ):
-                    answers.setdefault(response_id, []).append(
-                        (question_code, _decode(raw), other_text)
-                    )
-            batch = []
-            for response in responses:
-                number += 1
-                row = _fixed_cells(plan, f"R{number:06d}", response)
-                asked = questions[response.version_id]
-                for question_code, value, other_text in answers.get(response.id, []):
-                    question = asked.get(question_code)
-                    if question is not None:
-                        _fill(row, index, question, value, other_text)
-                batch.append(row)
+        async for batch in self._converted(plan, _Pivot.rows):
             yield batch
 
+    async def _converted(
+        self, plan: Plan, convert: Callable[[_Pivot, Sequence[Any]], T]
+    ) -> AsyncIterator[T]:
+        """The responses streamed from one query, each batch pivoted (and converted) in a
+        worker thread: 100,000 responses are seconds of Python that replies must not wait on."""
+        pivot = _Pivot(plan)
+        async with self._sessions() as session:
+            async for batch in surveys_repo.stream_completed_rows(session, plan.round_id, BATCH):
+                yield await asyncio.to_thread(convert, pivot, batch)
+
     async def csv_chunks(self, plan: Plan) -> AsyncIterator[bytes]:
-        yield "\ufeff".encode()  # so spreadsheets read UTF-8
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([c.name for c in plan.columns])
-        async for batch in self.rows(plan):
-            writer.writerows(batch)
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-        tail = buffer.getvalue()  # the header, when there were no rows
-        if tail:
-            yield tail.encode("utf-8")
+        csv.writer(buffer).writerow([c.name for c in plan.columns])
+        yield ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the BOM: spreadsheets read UTF-8
+        async for chunk in self._converted(plan, _Pivot.csv):
+            yield chunk
 
     async def json_chunks(self, plan: Plan) -> AsyncIterator[bytes]:
         names = [c.name for c in plan.columns]
@@ -197,24 +172,24 @@ class ExportService:
         yield b"]\n"
 
     async def xlsx_file(self, plan: Plan, directory: Path | None = None) -> Path:
-        """An XLSX workbook (answers and codebook sheets), written row by row to disk."""
-        import asyncio
-
-        from openpyxl import Workbook  # imported when first needed: the bot starts without it
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("answers")
-        sheet.append([c.name for c in plan.columns])
-        async for batch in self.rows(plan):
-            await asyncio.to_thread(_append_all, sheet, batch)
-        book = workbook.create_sheet("codebook")
-        for row in self.codebook_rows(plan):
-            book.append([neutral(v) for v in row])
+        """An XLSX workbook (answers and codebook sheets), streamed row by row to disk."""
         with tempfile.NamedTemporaryFile(
             prefix=f"{plan.survey_code}-", suffix=".xlsx", dir=directory, delete=False
         ) as handle:
             path = Path(handle.name)
-        await asyncio.to_thread(workbook.save, path)
+        workbook = await asyncio.to_thread(xlsx.Workbook, path)
+        try:
+            sheet = workbook.sheet("answers", len(plan.columns))
+            await asyncio.to_thread(sheet.append_all, [[c.name for c in plan.columns]])
+            async for _ in self._converted(plan, functools.partial(_append_all, sheet)):
+                pass
+            await asyncio.to_thread(sheet.close)
+            book = workbook.sheet("codebook", len(CODEBOOK))
+            rows = [[neutral(v) for v in row] for row in self.codebook_rows(plan)]
+            await asyncio.to_thread(book.append_all, rows)
+            await asyncio.to_thread(book.close)
+        finally:
+            await asyncio.to_thread(workbook.close)
         return path
 
     def codebook_rows(self, plan: Plan) -> list[list[Any]]:
@@ -256,22 +231,6 @@ class ExportService:
                 subject=f"{plan.survey_code}#{plan.round_number}",
                 details={"format": fmt, "route": route, "token": who},
             )
-
-
-def _fixed_cells(plan: Plan, respondent: str, response: Any) -> list[Any]:
-    """A row with the fixed columns filled in, the questions' still empty."""
-    row: list[Any] = [None] * len(plan.columns)
-    completed = response.completed_at
-    row[: len(FIXED)] = [
-        respondent,
-        plan.round_number,
-        plan.versions[response.version_id][0],
-        completed.date().isoformat() if completed else None,
-        response.municipality,
-        response.age_band,
-        response.resident_status,
-    ]
-    return row
 
 
 def _codebook_question(plan: Plan, column: Column) -> list[list[Any]]:
@@ -362,39 +321,85 @@ def _values(question: Question, column: Column) -> list[tuple[str, str, str, str
     return []
 
 
-def _append_all(sheet: Any, batch: list[list[Any]]) -> None:
-    for row in batch:
-        sheet.append(row)
+def _append_all(sheet: xlsx.Sheet, pivot: _Pivot, batch: Sequence[Any]) -> None:
+    sheet.append_all(pivot.rows(batch))
 
 
-def _fill(
-    row: list[Any], index: dict[str, int], question: Any, value: Any, other_text: str | None
-) -> None:
-    if question.type == Kind.MULTI:
-        chosen = set(value or [])
-        for code in question.values:
-            column = index.get(f"{question.code}.{code}")
-            if column is not None:
-                row[column] = 1 if code in chosen else 0
-    else:
-        column = index.get(question.code)
-        if column is not None:
-            row[column] = neutral(value)
-    if other_text and f"{question.code}.other_text" in index:
-        row[index[f"{question.code}.other_text"]] = neutral(other_text)
+class _Filler:
+    """How one version's question fills its cells, from the answer's stored JSON text; the
+    same few option codes come again and again, so their cells are kept."""
+
+    __slots__ = ("cache", "column", "multi", "options", "other")
+
+    def __init__(self, question: Question, index: dict[str, int]):
+        self.multi = question.type == Kind.MULTI
+        self.options = [
+            (index[f"{question.code}.{code}"], code)
+            for code in question.values
+            if f"{question.code}.{code}" in index
+        ]
+        self.column = index.get(question.code)
+        self.other = index.get(f"{question.code}.other_text")
+        self.cache: dict[str, tuple[tuple[int, Any], ...]] = {}
+
+    def cells(self, raw: str | None) -> tuple[tuple[int, Any], ...]:
+        found = self.cache.get(raw) if raw is not None else None
+        if found is not None:
+            return found
+        value = None if raw is None else json.loads(raw)
+        if self.multi:
+            chosen = set(value or [])
+            found = tuple((i, 1 if code in chosen else 0) for i, code in self.options)
+        else:
+            found = () if self.column is None else ((self.column, neutral(value)),)
+        if raw is not None and len(raw) <= 64 and len(self.cache) < 4096:
+            self.cache[raw] = found
+        return found
 
 
-@functools.lru_cache(maxsize=4096)
-def _decode_cached(raw: str) -> Any:
-    return json.loads(raw)
+class _Pivot:
+    """Streamed responses (see surveys_repo.stream_completed_rows) as export rows, numbering
+    respondents R000001, R000002... in order."""
 
+    def __init__(self, plan: Plan):
+        index = {c.name: i for i, c in enumerate(plan.columns)}
+        self.width = len(plan.columns)
+        self.round = plan.round_number
+        self.numbers = {version_id: number for version_id, (number, _) in plan.versions.items()}
+        self.fillers = {
+            (version_id, question.code): _Filler(question, index)
+            for version_id, (_, survey) in plan.versions.items()
+            for question in survey.ordered
+        }
+        self.count = 0
 
-def _decode(raw: Any) -> Any:
-    """Stored JSON; the same few option codes come back again and again, so cache them
-    (lists are copied, so a cached value is never changed)."""
-    if not isinstance(raw, str):  # SQLite hands numbers back as numbers
-        return raw
-    if len(raw) > 64:
-        return json.loads(raw)
-    value = _decode_cached(raw)
-    return list(value) if isinstance(value, list) else value
+    def rows(self, batch: Sequence[Any]) -> list[list[Any]]:
+        fillers, width, found = self.fillers, self.width, []
+        fixed = len(FIXED)
+        for version_id, day, municipality, age_band, status, answers in batch:
+            self.count += 1
+            row: list[Any] = [None] * width
+            row[:fixed] = (
+                f"R{self.count:06d}",
+                self.round,
+                self.numbers[version_id],
+                day,
+                municipality,
+                age_band,
+                status,
+            )
+            for code, raw, other_text in json.loads(answers) if answers else ():
+                filler = fillers.get((version_id, code))
+                if filler is None:
+                    continue
+                for column, value in filler.cells(raw):
+                    row[column] = value
+                if other_text and filler.other is not None:
+                    row[filler.other] = neutral(other_text)
+            found.append(row)
+        return found
+
+    def csv(self, batch: Sequence[Any]) -> bytes:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(self.rows(batch))
+        return buffer.getvalue().encode("utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from sqlalchemy import Row, Text, cast, delete, func, select
@@ -241,3 +241,48 @@ async def raw_answers(
         SurveyAnswer.other_text,
     ).where(SurveyAnswer.response_id.in_(response_ids))
     return (await connection.execute(query)).all()
+
+
+async def stream_completed_rows(
+    session: AsyncSession, round_id: int, batch: int
+) -> AsyncIterator[Sequence[Row[Any]]]:
+    """The round's completed responses by id, in batches, each as one plain row: (version
+    id, completion date as text, municipality, age band, status, its answers as JSON text
+    of [question code, value as stored JSON text, other text] triples).
+
+    One query, the answers gathered in SQL, streamed (a server-side cursor on PostgreSQL):
+    a row per response rather than per answer, and no ORM object on the way."""
+    answer = SurveyAnswer.__table__.c
+    if session.bind.dialect.name == "postgresql":
+        triple = func.json_build_array(
+            answer.question_code, cast(answer.value, Text), answer.other_text
+        )
+        gathered = func.json_agg(triple)
+    else:
+        triple = func.json_array(answer.question_code, cast(answer.value, Text), answer.other_text)
+        gathered = func.json_group_array(triple)
+    answers = (
+        select(cast(gathered, Text))
+        .where(answer.response_id == SurveyResponse.id)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            SurveyResponse.version_id,
+            func.substr(cast(SurveyResponse.completed_at, Text), 1, 10),
+            SurveyResponse.municipality,
+            SurveyResponse.age_band,
+            SurveyResponse.resident_status,
+            answers,
+        )
+        .where(
+            SurveyResponse.round_id == round_id,
+            SurveyResponse.status == ResponseStatus.COMPLETED,
+        )
+        .order_by(SurveyResponse.id)
+        .execution_options(yield_per=batch)
+    )
+    connection = await session.connection()
+    result = await connection.stream(query)
+    async for rows in result.partitions(batch):
+        yield rows

@@ -6,10 +6,12 @@ work when one is killed."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 from telegram import Bot
 
@@ -122,9 +124,12 @@ def _pid_host(replica: Replica) -> str:
     return f"{socket.gethostname()}:{replica.process.pid}"
 
 
+@pytest.mark.parametrize("budget", ["beats", "redis"])
 async def test_two_replicas_share_the_work_and_survive_a_kill(
-    postgres_url: str, tmp_path: Path
+    postgres_url: str, tmp_path: Path, budget: str
 ) -> None:
+    """`beats`: each replica takes its share of Telegram's rate as the database's beats tell
+    it; `redis`: they keep one budget together in Redis (MAGNET_REDIS_URL)."""
     async with BotAPIEmulator(TOKEN, limits=RateLimits()) as emulator:
         await _seed(postgres_url, emulator)
         ports = [free_port(), free_port()]
@@ -140,6 +145,10 @@ async def test_two_replicas_share_the_work_and_survive_a_kill(
             "MAGNET_DELIVERY_LEASE_SECONDS": "6",
             "MAGNET_ADMIN_IDS": str(COORDINATOR),
         }
+        if budget == "redis":
+            common["MAGNET_REDIS_URL"] = os.environ.get(
+                "MAGNET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"
+            )
         replicas = [
             await start_replica("a", port=ports[0], **common),  # type: ignore[arg-type]
             await start_replica("b", port=ports[1], **common),  # type: ignore[arg-type]
@@ -180,6 +189,12 @@ async def test_two_replicas_share_the_work_and_survive_a_kill(
             assert all(_bot_texts(emulator, c, first) == 1 for c in everyone)  # no duplicates
             senders = await _senders(postgres_url)
             assert {_pid_host(r) for r in replicas} <= set(senders), senders
+            if budget == "redis":  # the places they took are in Redis, under this bot's id
+                import redis.asyncio as redis
+
+                async with redis.Redis.from_url(common["MAGNET_REDIS_URL"]) as client:
+                    key = f"magnet:send-budget:{TOKEN.split(':')[0]}:sent"
+                    assert await client.exists(key)
             # Together the two kept Telegram's overall rate.
             assert not [r for r in emulator.flood.rejections if r[1] == "global"], (
                 emulator.flood.rejections

@@ -26,6 +26,7 @@ HEAVY = (
     "jinja2",
     "icalendar",
     "segno",
+    "xlsxwriter",
 )
 
 CHILD = """
