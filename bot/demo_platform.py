@@ -122,6 +122,8 @@ async def conversation_result(
     [open_one] = [c for c in await conversations.states() if c.is_open]
     order = [s["en"] for s in CONVERSATION["statements"]]
     for n, telegram_id in enumerate(voters):
+        # A chat of their own, so that the result reaches them as it reaches Ben.
+        ana.emulator.add_user(telegram_id, f"Demo voter {n + 1}", "sl")
         camp = CAMPS[n % 2]
         card = await conversations.card(telegram_id, open_one.id)
         while card.statement_id is not None and card.text is not None:
@@ -132,10 +134,14 @@ async def conversation_result(
     await ana.click("⏹ Da, zaključi ga")
     await ben.wait_for_message("The conversation is closed", timeout=120)
     group = runtime.settings.coordinator_chat_id
-    await ana.emulator.wait_until(
-        lambda: any(
-            m.from_bot and m.photo is not None and "Pogovor je zaključen" in (m.caption or "")
-            for m in ana.emulator.chat(group).messages.values()
-        ),
-        timeout=120,
-    )
+
+    def reported() -> bool:
+        # The report's text and its chart (a photo beside it, since the text may pass a caption).
+        said = [m for m in ana.emulator.chat(group).messages.values() if m.from_bot]
+        at = [
+            i for i, m in enumerate(said) if "Pogovor je zaključen" in (m.text or m.caption or "")
+        ]
+        return any(m.photo is not None for i in at for m in said[max(i - 1, 0) : i + 2])
+
+    if not await ana.emulator.wait_until(reported, timeout=120):
+        raise RuntimeError("the conversation's report did not reach the coordinators' group")
