@@ -3,12 +3,13 @@ sent: SQL only."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -104,9 +105,17 @@ class Answered:
     answers: dict[str, Any]
 
 
-async def completed_responses(session: AsyncSession, round_id: int) -> list[Answered]:
-    """Every completed response of the round, in no telling order."""
-    responses = await session.execute(
+async def completed_responses(
+    session: AsyncSession, round_id: int, questions: Collection[str] | None = None
+) -> list[Answered]:
+    """Every completed response of the round, in no telling order; with `questions`, only
+    the answers to those (the rest are never read, nor decoded).
+
+    Read as plain rows on the connection, the JSON values cast to text in SQL (one form on
+    every backend) and decoded here once per distinct text: a round is tens of thousands of short values, mostly the same few option codes,
+    and the ORM's row and type handling was most of the time the page took."""
+    connection = await session.connection()
+    responses = await connection.execute(
         select(
             SurveyResponse.id,
             SurveyResponse.version_id,
@@ -115,16 +124,47 @@ async def completed_responses(session: AsyncSession, round_id: int) -> list[Answ
             SurveyResponse.resident_status,
         ).where(*_completed(round_id))
     )
-    found = {rid: (v, m, a, s, {}) for rid, v, m, a, s in responses.all()}
-    rows = await session.execute(
-        select(SurveyAnswer.response_id, SurveyAnswer.question_code, SurveyAnswer.value)
+    found: dict[int, Answered] = {
+        rid: Answered(v, m, a, s, {}) for rid, v, m, a, s in responses.all()
+    }
+    query = (
+        select(
+            SurveyAnswer.response_id,
+            SurveyAnswer.question_code,
+            cast(SurveyAnswer.value, Text),
+        )
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
         .where(*_completed(round_id))
     )
-    for rid, code, value in rows.all():
+    if questions is not None:
+        query = query.where(SurveyAnswer.question_code.in_(sorted(questions)))
+    decoded: dict[str, Any] = {}
+    for rid, code, text in (await connection.execute(query)).all():
+        if text is None:
+            continue
+        if text in decoded:
+            value = decoded[text]
+        else:
+            value = decoded[text] = json.loads(text)
         if value is not None and rid in found:
-            found[rid][4][code] = value
-    return [Answered(*row) for row in found.values()]
+            found[rid].answers[code] = value
+    return list(found.values())
+
+
+async def round_state(session: AsyncSession, round_id: int) -> tuple[int, int, str | None]:
+    """What changes whenever the round's completed responses do: their number, the sum of
+    their ids and the latest completion (a response completing, or one erased by /forget,
+    moves at least one; answers of a completed response are never changed)."""
+    count, ids, latest = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(SurveyResponse.id), 0),
+                func.max(SurveyResponse.completed_at),
+            ).where(*_completed(round_id))
+        )
+    ).one()
+    return int(count), int(ids), None if latest is None else str(latest)
 
 
 async def previous_round(session: AsyncSession, code: str, number: int) -> SurveyRound | None:
