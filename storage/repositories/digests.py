@@ -3,12 +3,13 @@ sent: SQL only."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -104,27 +105,58 @@ class Answered:
     answers: dict[str, Any]
 
 
-async def completed_responses(session: AsyncSession, round_id: int) -> list[Answered]:
-    """Every completed response of the round, in no telling order."""
-    responses = await session.execute(
+async def completed_responses(
+    session: AsyncSession, round_id: int, questions: Collection[str] | None = None
+) -> list[Answered]:
+    """Every completed response of the round, in no telling order; with `questions`, only
+    the answers to those (the rest are never read).
+
+    One row per response, its answers gathered into one JSON object by the database and
+    decoded here in one call: a round is some 15 answers a response, and a row (and a JSON
+    decode) per answer was most of the time the survey page took."""
+    answers = select(SurveyAnswer.response_id, SurveyAnswer.question_code, SurveyAnswer.value)
+    if questions is not None:
+        answers = answers.where(SurveyAnswer.question_code.in_(sorted(questions)))
+    given = answers.subquery()
+    if session.bind.dialect.name == "postgresql":
+        gathered = func.json_object_agg(given.c.question_code, given.c.value)
+    else:  # SQLite: json() keeps a stored JSON text (or number) a value, not a string
+        gathered = func.json_group_object(given.c.question_code, func.json(given.c.value))
+    query = (
         select(
-            SurveyResponse.id,
             SurveyResponse.version_id,
             SurveyResponse.municipality,
             SurveyResponse.age_band,
             SurveyResponse.resident_status,
-        ).where(*_completed(round_id))
-    )
-    found = {rid: (v, m, a, s, {}) for rid, v, m, a, s in responses.all()}
-    rows = await session.execute(
-        select(SurveyAnswer.response_id, SurveyAnswer.question_code, SurveyAnswer.value)
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            cast(gathered.filter(given.c.question_code.is_not(None)), Text),
+        )
+        .outerjoin(given, given.c.response_id == SurveyResponse.id)
         .where(*_completed(round_id))
+        .group_by(SurveyResponse.id)
     )
-    for rid, code, value in rows.all():
-        if value is not None and rid in found:
-            found[rid][4][code] = value
-    return [Answered(*row) for row in found.values()]
+    connection = await session.connection()
+    found = []
+    for version, municipality, band, status, text in (await connection.execute(query)).all():
+        given_answers = json.loads(text) if text else {}
+        kept = {code: v for code, v in given_answers.items() if v is not None}
+        found.append(Answered(version, municipality, band, status, kept))
+    return found
+
+
+async def round_state(session: AsyncSession, round_id: int) -> tuple[int, int, str | None]:
+    """What changes whenever the round's completed responses do: their number, the sum of
+    their ids and the latest completion (a response completing, or one erased by /forget,
+    moves at least one; answers of a completed response are never changed)."""
+    count, ids, latest = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(SurveyResponse.id), 0),
+                func.max(SurveyResponse.completed_at),
+            ).where(*_completed(round_id))
+        )
+    ).one()
+    return int(count), int(ids), None if latest is None else str(latest)
 
 
 async def previous_round(session: AsyncSession, code: str, number: int) -> SurveyRound | None:

@@ -36,19 +36,24 @@ def filtered(
     filters: tuple[tuple[ProfileField, tuple[str | None, ...]], ...],
     k: int,
 ) -> list[Answered]:
-    kept = [r for r in responses if all(_profile(r, f) in set(v) for f, v in filters)]
+    wanted = [(_ATTRIBUTE[f], set(v)) for f, v in filters]
+    kept = [r for r in responses if all(getattr(r, a) in v for a, v in wanted)]
     left_out = len(responses) - len(kept)
     if 0 < left_out < k:
         raise ViewError(f"the filter leaves out {left_out} respondents, fewer than {k}")
     return kept
 
 
+_ATTRIBUTE = {
+    ProfileField.MUNICIPALITY: "municipality",
+    ProfileField.AGE_BAND: "age_band",
+    ProfileField.STATUS: "resident_status",
+}
+
+
 def _profile(response: Answered, by: ProfileField) -> str | None:
-    return {
-        ProfileField.MUNICIPALITY: response.municipality,
-        ProfileField.AGE_BAND: response.age_band,
-        ProfileField.STATUS: response.resident_status,
-    }[by]
+    value: str | None = getattr(response, _ATTRIBUTE[by])
+    return value
 
 
 def options_of(question: Question) -> list[str]:
@@ -140,13 +145,11 @@ def breakdown(
             return Breakdown(question.code, by, tuple(options), (), withheld=True)
         rows = [HEADLINE, REST] if merged_answers else options
 
-        table = [
-            [
-                sum(1 for v in values if _row_of(v, merged_answers, headline) == row)
-                for values in groups.values()
-            ]
-            for row in rows
+        tallies = [
+            Counter(_row_of(v, merged_answers, headline) for v in values)
+            for values in groups.values()
         ]
+        table = [[tally[row] for tally in tallies] for row in rows]
         alike = [i for i, col in enumerate(zip(*table, strict=True)) if dominated(list(col))]
         if alike:
             groups = _merge_at(groups, alike[0])
@@ -190,12 +193,18 @@ def _grouped(
     by: ProfileField, given: list[tuple[Answered, str]]
 ) -> dict[tuple[str, ...], list[str]]:
     """The answers of each group of the field, in the field's order (empty groups left out)."""
-    found: dict[tuple[str, ...], list[str]] = {}
-    for code, members in GROUPS[by]:
-        values = [v for r, v in given if _profile(r, by) in members]
-        if values:
-            found[(code,)] = values
-    return found
+    # One pass over the answers; a profile code in several groups' members counts in each.
+    groups = GROUPS[by]
+    lists: list[list[str]] = [[] for _ in groups]
+    where: dict[str | None, list[list[str]]] = {}
+    attribute = _ATTRIBUTE[by]
+    for r, v in given:
+        code = getattr(r, attribute)
+        if code not in where:
+            where[code] = [lists[i] for i, (_, members) in enumerate(groups) if code in members]
+        for values in where[code]:
+            values.append(v)
+    return {(code,): values for (code, _), values in zip(groups, lists, strict=True) if values}
 
 
 def _merge_small(
@@ -298,13 +307,14 @@ def post_stratified(
         for r in responses
         if question.code in r.answers
     ]
+    municipalities, bands = set(population.municipalities), set(population.bands)
     for strata in ("municipality_age", "municipality"):
         cells: dict[tuple[str, str | None], list[bool]] = {}
         for municipality, band, yes in given:
-            if municipality not in population.municipalities:
+            if municipality not in municipalities:
                 continue
             if strata == "municipality_age":
-                if band not in population.bands:
+                if band not in bands:
                     continue
                 key: tuple[str, str | None] = (municipality, band)
             else:
@@ -329,22 +339,22 @@ def composition(
     """Respondents by municipality and by age band (k-safe), beside the population's shares.
     Shares are of the respondents living in the table's municipalities, when there is a table."""
     rows: list[CompositionRow] = []
+    towns = set(population.municipalities) if population is not None else set()
     for by in (ProfileField.MUNICIPALITY, ProfileField.AGE_BAND):
         in_scope = [
             r
             for r in responses
-            if population is None
-            or by == ProfileField.MUNICIPALITY
-            or r.municipality in population.municipalities
+            if population is None or by == ProfileField.MUNICIPALITY or r.municipality in towns
         ]
+        given = Counter(_profile(r, by) for r in in_scope)
         counts = {
-            members: sum(1 for r in in_scope if _profile(r, by) in members)
+            members: sum(n for code, n in given.items() if code in members)
             for _, members in GROUPS[by]
         }
         cells, shown = suppress({"|".join(map(str, m)): n for m, n in counts.items()}, k)
         base = len(in_scope)
         if population is not None and by == ProfileField.MUNICIPALITY:
-            base = sum(1 for r in in_scope if r.municipality in population.municipalities)
+            base = sum(1 for r in in_scope if r.municipality in towns)
         for (code, members), key in zip(GROUPS[by], cells, strict=True):
             n = cells[key]
             if counts[members] == 0 and population is None:

@@ -26,6 +26,7 @@ from bot.services.surveys.analysis import (
 )
 from bot.services.surveys.definition import ProfileField, Role, Survey
 from bot.services.surveys.population import Population
+from bot.services.surveys.view_cache import ViewCache, population_key
 from bot.services.surveys.view_types import (
     GROUPS,
     HEADLINE,
@@ -74,10 +75,14 @@ class DecisionViewService:
         sessions: async_sessionmaker[AsyncSession],
         k: int,
         population: Population | None = None,
+        *,
+        cached: bool = True,
     ):
         self._sessions = sessions
         self.k = k
         self.population = population
+        self.cached = cached
+        self._cache: ViewCache[DecisionViews] = ViewCache()
 
     async def rounds(self, code: str) -> list[int]:
         async with self._sessions() as session:
@@ -93,28 +98,56 @@ class DecisionViewService:
 
         `where` keeps the respondents whose profile field is one of the given codes; None
         among them stands for "not stated" (the field left empty)."""
+        filters = tuple((f, tuple(sorted(v, key=_unset_last))) for f, v in (where or {}).items())
         async with self._sessions() as session:
             round_ = await surveys_repo.get_round(session, code, round_number)
             if round_ is None:
                 return None
-            survey = await _definition(session, code, round_.id)
-            responses = await repo.completed_responses(session, round_.id)
+            version = await _version_id(session, code, round_.id)
             before = await repo.previous_round(session, code, round_.number)
-            earlier = await repo.completed_responses(session, before.id) if before else None
             funnel = await repo.funnel(session, round_.id)
-        filters = tuple((f, tuple(sorted(v, key=_unset_last))) for f, v in (where or {}).items())
-        return await asyncio.to_thread(
-            build,
-            survey,
+            state = await repo.round_state(session, round_.id)
+            earlier_state = await repo.round_state(session, before.id) if before else None
+        key = (
             code,
+            round_.id,
             round_.number,
-            responses,
+            version,
+            state,
+            (before.id, before.number, earlier_state) if before else None,
+            funnel,
+            filters,
             self.k,
-            previous=(before.number, earlier) if before and earlier is not None else None,
-            funnel=funnel,
-            population=self.population,
-            filters=filters,
+            population_key(self.population),
         )
+
+        async def compute() -> DecisionViews:
+            # Read afresh in a session of its own: what it reads is then at least as new
+            # as the state in the key (a response completing in between is computed with
+            # and keyed without it, so the next request misses and computes it again).
+            async with self._sessions() as session:
+                survey = await _definition(session, version)
+                needed = questions_read(survey)
+                responses = await repo.completed_responses(session, round_.id, needed)
+                earlier = (
+                    await repo.completed_responses(session, before.id, needed) if before else None
+                )
+            return await asyncio.to_thread(
+                build,
+                survey,
+                code,
+                round_.number,
+                responses,
+                self.k,
+                previous=(before.number, earlier) if before and earlier is not None else None,
+                funnel=funnel,
+                population=self.population,
+                filters=filters,
+            )
+
+        if not self.cached:
+            return await compute()
+        return await self._cache.get(key, compute)
 
     async def overview(self, code: str, round_number: int | None = None) -> DecisionViews | None:
         return await self.decision_views(code, round_number)
@@ -152,14 +185,32 @@ def _unset_last(code: str | None) -> tuple[bool, str]:
     return (code is None, code or "")
 
 
-async def _definition(session: AsyncSession, code: str, round_id: int) -> Survey:
-    """The definition the round was answered with (its newest version), else the latest."""
+async def _version_id(session: AsyncSession, code: str, round_id: int) -> int:
+    """The version the round was answered with (its newest), else the survey's latest."""
     versions = await repo.round_versions(session, round_id)
     version = await surveys_repo.get_version(session, versions[0]) if versions else None
     if version is None:
         version = await surveys_repo.latest_version(session, code)
     assert version is not None, "a round is only opened for a recorded survey"
+    return version.id
+
+
+async def _definition(session: AsyncSession, version_id: int) -> Survey:
+    version = await surveys_repo.get_version(session, version_id)
+    assert version is not None
     return Survey.model_validate(version.definition)
+
+
+def questions_read(survey: Survey) -> set[str]:
+    """The questions whose answers the views read: those with a role, and those their
+    `among` conditions look at."""
+    found = set()
+    for question in survey.ordered:
+        if question.report is not None:
+            found.add(question.code)
+            if question.report.among is not None:
+                found.add(question.report.among.question)
+    return found
 
 
 def build(
