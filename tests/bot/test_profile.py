@@ -13,6 +13,7 @@ from bot.config import ConfigError, load_settings
 from bot.domain import codes
 from bot.i18n import I18n, resolve_locale
 from bot.profile import ProfileError, default_profile_path, load_profile, parse_profile
+from bot.services.surveys.view_types import MAGNET_MUNICIPALITY_GROUPS
 from tests.support.cli import cli_env, run_cli
 
 ZELENGRAD = Path(__file__).parent.parent / "fixtures" / "profiles" / "zelengrad" / "profile.yaml"
@@ -166,4 +167,64 @@ def test_a_greeting_may_only_name_the_resident_project_and_towns() -> None:
     assert caught.value.problems == [
         "texts.greeting: the en text may hold only %(name)s, %(project)s and %(towns)s "
         "(write a percent sign as %%)"
+    ]
+
+
+def test_the_shipped_groups_are_magnets() -> None:
+    town = load_profile()
+    assert town.municipality_groups == MAGNET_MUNICIPALITY_GROUPS
+    assert [town.group_label(c, "sl") for c, _ in town.municipality_groups] == [
+        "Celje",
+        "Prebold",
+        "Drugod v regiji",
+        "Zunaj regije",
+    ]
+    assert town.group_label("outside", "de") == "Outside the region"
+
+
+def test_groups_default_to_each_municipality_and_the_rest_takes_the_unlisted() -> None:
+    data = shipped()
+    del data["groups"]
+    town = parse_profile(data)
+    assert town.municipality_groups == (
+        ("celje", ("celje",)),
+        ("prebold", ("prebold",)),
+        ("savinjska", ("savinjska",)),
+        ("slovenia", ("slovenia",)),
+        ("abroad", ("abroad", None)),
+    )
+    assert town.group_label("abroad", "sl") == "V tujini"
+    data["groups"] = [
+        {"code": "celje", "municipalities": ["celje"]},
+        {"code": "other", "label": "Anywhere else", "rest": True},
+    ]
+    town = parse_profile(data)
+    assert town.municipality_groups == (
+        ("celje", ("celje",)),
+        ("other", ("prebold", "savinjska", "slovenia", "abroad", None)),
+    )
+    assert town.group_label("other", "sl") == "Anywhere else"
+
+
+def test_bad_groups_are_named() -> None:
+    data = shipped()
+    data["groups"] = [
+        {"code": "celje", "municipalities": ["celje", "zalec"]},
+        {"code": "both", "municipalities": ["celje", "prebold"]},
+        {"code": "celje", "municipalities": ["savinjska"]},
+        {"code": "empty"},
+    ]
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(data)
+    assert caught.value.problems == [
+        "groups: code 'celje' appears twice",
+        "groups.celje.municipalities: 'zalec' is not one of the municipalities "
+        "(abroad, celje, prebold, savinjska, slovenia)",
+        "groups.celje: needs a label (it is not one municipality)",
+        "groups.both.municipalities: 'celje' is already in celje",
+        "groups.both: needs a label (it is not one municipality)",
+        "groups.empty: lists no municipalities",
+        "groups.empty: needs a label (it is not one municipality)",
+        "groups: exactly one group needs `rest: true` (it takes the municipalities no group "
+        "lists and those who did not say); found 0",
     ]

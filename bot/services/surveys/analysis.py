@@ -13,7 +13,6 @@ from bot.services.surveys.definition import Condition, Kind, ProfileField, Quest
 from bot.services.surveys.population import Population
 from bot.services.surveys.protect import dominated, protect_table, suppress
 from bot.services.surveys.view_types import (
-    GROUPS,
     HEADLINE,
     REST,
     TOP_REASONS,
@@ -22,6 +21,8 @@ from bot.services.surveys.view_types import (
     Column,
     CompositionRow,
     Distribution,
+    Grouping,
+    Groups,
     Headline,
     KeyFigure,
     Reasons,
@@ -62,7 +63,7 @@ def _answers(question: Question, responses: Sequence[Answered]) -> list[tuple[An
 
 
 def key_figure(
-    survey: Survey, question: Question, responses: Sequence[Answered], k: int
+    survey: Survey, question: Question, responses: Sequence[Answered], k: int, groups: Grouping
 ) -> KeyFigure:
     """A key question overall (with its headline share) and by each of its `by` fields."""
     report = question.report
@@ -93,7 +94,8 @@ def key_figure(
         )
     shown_headline = headline_codes if headline is not None and headline.count is not None else []
     breakdowns = tuple(
-        breakdown(question, by, given, counts, overall.cells, shown_headline, k) for by in report.by
+        breakdown(question, by, given, counts, overall.cells, shown_headline, k, groups)
+        for by in report.by
     )
     return KeyFigure(question.code, overall, headline, breakdowns)
 
@@ -125,12 +127,13 @@ def breakdown(
     overall: dict[str, int | None],
     headline: list[str],
     k: int,
+    grouping: Grouping,
 ) -> Breakdown:
     """Answers × groups, k-safe: groups under k merged with a neighbour, answers merged to the
     headline vs the rest when the full table would hide too much, dominated groups merged; a
     breakdown left with one group (or none) is withheld."""
     options = list(counts)
-    groups = _grouped(by, given)
+    groups = _grouped(grouping[by], by, given)
     merged_groups = False
     groups, merged = _merge_small(groups, k)
     merged_groups |= merged
@@ -187,11 +190,11 @@ def _row_of(value: str, merged: bool, headline: list[str]) -> str:
 
 
 def _grouped(
-    by: ProfileField, given: list[tuple[Answered, str]]
+    field_groups: Groups, by: ProfileField, given: list[tuple[Answered, str]]
 ) -> dict[tuple[str, ...], list[str]]:
     """The answers of each group of the field, in the field's order (empty groups left out)."""
     found: dict[tuple[str, ...], list[str]] = {}
-    for code, members in GROUPS[by]:
+    for code, members in field_groups:
         values = [v for r, v in given if _profile(r, by) in members]
         if values:
             found[(code,)] = values
@@ -324,7 +327,7 @@ def post_stratified(
 
 
 def composition(
-    responses: Sequence[Answered], k: int, population: Population | None
+    responses: Sequence[Answered], k: int, population: Population | None, grouping: Grouping
 ) -> tuple[CompositionRow, ...]:
     """Respondents by municipality and by age band (k-safe), beside the population's shares.
     Shares are of the respondents living in the table's municipalities, when there is a table."""
@@ -339,13 +342,13 @@ def composition(
         ]
         counts = {
             members: sum(1 for r in in_scope if _profile(r, by) in members)
-            for _, members in GROUPS[by]
+            for _, members in grouping[by]
         }
         cells, shown = suppress({"|".join(map(str, m)): n for m, n in counts.items()}, k)
         base = len(in_scope)
         if population is not None and by == ProfileField.MUNICIPALITY:
             base = sum(1 for r in in_scope if r.municipality in population.municipalities)
-        for (code, members), key in zip(GROUPS[by], cells, strict=True):
+        for (code, members), key in zip(grouping[by], cells, strict=True):
             n = cells[key]
             if counts[members] == 0 and population is None:
                 continue

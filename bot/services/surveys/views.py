@@ -27,8 +27,8 @@ from bot.services.surveys.analysis import (
 from bot.services.surveys.definition import ProfileField, Role, Survey
 from bot.services.surveys.population import Population
 from bot.services.surveys.view_types import (
-    GROUPS,
     HEADLINE,
+    MAGNET_MUNICIPALITY_GROUPS,
     REST,
     Breakdown,
     Change,
@@ -37,19 +37,22 @@ from bot.services.surveys.view_types import (
     DecisionViews,
     Distribution,
     Funnel,
+    Grouping,
+    Groups,
     Headline,
     KeyFigure,
     Reasons,
     ViewError,
     Weighted,
+    grouping,
 )
 from storage.repositories import digests as repo
 from storage.repositories import surveys as surveys_repo
 from storage.repositories.digests import Answered
 
 __all__ = [
-    "GROUPS",
     "HEADLINE",
+    "MAGNET_MUNICIPALITY_GROUPS",
     "REST",
     "Breakdown",
     "Change",
@@ -59,12 +62,15 @@ __all__ = [
     "DecisionViews",
     "Distribution",
     "Funnel",
+    "Grouping",
+    "Groups",
     "Headline",
     "KeyFigure",
     "Reasons",
     "ViewError",
     "Weighted",
     "build",
+    "grouping",
 ]
 
 
@@ -74,10 +80,13 @@ class DecisionViewService:
         sessions: async_sessionmaker[AsyncSession],
         k: int,
         population: Population | None = None,
+        municipality_groups: Groups = MAGNET_MUNICIPALITY_GROUPS,
     ):
         self._sessions = sessions
         self.k = k
         self.population = population
+        # The town's municipality groups (its profile's), side by side in every breakdown.
+        self.groups = grouping(municipality_groups)
 
     async def rounds(self, code: str) -> list[int]:
         async with self._sessions() as session:
@@ -114,6 +123,7 @@ class DecisionViewService:
             funnel=funnel,
             population=self.population,
             filters=filters,
+            groups=self.groups,
         )
 
     async def overview(self, code: str, round_number: int | None = None) -> DecisionViews | None:
@@ -173,8 +183,10 @@ def build(
     funnel: tuple[int, int] = (0, 0),
     population: Population | None = None,
     filters: tuple[tuple[ProfileField, tuple[str | None, ...]], ...] = (),
+    groups: Grouping | None = None,
 ) -> DecisionViews:
     """The views from the round's responses (synchronous: run it in a worker thread)."""
+    groups = groups if groups is not None else grouping()
     chosen = filtered(responses, filters, k)
     earlier = filtered(previous[1], filters, k) if previous else None
     roles = any(q.report is not None for q in survey.ordered)
@@ -192,15 +204,16 @@ def build(
             suggested if suggested >= k else None,
             signed_up if signed_up >= k and suggested >= k else None,
         ),
-        composition=composition(chosen, k, population),
+        composition=composition(chosen, k, population, groups),
         population=population,
         filters=filters,
+        groups=groups,
     )
     if not roles:
         return views
     key = []
     for question in survey.reported(Role.KEY):
-        figure = key_figure(survey, question, chosen, k)
+        figure = key_figure(survey, question, chosen, k, groups)
         if previous and earlier is not None:
             figure = with_change(figure, question, earlier, previous[0], k)
         if population is not None and figure.headline is not None:
