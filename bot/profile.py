@@ -133,6 +133,18 @@ class Controller(_Strict):
         return value
 
 
+class Network(_Strict):
+    """The town in a network of towns (bot.services.network); MAGNET_NETWORK_* win over these."""
+
+    code: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    # Paths are relative to the profile file; the key file may be made later (network keygen).
+    key_file: Path | None = None
+    peers_file: Path | None = None
+    fetch_minutes: float | None = Field(default=None, gt=0)
+    max_age_hours: float | None = Field(default=None, gt=0)
+
+
 class CommandTexts(_Strict):
     menu: Labels | None = None  # the line in Telegram's command menu
     help: Labels | None = None  # the line under /help
@@ -177,6 +189,8 @@ class Texts(_Strict):
 
 class ProfileModel(_Strict):
     project: str = Field(min_length=1, max_length=64)
+    # The town's code among towns (its feed's); unset: the project's name in lower case.
+    code: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
     towns: Labels
     default_language: str = "sl"
     languages: list[str] = Field(min_length=1)
@@ -192,6 +206,7 @@ class ProfileModel(_Strict):
     population: Path | None = None
     # A directory of extra catalogs (<lang>/LC_MESSAGES/messages.po), looked at before the shipped.
     catalogs: Path | None = None
+    network: Network = Network()
 
     @field_validator("languages")
     @classmethod
@@ -291,6 +306,22 @@ class Profile:
     @property
     def project(self) -> str:
         return self.model.project
+
+    @property
+    def code(self) -> str:
+        return self.model.code or re.sub(r"[^a-z0-9_.-]+", "-", self.project.lower()).strip("-.")
+
+    @property
+    def network(self) -> Network:
+        return self.model.network
+
+    @property
+    def network_key_file(self) -> Path | None:
+        return self._path(self.network.key_file)
+
+    @property
+    def network_peers_file(self) -> Path | None:
+        return self._path(self.network.peers_file)
 
     @property
     def default_language(self) -> str:
@@ -441,6 +472,7 @@ def parse_profile(data: object, source: str = "profile", base: Path | None = Non
             ("surveys", profile.surveys_dir),
             ("population", profile.population_file),
             ("catalogs", profile.catalogs_dir),
+            ("network.peers_file", profile.network_peers_file),
         )
         if path is not None and not path.exists()
     ]
