@@ -116,7 +116,9 @@ async def open_services(settings: Settings) -> Services:
             locale=settings.locale,
         ),
     )
-    views = DecisionViewService(sessions, settings.min_group_size, settings.population())
+    views = DecisionViewService(
+        sessions, settings.min_group_size, settings.population(), town.municipality_groups
+    )
     network = NetworkService.from_settings(settings, sessions, views, list(surveys.shipped))
     return Services(
         settings=settings,

@@ -235,10 +235,45 @@ async def _migrate(settings: Settings, revision: str) -> int:
         before = await migrate.current_revision(engine)
         await migrate.upgrade(engine, revision)
         after = await migrate.current_revision(engine)
+        drift = await _hub_drift(settings, engine) if await migrate.is_current(engine) else None
     finally:
         await engine.dispose()
     print(f"database at revision {after} (was {before or 'empty'})")
+    if drift:
+        print(drift)
     return 0
+
+
+async def _hub_drift(settings: Settings, engine) -> str | None:  # type: ignore[no-untyped-def]
+    """The line saying how the database's hubs differ from the profile, or None."""
+    from bot.services.hubs import HubService, report_differences
+    from storage.db import create_sessionmaker
+
+    hubs = HubService(create_sessionmaker(engine))
+    return report_differences(await hubs.differences(settings.town()))
+
+
+async def _profile_drift(path: Path | None) -> str | None:
+    """For `profile check`: the hubs' drift in the configured database, when it can be read
+    (a database not migrated yet, or no settings to reach it, is no problem of the profile)."""
+    from storage import migrate
+    from storage.db import create_engine
+
+    if not os.environ.get("MAGNET_DATABASE_URL"):  # never a new SQLite file made by a check
+        return None
+    try:
+        settings = load_settings(**({"profile": path} if path else {}))
+    except ConfigError:
+        return None
+    engine = create_engine(settings.database_url)
+    try:
+        if not await migrate.is_current(engine):
+            return None
+        return await _hub_drift(settings, engine)
+    except Exception:  # an unreachable database: the check is of the file
+        return None
+    finally:
+        await engine.dispose()
 
 
 async def _hubs(settings: Settings, args: argparse.Namespace) -> int:
@@ -271,6 +306,9 @@ def _profile_check(file: str | None) -> int:
     if problems:
         print(f"{where}: {len(problems)} problem(s)", file=sys.stderr)
         return 1
+    drift = asyncio.run(_profile_drift(path))
+    if drift:
+        print(f"note: {drift}")
     print(f"{where}: ok")
     return 0
 

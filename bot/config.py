@@ -128,8 +128,8 @@ class Settings(BaseSettings):
     network_town_name: str | None = None
     network_key_file: Path | None = None
     network_peers_file: Path | None = None
-    network_fetch_minutes: float = Field(default=60.0, gt=0)
-    network_max_age_hours: float = Field(default=72.0, gt=0)
+    network_fetch_minutes: float | None = Field(default=None, gt=0)  # else the profile's, else 60
+    network_max_age_hours: float | None = Field(default=None, gt=0)  # else the profile's, else 72
 
     @field_validator(
         "coordinator_chat_id",
@@ -146,6 +146,8 @@ class Settings(BaseSettings):
         "network_town_name",
         "network_key_file",
         "network_peers_file",
+        "network_fetch_minutes",
+        "network_max_age_hours",
         "profile",
         "default_locale",
         mode="before",
@@ -210,7 +212,49 @@ class Settings(BaseSettings):
             except PopulationError as exc:  # it says every problem
                 name = "MAGNET_POPULATION_FILE" if self.population_file else "MAGNET_PROFILE"
                 raise ValueError(f"{name}: {exc}") from None
+        self._network_from_profile(town)
         return self
+
+    def _network_from_profile(self, town: Profile) -> None:
+        """The profile's key and peers files, checked as the MAGNET_NETWORK_* ones are."""
+        from bot.services.network.keys import load_private
+        from bot.services.network.peers import load_peers
+
+        try:
+            if self.network_key_file is None and town.network_key_file is not None:
+                load_private(town.network_key_file)
+            if self.network_peers_file is None and town.network_peers_file is not None:
+                load_peers(town.network_peers_file)
+        except ValueError as exc:  # a KeyProblem or PeersError says what is wrong
+            raise ValueError(f"MAGNET_PROFILE network: {exc}") from None
+
+    @property
+    def network_code(self) -> str:
+        """The town's code in the feeds: MAGNET_NETWORK_TOWN_CODE, else the profile's."""
+        town = self.town()
+        return self.network_town_code or town.network.code or town.code
+
+    @property
+    def network_name(self) -> str | None:
+        return self.network_town_name or self.town().network.name
+
+    @property
+    def network_key(self) -> Path | None:
+        return self.network_key_file or self.town().network_key_file
+
+    @property
+    def network_peers(self) -> Path | None:
+        return self.network_peers_file or self.town().network_peers_file
+
+    @property
+    def network_fetch_every(self) -> float:
+        """Minutes between fetches of the peers' feeds."""
+        return self.network_fetch_minutes or self.town().network.fetch_minutes or 60.0
+
+    @property
+    def network_max_age(self) -> float:
+        """Hours a peer's feed stays good."""
+        return self.network_max_age_hours or self.town().network.max_age_hours or 72.0
 
     def town(self) -> Profile:
         """The town profile (validated already at start)."""

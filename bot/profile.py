@@ -87,6 +87,16 @@ class Municipality(_Strict):
     answer: Labels | None = None
 
 
+class Group(_Strict):
+    """Municipalities side by side in the survey's breakdowns, as one column."""
+
+    code: Code
+    label: Labels | None = None  # unset: the label of its one municipality
+    municipalities: list[Code] = Field(default_factory=list)
+    # The rest group also takes every municipality no group lists, and "not stated".
+    rest: bool = False
+
+
 class Topic(_Strict):
     code: Code
     label: Labels
@@ -123,6 +133,18 @@ class Controller(_Strict):
         return value
 
 
+class Network(_Strict):
+    """The town in a network of towns (bot.services.network); MAGNET_NETWORK_* win over these."""
+
+    code: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    # Paths are relative to the profile file; the key file may be made later (network keygen).
+    key_file: Path | None = None
+    peers_file: Path | None = None
+    fetch_minutes: float | None = Field(default=None, gt=0)
+    max_age_hours: float | None = Field(default=None, gt=0)
+
+
 class CommandTexts(_Strict):
     menu: Labels | None = None  # the line in Telegram's command menu
     help: Labels | None = None  # the line under /help
@@ -138,6 +160,7 @@ class Texts(_Strict):
     stories_menu: Labels | None = None  # /stories in the command menu
     survey_invite: Labels | None = None  # the invitation to a new survey round
     key_answers: Labels | None = None  # the caption of the digest's chart
+    places: Labels | None = None  # the dashboard's heading of the headline share by group
     commands: dict[str, CommandTexts] = Field(default_factory=dict)
 
     @field_validator("greeting")
@@ -166,12 +189,16 @@ class Texts(_Strict):
 
 class ProfileModel(_Strict):
     project: str = Field(min_length=1, max_length=64)
+    # The town's code among towns (its feed's); unset: the project's name in lower case.
+    code: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
     towns: Labels
     default_language: str = "sl"
     languages: list[str] = Field(min_length=1)
     municipalities: list[Municipality] = Field(min_length=1)
     hubs: list[Hub] = Field(default_factory=list)
     topics: list[Topic] = Field(min_length=1)
+    # Unset: each municipality its own group, "not stated" with the last.
+    groups: list[Group] = Field(default_factory=list)
     controller: Controller
     texts: Texts = Texts()
     # Paths are relative to the profile file.
@@ -179,6 +206,7 @@ class ProfileModel(_Strict):
     population: Path | None = None
     # A directory of extra catalogs (<lang>/LC_MESSAGES/messages.po), looked at before the shipped.
     catalogs: Path | None = None
+    network: Network = Network()
 
     @field_validator("languages")
     @classmethod
@@ -219,9 +247,44 @@ class ProfileModel(_Strict):
                     f"hubs.{hub.code}.municipality: {hub.municipality!r} is not one of the "
                     f"municipalities ({', '.join(sorted(known))})"
                 )
+        problems += _group_problems(self.groups, known)
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+
+def _group_problems(groups: Sequence[Group], known: set[str]) -> list[str]:
+    if not groups:
+        return []
+    problems = []
+    codes = [g.code for g in groups]
+    problems += [
+        f"groups: code {c!r} appears twice" for c in sorted(set(codes)) if codes.count(c) > 1
+    ]
+    seen: dict[str, str] = {}
+    for group in groups:
+        for code in group.municipalities:
+            if code not in known:
+                problems.append(
+                    f"groups.{group.code}.municipalities: {code!r} is not one of the "
+                    f"municipalities ({', '.join(sorted(known))})"
+                )
+            elif code in seen:
+                problems.append(
+                    f"groups.{group.code}.municipalities: {code!r} is already in {seen[code]}"
+                )
+            seen.setdefault(code, group.code)
+        if not group.rest and not group.municipalities:
+            problems.append(f"groups.{group.code}: lists no municipalities")
+        if group.label is None and len(group.municipalities) != 1:
+            problems.append(f"groups.{group.code}: needs a label (it is not one municipality)")
+    rests = [g.code for g in groups if g.rest]
+    if len(rests) != 1:
+        problems.append(
+            "groups: exactly one group needs `rest: true` (it takes the municipalities no "
+            f"group lists and those who did not say); found {len(rests)}"
+        )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -243,6 +306,22 @@ class Profile:
     @property
     def project(self) -> str:
         return self.model.project
+
+    @property
+    def code(self) -> str:
+        return self.model.code or re.sub(r"[^a-z0-9_.-]+", "-", self.project.lower()).strip("-.")
+
+    @property
+    def network(self) -> Network:
+        return self.model.network
+
+    @property
+    def network_key_file(self) -> Path | None:
+        return self._path(self.network.key_file)
+
+    @property
+    def network_peers_file(self) -> Path | None:
+        return self._path(self.network.peers_file)
 
     @property
     def default_language(self) -> str:
@@ -278,6 +357,32 @@ class Profile:
             HubEntry(h.code, h.name.by_language, h.address, h.municipality, h.map_url)
             for h in self.model.hubs
         )
+
+    @cached_property
+    def municipality_groups(self) -> tuple[tuple[str, tuple[str | None, ...]], ...]:
+        """The survey's municipality groups in order: (code, the municipality codes it covers,
+        None standing for "not stated")."""
+        if not self.model.groups:
+            codes = [m.code for m in self.model.municipalities]
+            return (
+                *((c, (c,)) for c in codes[:-1]),
+                (codes[-1], (codes[-1], None)),
+            )
+        listed = {c for g in self.model.groups for c in g.municipalities}
+        unlisted = tuple(m.code for m in self.model.municipalities if m.code not in listed)
+        return tuple(
+            (g.code, (*g.municipalities, *unlisted, None) if g.rest else tuple(g.municipalities))
+            for g in self.model.groups
+        )
+
+    def group_label(self, code: str, locale: str) -> str | None:
+        """A municipality group's name: its own label, else its one municipality's."""
+        group = next((g for g in self.model.groups if g.code == code), None)
+        if group is not None and group.label is not None:
+            return group.label.get(locale)
+        single = group.municipalities[0] if group is not None else code
+        found = next((m for m in self.model.municipalities if m.code == single), None)
+        return None if found is None else found.label.get(locale)
 
     def towns(self, locale: str) -> str:
         return self.model.towns.get(locale)
@@ -367,6 +472,7 @@ def parse_profile(data: object, source: str = "profile", base: Path | None = Non
             ("surveys", profile.surveys_dir),
             ("population", profile.population_file),
             ("catalogs", profile.catalogs_dir),
+            ("network.peers_file", profile.network_peers_file),
         )
         if path is not None and not path.exists()
     ]

@@ -105,6 +105,16 @@ class BotRuntime:
             raise
         self._started = True
         log.info("magnet-bot is running as @%s", app.bot.username)
+        await self._report_profile()
+
+    async def _report_profile(self) -> None:
+        """Say when the database's hubs differ from the profile; applying them stays an
+        explicit, audit-logged `magnet-bot profile apply`, never a side effect of a start."""
+        from bot.services.hubs import report_differences
+
+        line = report_differences(await self.services.hubs.differences(self.settings.town()))
+        if line is not None:
+            log.warning("%s", line)
 
     def _dashboard(self) -> Dashboard:
         settings, services = self.settings, self.services

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.dashboard import auth
 from bot.domain import Role
-from bot.i18n import I18n, Translator
+from bot.i18n import I18n, Translator, native_name
 from bot.services.conversations.service import ConversationService
 from bot.services.exports import ExportService
 from bot.services.network.service import NetworkService
@@ -109,6 +109,8 @@ def render(
         ngettext=tr.ngettext,
         pgettext=tr.pgettext,
         lang=tr.locale,
+        # The switch offers each other language the town offers, named in itself (as /language).
+        languages=[(code, native_name(code)) for code in tr.town.languages if code != tr.locale],
         prefix=PREFIX,
         **values,
     )
@@ -137,7 +139,7 @@ def set_cookie(request: web.Request, response: web.StreamResponse, session: auth
 
 
 def visitor_tr(request: web.Request) -> Translator:
-    """Before sign-in: the browser's language, Slovenian or English."""
+    """Before sign-in: the browser's language, if the town offers it (else as the bot resolves)."""
     wanted = request.headers.get("Accept-Language", "").split(",")[0].strip() or None
     i18n = dashboard_of(request).i18n
     return i18n.resolve(None, wanted)

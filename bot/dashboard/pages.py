@@ -130,6 +130,9 @@ def survey(
         if not (found.group and found.group.field == by)
     ]
     page["places"] = [p for p in (_places(tr, f) for f in views.key) if p is not None]
+    page["places_title"] = tr.town.text("places", tr.locale) or _field_title(
+        tr, ProfileField.MUNICIPALITY, heading=True
+    )
     page["push"] = [_reasons(tr, survey_def, r) for r in views.push]
     page["pull"] = [_reasons(tr, survey_def, r) for r in views.pull]
     page["funnel"] = _put(
@@ -250,7 +253,7 @@ def _breakdown(tr: Translator, survey_def: Survey, b: Breakdown) -> dict[str, An
 
 
 def _places(tr: Translator, figure: KeyFigure) -> dict[str, Any] | None:
-    """The headline share in Celje, Prebold and the rest side by side (the municipality
+    """The headline share in the town's municipality groups side by side (the municipality
     breakdown's columns), when the views show it."""
     headline = figure.headline
     places = [b for b in figure.breakdowns if b.field == ProfileField.MUNICIPALITY]

@@ -119,6 +119,6 @@ async def switch_language(request: web.Request) -> web.StreamResponse:
     back = str(form.get("next", "survey"))
     page = back if back in pages.PAGES else "survey"
     response = redirect(f"{PREFIX}/{page}")
-    if locale in ("sl", "en"):
+    if locale in dashboard_of(request).i18n.languages:
         set_cookie(request, response, who.session.with_locale(locale))
     return response

@@ -1,7 +1,7 @@
 """The survey page's one source of figures: the survey's decision views
 (`bot.services.surveys.views.DecisionViewService`, the instance the digest uses) for a chosen
 round, for all respondents or for one group of them (a municipality group or an age band, as
-`GROUPS` sets them side by side). Every figure the views hide is None; `bot.dashboard.pages`
+the town's profile sets them side by side). Every figure the views hide is None; `bot.dashboard.pages`
 leaves those out of what it sends.
 
 A group is passed to the views as a filter; a filter that would let a small group be worked
@@ -18,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.redact import scrub
 from bot.services.surveys.definition import ProfileField
-from bot.services.surveys.views import GROUPS, DecisionViews, DecisionViewService, ViewError
+from bot.services.surveys.views import (
+    DecisionViews,
+    DecisionViewService,
+    Grouping,
+    ViewError,
+    grouping,
+)
 from storage.repositories import digests as digests_repo
 from storage.repositories import surveys as surveys_repo
 
@@ -28,30 +34,29 @@ FIELDS = (ProfileField.MUNICIPALITY, ProfileField.AGE_BAND)
 @dataclass(frozen=True)
 class Group:
     field: ProfileField
-    value: str  # a group code of GROUPS[field]
+    value: str  # a group code of the town's grouping of `field`
+    # The profile codes the group stands for; None is "not stated" (an empty field), so the
+    # filter keeps the same people the breakdowns count in this group.
+    members: tuple[str | None, ...] = field(default=(), compare=False)
 
     @classmethod
-    def parse(cls, text: str | None) -> Group | None:
+    def parse(cls, text: str | None, groups: Grouping | None = None) -> Group | None:
         """`municipality:celje` from a filter; None for all respondents or anything else."""
         name, _, value = (text or "").partition(":")
         for by in FIELDS:
-            if name == by.value and value in {code for code, _ in GROUPS[by]}:
-                return cls(by, value)
+            members = dict((groups or grouping())[by]).get(value)
+            if name == by.value and members is not None:
+                return cls(by, value, members)
         return None
 
     @property
     def key(self) -> str:
         return f"{self.field.value}:{self.value}"
 
-    @property
-    def members(self) -> tuple[str | None, ...]:
-        """The profile codes the group stands for; None is "not stated" (an empty field),
-        so the filter keeps the same people the breakdowns count in this group."""
-        return dict(GROUPS[self.field])[self.value]
 
-
-def all_groups() -> list[Group]:
-    return [Group(by, code) for by in FIELDS for code, _ in GROUPS[by]]
+def all_groups(groups: Grouping | None = None) -> list[Group]:
+    found = groups or grouping()
+    return [Group(by, code, members) for by in FIELDS for code, members in found[by]]
 
 
 @dataclass
@@ -75,7 +80,7 @@ async def survey_figures(
     group: Group | None,
 ) -> SurveyFigures:
     rounds = sorted(await views.rounds(code), reverse=True)
-    found = SurveyFigures(code, rounds, None, group)
+    found = SurveyFigures(code, rounds, None, group, groups=all_groups(views.groups))
     if not rounds:
         return found
     where = {group.field: group.members} if group is not None else None

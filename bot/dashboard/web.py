@@ -122,7 +122,7 @@ async def _model(
         code = code if code in dashboard.surveys else next(iter(dashboard.surveys))
         raw_round = request.query.get("round")
         number = parse_int(raw_round, 1) if raw_round else None
-        group = Group.parse(request.query.get("group"))
+        group = Group.parse(request.query.get("group"), dashboard.views.groups)
         found = await survey_figures(dashboard.views, dashboard.sessions, code, number, group)
         data = pages.survey(tr, found, dashboard.surveys, k)
         if group is None and dashboard.network is not None:

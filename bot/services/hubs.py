@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import Bilingual
-from bot.profile import Profile, pick
+from bot.profile import HubEntry, Profile, pick
 from storage.models import Hub
 from storage.repositories import audit as audit_repo
 from storage.repositories import hubs as repo
@@ -53,6 +53,28 @@ class HubService:
             )
             return True
 
+    async def differences(self, town: Profile) -> list[str]:
+        """What `apply` would change, changing nothing: one line per hub ("add mill",
+        "update celje: address", "remove prebold"); hubs labs were held at are left out,
+        since apply keeps them."""
+        found_lines: list[str] = []
+        async with self._sessions() as session:
+            found = {h.code: h for h in await repo.list_hubs(session)}
+            for entry in town.hubs:
+                hub = found.get(entry.code)
+                if hub is None:
+                    found_lines.append(f"add {entry.code}")
+                    continue
+                wanted = _wanted(entry)
+                changed = sorted(k for k in wanted if getattr(hub, k) != wanted[k])
+                if changed:
+                    found_lines.append(f"update {entry.code}: {', '.join(changed)}")
+            listed = {entry.code for entry in town.hubs}
+            for code, hub in found.items():
+                if code not in listed and not await repo.hub_in_use(session, hub.id):
+                    found_lines.append(f"remove {code}")
+        return found_lines
+
     async def apply(self, town: Profile, actor: str | None = None) -> list[str]:
         """Bring the hubs in line with the profile, by code; one line per change, each
         audit-logged. A hub the profile no longer lists is removed, unless labs point at it:
@@ -61,12 +83,7 @@ class HubService:
         async with self._sessions.begin() as session:
             found = {h.code: h for h in await repo.list_hubs(session)}
             for entry in town.hubs:
-                wanted = {
-                    "name_sl": pick(entry.name, "sl"),
-                    "name_en": pick(entry.name, "en"),
-                    "address": entry.address,
-                    "municipality": entry.municipality,
-                }
+                wanted = _wanted(entry)
                 hub = found.get(entry.code)
                 if hub is None:
                     session.add(Hub(code=entry.code, **wanted))
@@ -104,6 +121,26 @@ class HubService:
                     details={"removed": True, "by": actor},
                 )
         return changes
+
+
+def _wanted(entry: HubEntry) -> dict[str, str]:
+    return {
+        "name_sl": pick(entry.name, "sl"),
+        "name_en": pick(entry.name, "en"),
+        "address": entry.address,
+        "municipality": entry.municipality,
+    }
+
+
+def report_differences(differences: list[str]) -> str | None:
+    """The one log line when the database's hubs differ from the profile, or None."""
+    if not differences:
+        return None
+    return (
+        "hubs differ from the profile: "
+        + "; ".join(differences)
+        + " (run `magnet-bot profile apply` if the profile is meant)"
+    )
 
 
 def _view(hub) -> HubView:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@ one is refused at start and by `magnet-bot profile check`, one line per bad fiel
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,9 @@ from bot.config import ConfigError, load_settings
 from bot.domain import codes
 from bot.i18n import I18n, resolve_locale
 from bot.profile import ProfileError, default_profile_path, load_profile, parse_profile
+from bot.services.surveys.view_types import MAGNET_MUNICIPALITY_GROUPS
 from tests.support.cli import cli_env, run_cli
+from tests.support.harness import running_bot
 
 ZELENGRAD = Path(__file__).parent.parent / "fixtures" / "profiles" / "zelengrad" / "profile.yaml"
 
@@ -148,10 +151,23 @@ def test_profile_apply_reconciles_the_hubs_by_code(tmp_path: Path) -> None:
     env = cli_env(
         MAGNET_DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}", MAGNET_PROFILE=str(town)
     )
-    assert run_cli("migrate", env=env, cwd=tmp_path).returncode == 0
+    migrated = run_cli("migrate", env=env, cwd=tmp_path)
+    assert migrated.returncode == 0, migrated.stderr
+    # Migrating (and starting) only says how the hubs differ; applying stays explicit.
+    drift = (
+        "hubs differ from the profile: update celje: address; add zalec "
+        "(run `magnet-bot profile apply` if the profile is meant)"
+    )
+    assert migrated.stdout.splitlines()[-1] == drift
+    checked = run_cli("profile", "check", env=env, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"note: {drift}" in checked.stdout.splitlines()
     result = run_cli("profile", "apply", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["updated celje: address", "added zalec"]
+    migrated = run_cli("migrate", env=env, cwd=tmp_path)
+    assert "hubs differ" not in migrated.stdout
+    assert "hubs differ" not in run_cli("profile", "check", env=env, cwd=tmp_path).stdout
     result = run_cli("hubs", "list", env=env, cwd=tmp_path)
     assert "Krekov trg 3, 3000 Celje" in result.stdout and "Hub Žalec" in result.stdout
     again = run_cli("profile", "apply", env=env, cwd=tmp_path)
@@ -167,3 +183,81 @@ def test_a_greeting_may_only_name_the_resident_project_and_towns() -> None:
         "texts.greeting: the en text may hold only %(name)s, %(project)s and %(towns)s "
         "(write a percent sign as %%)"
     ]
+
+
+def test_the_shipped_groups_are_magnets() -> None:
+    town = load_profile()
+    assert town.municipality_groups == MAGNET_MUNICIPALITY_GROUPS
+    assert [town.group_label(c, "sl") for c, _ in town.municipality_groups] == [
+        "Celje",
+        "Prebold",
+        "Drugod v regiji",
+        "Zunaj regije",
+    ]
+    assert town.group_label("outside", "de") == "Outside the region"
+
+
+def test_groups_default_to_each_municipality_and_the_rest_takes_the_unlisted() -> None:
+    data = shipped()
+    del data["groups"]
+    town = parse_profile(data)
+    assert town.municipality_groups == (
+        ("celje", ("celje",)),
+        ("prebold", ("prebold",)),
+        ("savinjska", ("savinjska",)),
+        ("slovenia", ("slovenia",)),
+        ("abroad", ("abroad", None)),
+    )
+    assert town.group_label("abroad", "sl") == "V tujini"
+    data["groups"] = [
+        {"code": "celje", "municipalities": ["celje"]},
+        {"code": "other", "label": "Anywhere else", "rest": True},
+    ]
+    town = parse_profile(data)
+    assert town.municipality_groups == (
+        ("celje", ("celje",)),
+        ("other", ("prebold", "savinjska", "slovenia", "abroad", None)),
+    )
+    assert town.group_label("other", "sl") == "Anywhere else"
+
+
+def test_bad_groups_are_named() -> None:
+    data = shipped()
+    data["groups"] = [
+        {"code": "celje", "municipalities": ["celje", "zalec"]},
+        {"code": "both", "municipalities": ["celje", "prebold"]},
+        {"code": "celje", "municipalities": ["savinjska"]},
+        {"code": "empty"},
+    ]
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(data)
+    assert caught.value.problems == [
+        "groups: code 'celje' appears twice",
+        "groups.celje.municipalities: 'zalec' is not one of the municipalities "
+        "(abroad, celje, prebold, savinjska, slovenia)",
+        "groups.celje: needs a label (it is not one municipality)",
+        "groups.both.municipalities: 'celje' is already in celje",
+        "groups.both: needs a label (it is not one municipality)",
+        "groups.empty: lists no municipalities",
+        "groups.empty: needs a label (it is not one municipality)",
+        "groups: exactly one group needs `rest: true` (it takes the municipalities no group "
+        "lists and those who did not say); found 0",
+    ]
+
+
+async def test_a_start_reports_hubs_that_differ_from_the_profile_and_changes_nothing(
+    emulator, sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    with caplog.at_level(logging.WARNING, logger="bot.runtime"):
+        async with running_bot(emulator, sqlite_url, profile=str(ZELENGRAD)) as bot:
+            assert [h.code for h in await bot.services.hubs.list_hubs()] == ["celje", "prebold"]
+    lines = [r.getMessage() for r in caplog.records if "hubs differ" in r.getMessage()]
+    assert lines == [
+        "hubs differ from the profile: add greenhouse; add mill; remove celje; remove prebold "
+        "(run `magnet-bot profile apply` if the profile is meant)"
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.runtime"):
+        async with running_bot(emulator, sqlite_url) as bot:
+            assert [h.code for h in await bot.services.hubs.list_hubs()] == ["celje", "prebold"]
+    assert not [r for r in caplog.records if "hubs differ" in r.getMessage()]

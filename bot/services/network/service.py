@@ -85,19 +85,20 @@ class NetworkService:
         survey_codes: Sequence[str],
     ) -> NetworkService:
         key = None
-        if settings.network_key_file is not None:
-            key = keys.load_private(settings.network_key_file)
-            if keys.too_open(settings.network_key_file):
+        key_file, peers_file = settings.network_key, settings.network_peers
+        if key_file is not None:
+            key = keys.load_private(key_file)
+            if keys.too_open(key_file):
                 log.warning("the network private key file may be read by others: chmod 600 it")
         peers = []
-        if settings.network_peers_file is not None:
-            peers = load_peers(settings.network_peers_file, settings.network_town_code)
+        if peers_file is not None:
+            peers = load_peers(peers_file, settings.network_code)
         config = NetworkConfig(
-            town_code=settings.network_town_code,
-            town_name=settings.network_town_name,
+            town_code=settings.network_code,
+            town_name=settings.network_name,
             k=settings.min_group_size,
-            fetch_every=timedelta(minutes=settings.network_fetch_minutes),
-            max_age=timedelta(hours=settings.network_max_age_hours),
+            fetch_every=timedelta(minutes=settings.network_fetch_every),
+            max_age=timedelta(hours=settings.network_max_age),
         )
         return cls(sessions, views, survey_codes, config, key=key, peers=peers)
 

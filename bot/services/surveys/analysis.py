@@ -13,7 +13,6 @@ from bot.services.surveys.definition import Condition, Kind, ProfileField, Quest
 from bot.services.surveys.population import Population
 from bot.services.surveys.protect import dominated, protect_table, suppress
 from bot.services.surveys.view_types import (
-    GROUPS,
     HEADLINE,
     REST,
     TOP_REASONS,
@@ -22,6 +21,8 @@ from bot.services.surveys.view_types import (
     Column,
     CompositionRow,
     Distribution,
+    Grouping,
+    Groups,
     Headline,
     KeyFigure,
     Reasons,
@@ -67,7 +68,7 @@ def _answers(question: Question, responses: Sequence[Answered]) -> list[tuple[An
 
 
 def key_figure(
-    survey: Survey, question: Question, responses: Sequence[Answered], k: int
+    survey: Survey, question: Question, responses: Sequence[Answered], k: int, groups: Grouping
 ) -> KeyFigure:
     """A key question overall (with its headline share) and by each of its `by` fields."""
     report = question.report
@@ -98,7 +99,8 @@ def key_figure(
         )
     shown_headline = headline_codes if headline is not None and headline.count is not None else []
     breakdowns = tuple(
-        breakdown(question, by, given, counts, overall.cells, shown_headline, k) for by in report.by
+        breakdown(question, by, given, counts, overall.cells, shown_headline, k, groups)
+        for by in report.by
     )
     return KeyFigure(question.code, overall, headline, breakdowns)
 
@@ -130,12 +132,13 @@ def breakdown(
     overall: dict[str, int | None],
     headline: list[str],
     k: int,
+    grouping: Grouping,
 ) -> Breakdown:
     """Answers × groups, k-safe: groups under k merged with a neighbour, answers merged to the
     headline vs the rest when the full table would hide too much, dominated groups merged; a
     breakdown left with one group (or none) is withheld."""
     options = list(counts)
-    groups = _grouped(by, given)
+    groups = _grouped(grouping[by], by, given)
     merged_groups = False
     groups, merged = _merge_small(groups, k)
     merged_groups |= merged
@@ -190,11 +193,11 @@ def _row_of(value: str, merged: bool, headline: list[str]) -> str:
 
 
 def _grouped(
-    by: ProfileField, given: list[tuple[Answered, str]]
+    field_groups: Groups, by: ProfileField, given: list[tuple[Answered, str]]
 ) -> dict[tuple[str, ...], list[str]]:
     """The answers of each group of the field, in the field's order (empty groups left out)."""
     # One pass over the answers; a profile code in several groups' members counts in each.
-    groups = GROUPS[by]
+    groups = field_groups
     lists: list[list[str]] = [[] for _ in groups]
     where: dict[str | None, list[list[str]]] = {}
     attribute = _ATTRIBUTE[by]
@@ -334,7 +337,7 @@ def post_stratified(
 
 
 def composition(
-    responses: Sequence[Answered], k: int, population: Population | None
+    responses: Sequence[Answered], k: int, population: Population | None, grouping: Grouping
 ) -> tuple[CompositionRow, ...]:
     """Respondents by municipality and by age band (k-safe), beside the population's shares.
     Shares are of the respondents living in the table's municipalities, when there is a table."""
@@ -349,13 +352,13 @@ def composition(
         given = Counter(_profile(r, by) for r in in_scope)
         counts = {
             members: sum(n for code, n in given.items() if code in members)
-            for _, members in GROUPS[by]
+            for _, members in grouping[by]
         }
         cells, shown = suppress({"|".join(map(str, m)): n for m, n in counts.items()}, k)
         base = len(in_scope)
         if population is not None and by == ProfileField.MUNICIPALITY:
             base = sum(1 for r in in_scope if r.municipality in towns)
-        for (code, members), key in zip(GROUPS[by], cells, strict=True):
+        for (code, members), key in zip(grouping[by], cells, strict=True):
             n = cells[key]
             if counts[members] == 0 and population is None:
                 continue

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from bot.domain import AGE_BANDS, STATUSES
 from bot.services.surveys.definition import Condition, ProfileField, Role, Survey, Text
@@ -11,24 +13,37 @@ from bot.services.surveys.population import Population
 REST = "rest"  # the answers outside a headline, when a breakdown shows only headline vs rest
 HEADLINE = "headline"
 TOP_REASONS = 5
-# The groups of each profile field, in the order they stand side by side. Codes a resident may
-# leave unset (None) join the last group.
-GROUPS: dict[ProfileField, tuple[tuple[str, tuple[str | None, ...]], ...]] = {
-    ProfileField.MUNICIPALITY: (
-        ("celje", ("celje",)),
-        ("prebold", ("prebold",)),
-        ("savinjska", ("savinjska",)),
-        ("outside", ("slovenia", "abroad", None)),
-    ),
-    ProfileField.AGE_BAND: (
-        *((c.code, (c.code,)) for c in AGE_BANDS if c.code != "na"),
-        ("na", ("na", None)),
-    ),
-    ProfileField.STATUS: (
-        *((c.code, (c.code,)) for c in STATUSES if c.code != "na"),
-        ("na", ("na", None)),
-    ),
-}
+# The groups of each profile field, in the order they stand side by side: (code, the profile
+# codes it covers). None (a field left unset) belongs to exactly one group.
+Groups = tuple[tuple[str, tuple[str | None, ...]], ...]
+Grouping = Mapping[ProfileField, Groups]
+
+# MAGNET's municipality groups, as the shipped profile sets them (a test keeps the two alike):
+# the default of code that is given no profile, e.g. a service built in a test.
+MAGNET_MUNICIPALITY_GROUPS: Groups = (
+    ("celje", ("celje",)),
+    ("prebold", ("prebold",)),
+    ("savinjska", ("savinjska",)),
+    ("outside", ("slovenia", "abroad", None)),
+)
+
+
+def grouping(municipality: Groups = MAGNET_MUNICIPALITY_GROUPS) -> Grouping:
+    """The groups of every field: the town's municipality groups, and the fixed age bands and
+    statuses (read-only, so no caller can change another's groups)."""
+    return MappingProxyType(
+        {
+            ProfileField.MUNICIPALITY: tuple(municipality),
+            ProfileField.AGE_BAND: (
+                *((c.code, (c.code,)) for c in AGE_BANDS if c.code != "na"),
+                ("na", ("na", None)),
+            ),
+            ProfileField.STATUS: (
+                *((c.code, (c.code,)) for c in STATUSES if c.code != "na"),
+                ("na", ("na", None)),
+            ),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -173,6 +188,7 @@ class DecisionViews:
     composition: tuple[CompositionRow, ...] = ()
     population: Population | None = None
     filters: tuple[tuple[ProfileField, tuple[str | None, ...]], ...] = ()
+    groups: Grouping = field(default_factory=grouping)
 
     def breakdowns(self, by: ProfileField) -> list[Breakdown]:
         return [b for key in self.key for b in key.breakdowns if b.field == by]

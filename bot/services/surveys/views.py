@@ -28,8 +28,8 @@ from bot.services.surveys.definition import ProfileField, Role, Survey
 from bot.services.surveys.population import Population
 from bot.services.surveys.view_cache import ViewCache, population_key
 from bot.services.surveys.view_types import (
-    GROUPS,
     HEADLINE,
+    MAGNET_MUNICIPALITY_GROUPS,
     REST,
     Breakdown,
     Change,
@@ -38,19 +38,22 @@ from bot.services.surveys.view_types import (
     DecisionViews,
     Distribution,
     Funnel,
+    Grouping,
+    Groups,
     Headline,
     KeyFigure,
     Reasons,
     ViewError,
     Weighted,
+    grouping,
 )
 from storage.repositories import digests as repo
 from storage.repositories import surveys as surveys_repo
 from storage.repositories.digests import Answered
 
 __all__ = [
-    "GROUPS",
     "HEADLINE",
+    "MAGNET_MUNICIPALITY_GROUPS",
     "REST",
     "Breakdown",
     "Change",
@@ -60,12 +63,15 @@ __all__ = [
     "DecisionViews",
     "Distribution",
     "Funnel",
+    "Grouping",
+    "Groups",
     "Headline",
     "KeyFigure",
     "Reasons",
     "ViewError",
     "Weighted",
     "build",
+    "grouping",
 ]
 
 
@@ -75,6 +81,7 @@ class DecisionViewService:
         sessions: async_sessionmaker[AsyncSession],
         k: int,
         population: Population | None = None,
+        municipality_groups: Groups = MAGNET_MUNICIPALITY_GROUPS,
         *,
         cached: bool = True,
     ):
@@ -83,6 +90,9 @@ class DecisionViewService:
         self.population = population
         self.cached = cached
         self._cache: ViewCache[DecisionViews] = ViewCache()
+        # The town's municipality groups (its profile's), side by side in every breakdown;
+        # fixed for the service's life, so the cache key need not hold them.
+        self.groups = grouping(municipality_groups)
 
     async def rounds(self, code: str) -> list[int]:
         async with self._sessions() as session:
@@ -143,6 +153,7 @@ class DecisionViewService:
                 funnel=funnel,
                 population=self.population,
                 filters=filters,
+                groups=self.groups,
             )
 
         if not self.cached:
@@ -224,8 +235,10 @@ def build(
     funnel: tuple[int, int] = (0, 0),
     population: Population | None = None,
     filters: tuple[tuple[ProfileField, tuple[str | None, ...]], ...] = (),
+    groups: Grouping | None = None,
 ) -> DecisionViews:
     """The views from the round's responses (synchronous: run it in a worker thread)."""
+    groups = groups if groups is not None else grouping()
     chosen = filtered(responses, filters, k)
     earlier = filtered(previous[1], filters, k) if previous else None
     roles = any(q.report is not None for q in survey.ordered)
@@ -243,15 +256,16 @@ def build(
             suggested if suggested >= k else None,
             signed_up if signed_up >= k and suggested >= k else None,
         ),
-        composition=composition(chosen, k, population),
+        composition=composition(chosen, k, population, groups),
         population=population,
         filters=filters,
+        groups=groups,
     )
     if not roles:
         return views
     key = []
     for question in survey.reported(Role.KEY):
-        figure = key_figure(survey, question, chosen, k)
+        figure = key_figure(survey, question, chosen, k, groups)
         if previous and earlier is not None:
             figure = with_change(figure, question, earlier, previous[0], k)
         if population is not None and figure.headline is not None:

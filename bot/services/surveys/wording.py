@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from bot.domain import AGE_BANDS, STATUSES, label_in, label_of
+from bot.domain import AGE_BANDS, STATUSES, label_of
 from bot.i18n import Translator
 from bot.services.surveys.definition import ProfileField, Role, Survey, bilingual
 from bot.services.surveys.views import (
@@ -48,11 +48,7 @@ def question_text(tr: Translator, survey: Survey, code: str) -> str:
 
 def group_name(tr: Translator, by: ProfileField, code: str) -> str:
     if by == ProfileField.MUNICIPALITY:
-        if code == "savinjska":
-            return tr.gettext("Rest of the region")
-        if code == "outside":
-            return tr.gettext("Outside the region")
-        return label_in(tr, tr.town.municipalities, code) or tr.gettext("not given")
+        return tr.town.group_label(code, tr.locale) or tr.gettext("not given")
     else:
         label = label_of(AGE_BANDS if by == ProfileField.AGE_BAND else STATUSES, code)
         if code == "na":
@@ -135,7 +131,7 @@ def distribution_line(tr: Translator, survey: Survey, dist: Distribution) -> str
 
 
 def headline_line(tr: Translator, views: DecisionViews, figure: KeyFigure) -> str | None:
-    """The headline share, with Celje, Prebold and the rest side by side when shown."""
+    """The headline share, with the town's municipality groups side by side when shown."""
     headline = figure.headline
     if headline is None:
         return None
