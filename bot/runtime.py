@@ -20,7 +20,7 @@ from bot.dashboard.web import Dashboard, DashboardConfig
 from bot.ratelimit import RetryingRateLimiter
 from bot.web import WebhookRoute, WebServer, build_web_app
 from handlers import ALLOWED_UPDATES
-from storage import migrate
+from storage import schema
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class BotRuntime:
                         services.tokens,
                         frozenset(services.surveys.shipped),
                         metrics=app.bot_data.metrics,
-                        ready=lambda: migrate.is_current(services.engine),
+                        ready=lambda: schema.is_current(services.engine),
                         webhook=self._webhook_route() if self.webhook else None,
                         dashboard=self._dashboard(),
                         network=services.network,

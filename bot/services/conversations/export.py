@@ -20,7 +20,6 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -212,6 +211,8 @@ def _zip(sheets: dict[str, list[list[Any]]], readme: str) -> bytes:
 
 
 def _xlsx(sheets: dict[str, list[list[Any]]], readme: str) -> bytes:
+    from openpyxl import Workbook  # imported when a spreadsheet is asked for, not at start
+
     workbook = Workbook(write_only=True)
     for name, rows in sheets.items():
         sheet = workbook.create_sheet(name)
