@@ -167,3 +167,17 @@ def test_a_greeting_may_only_name_the_resident_project_and_towns() -> None:
         "texts.greeting: the en text may hold only %(name)s, %(project)s and %(towns)s "
         "(write a percent sign as %%)"
     ]
+
+
+def test_a_profile_is_read_once_until_its_file_changes(tmp_path: Path) -> None:
+    path = tmp_path / "profile.yaml"
+    data = shipped()
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    first = load_profile(path)
+    assert load_profile(path) is first  # settings ask for it several times at every start
+    data["project"] = data["project"] + " Savinja"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert load_profile(path).project == first.project + " Savinja"
+    path.unlink()
+    with pytest.raises(ProfileError, match="cannot be read"):
+        load_profile(path)
