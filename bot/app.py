@@ -48,7 +48,6 @@ from bot.services.surveys.views import DecisionViewService
 from bot.services.tokens import TokenService
 from bot.telegram_http import AiohttpRequest
 from handlers import register
-from handlers.menu import set_command_menus
 from storage import schema
 from storage.db import create_engine, create_sessionmaker, on_outbox_commit
 
@@ -221,7 +220,6 @@ def build_application(
         application.bot_data.services = services
         metrics.services = services
         attach_delivery(services, application.bot)
-        await set_command_menus(application.bot, services.i18n, settings.admin_ids)
 
     async def post_shutdown(application: MagnetApplication) -> None:
         services = application.bot_data.services
