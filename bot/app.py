@@ -49,8 +49,7 @@ from bot.services.surveys.views import DecisionViewService
 from bot.services.tokens import TokenService
 from bot.telegram_http import AiohttpRequest
 from handlers import register
-from handlers.menu import set_command_menus
-from storage import migrate
+from storage import schema
 from storage.db import create_engine, create_sessionmaker, on_outbox_commit
 
 # Opt in to timedelta-valued durations now (RetryAfter.retry_after) rather than warnings.
@@ -83,10 +82,15 @@ async def open_services(settings: Settings) -> Services:
     definitions = load_surveys(settings)
     engine = create_engine(settings.database_url)
     try:
-        if settings.should_auto_migrate:
+        # Alembic is imported only when there is something to migrate, not at every start.
+        if not await schema.is_current(engine):
+            if not settings.should_auto_migrate:
+                raise ConfigError(
+                    "the database schema is not current: run `magnet-bot migrate` first"
+                )
+            from storage import migrate
+
             await migrate.upgrade(engine)
-        elif not await migrate.is_current(engine):
-            raise ConfigError("the database schema is not current: run `magnet-bot migrate` first")
     except BaseException:
         await engine.dispose()
         raise
@@ -230,7 +234,6 @@ def build_application(
         application.bot_data.services = services
         metrics.services = services
         attach_delivery(services, application.bot)
-        await set_command_menus(application.bot, services.i18n, settings.admin_ids)
 
     async def post_shutdown(application: MagnetApplication) -> None:
         services = application.bot_data.services

@@ -6,6 +6,7 @@ municipalities. Any label or text without the reader's language falls back to En
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from babel import Locale, UnknownLocaleError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.domain import Choice
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, where built
 
 FALLBACK = "en"
 CODE = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -485,7 +488,18 @@ def load_profile(path: Path | None = None) -> Profile:
     """The profile at `path`, or the shipped MAGNET Celje + Prebold one."""
     path = path or default_profile_path()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        stat = path.stat()
+    except OSError as exc:
+        raise ProfileError(str(path), [f"cannot be read: {exc.strerror}"]) from None
+    # Settings' validators and properties ask for it several times at every start; a file
+    # edited since (same path, new size or time) is read afresh.
+    return _load(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _load(path: Path, mtime_ns: int, size: int) -> Profile:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except OSError as exc:
         raise ProfileError(str(path), [f"cannot be read: {exc.strerror}"]) from None
     except yaml.YAMLError as exc:

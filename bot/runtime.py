@@ -20,7 +20,8 @@ from bot.dashboard.web import Dashboard, DashboardConfig
 from bot.ratelimit import RetryingRateLimiter
 from bot.web import WebhookRoute, WebServer, build_web_app
 from handlers import ALLOWED_UPDATES
-from storage import migrate
+from handlers.menu import set_command_menus
+from storage import schema
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +72,19 @@ class BotRuntime:
             assert app.post_init is not None
             await app.post_init(app)
             assert app.updater is not None
-            if not self.webhook:
-                await app.updater.start_polling(
-                    timeout=int(self.settings.poll_timeout), allowed_updates=ALLOWED_UPDATES
-                )
+            # The menus are round trips of their own: sent beside the first poll, not before.
+            menus = asyncio.ensure_future(
+                set_command_menus(app.bot, self.services.i18n, self.settings.admin_ids)
+            )
+            try:
+                if not self.webhook:
+                    await app.updater.start_polling(
+                        timeout=int(self.settings.poll_timeout), allowed_updates=ALLOWED_UPDATES
+                    )
+            except BaseException:
+                menus.cancel()
+                raise
+            await menus
             await self._join_others()
             await app.start()
             self.services.delivery_engine.start()
@@ -88,7 +98,7 @@ class BotRuntime:
                         services.tokens,
                         frozenset(services.surveys.shipped),
                         metrics=app.bot_data.metrics,
-                        ready=lambda: migrate.is_current(services.engine),
+                        ready=lambda: schema.is_current(services.engine),
                         webhook=self._webhook_route() if self.webhook else None,
                         dashboard=self._dashboard(),
                         network=services.network,

@@ -85,9 +85,23 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY_OPTION):
+            # A lone SELECT is consistent on its own in autocommit mode: no BEGIN, no lock.
+            return
         # Writers queue on the busy timeout at BEGIN instead of failing when a read lock
         # cannot be upgraded; every transaction here is short, so this costs little.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+READ_ONLY_OPTION = "magnet_read_only"
+
+
+async def read_only(session: AsyncSession) -> None:
+    """Declare, before its first statement, that `session` only reads: on SQLite it then
+    takes no write lock (its statements run in autocommit mode, each consistent on its own),
+    which the gate's single read of every update needs no more than it needs the BEGIN
+    IMMEDIATE it would otherwise cost; elsewhere it changes nothing."""
+    await session.connection(execution_options={READ_ONLY_OPTION: True})
 
 
 OUTBOX_ADDED = "magnet.outbox_added"

@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage import schema
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -51,7 +53,7 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 async def is_current(engine: AsyncEngine) -> bool:
-    return await current_revision(engine) == head_revision()
+    return await schema.is_current(engine)
 
 
 async def autogenerate(engine: AsyncEngine, message: str) -> None:

@@ -19,6 +19,7 @@ from bot.domain import (
     codes,
 )
 from bot.profile import Profile, load_profile
+from storage.db import read_only
 from storage.models import Resident, utcnow
 from storage.repositories import audit as audit_repo
 from storage.repositories import residents as repo
@@ -141,6 +142,12 @@ class ResidentService:
         Telegram's language is kept only once they agreed: it picks the language of the
         messages we send them on our own initiative.
         """
+        # Nearly every update finds the resident as they were: one read, no write transaction.
+        async with self._sessions() as session:
+            await read_only(session)
+            found = await repo.get_resident_topics_roles(session, telegram_id)
+            if found is not None and not self._touched(found[0], language_code):
+                return await self._view(session, *found)
         async with self._sessions.begin() as session:
             found = await repo.get_resident_topics_roles(session, telegram_id)
             if found is None:
@@ -148,20 +155,27 @@ class ResidentService:
                 found = await repo.get_resident_topics_roles(session, telegram_id)
                 assert found is not None
             resident, topics, granted = found
-            changes: dict[str, object] = {}
-            if not resident.is_active:
-                changes.update(is_active=True, blocked_at=None)
-            if (
-                resident.consent_version is not None
-                and language_code
-                and resident.language_code != language_code
-            ):
-                changes["language_code"] = language_code[:16]
+            changes = self._touched(resident, language_code)
             if changes:
                 await repo.update_resident(session, telegram_id, **changes)
                 await session.refresh(resident)
             # Read with the resident a moment ago in this transaction: no more queries.
             return await self._view(session, resident, topics, granted)
+
+    @staticmethod
+    def _touched(resident: Resident, language_code: str | None) -> dict[str, object]:
+        """What an update from the resident changes: writing means active again, and
+        Telegram's language is kept once they agreed."""
+        changes: dict[str, object] = {}
+        if not resident.is_active:
+            changes.update(is_active=True, blocked_at=None)
+        if (
+            resident.consent_version is not None
+            and language_code
+            and resident.language_code != language_code[:16]
+        ):
+            changes["language_code"] = language_code[:16]
+        return changes
 
     async def get(self, telegram_id: int) -> ResidentView | None:
         async with self._sessions.begin() as session:

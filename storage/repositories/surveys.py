@@ -97,6 +97,26 @@ async def response_by_hash(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def open_round_response(
+    session: AsyncSession, round_id: int, dedupe_hash: str, *, lock: bool = False
+) -> tuple[SurveyRound, SurveyResponse] | None:
+    """Round `round_id` if it is still open, with the response of that hash in it, in one
+    statement (a survey tap's two reads); None when either is missing."""
+    query = (
+        select(SurveyRound, SurveyResponse)
+        .join(SurveyResponse, SurveyResponse.round_id == SurveyRound.id)
+        .where(
+            SurveyRound.id == round_id,
+            SurveyRound.status == "open",
+            SurveyResponse.dedupe_hash == dedupe_hash,
+        )
+    )
+    if lock:
+        query = query.with_for_update(of=SurveyResponse)
+    row = (await session.execute(query)).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 async def has_participated(session: AsyncSession, round_id: int, dedupe_hash: str) -> bool:
     query = select(SurveyParticipation.round_id).where(
         SurveyParticipation.round_id == round_id, SurveyParticipation.dedupe_hash == dedupe_hash

@@ -261,3 +261,17 @@ async def test_a_start_reports_hubs_that_differ_from_the_profile_and_changes_not
         async with running_bot(emulator, sqlite_url) as bot:
             assert [h.code for h in await bot.services.hubs.list_hubs()] == ["celje", "prebold"]
     assert not [r for r in caplog.records if "hubs differ" in r.getMessage()]
+
+
+def test_a_profile_is_read_once_until_its_file_changes(tmp_path: Path) -> None:
+    path = tmp_path / "profile.yaml"
+    data = shipped()
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    first = load_profile(path)
+    assert load_profile(path) is first  # settings ask for it several times at every start
+    data["project"] = data["project"] + " Savinja"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert load_profile(path).project == first.project + " Savinja"
+    path.unlink()
+    with pytest.raises(ProfileError, match="cannot be read"):
+        load_profile(path)

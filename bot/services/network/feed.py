@@ -13,14 +13,16 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from jsonschema import Draft202012Validator
 
 from bot.services.network import keys
 from bot.services.surveys.analysis import options_of
 from bot.services.surveys.view_types import DecisionViews
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SCHEMA_VERSION = 1
 # A peer's clock may run this far ahead of ours.
@@ -45,6 +47,9 @@ def schema() -> dict[str, Any]:
 
 @functools.cache
 def _validator() -> Draft202012Validator:
+    # jsonschema takes tens of milliseconds to import; only a feed being checked needs it.
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(schema())
 
 

@@ -40,6 +40,9 @@ class ResponseService:
         self._shipped = shipped
         self._secret = secret.encode() if secret else None
         self._versions: dict[int, Survey] = {}
+        # Each survey's open round as last seen: a tap checks it is still open while reading
+        # the response, in one statement; the database stays the judge of open or closed.
+        self._open_rounds: dict[str, int] = {}
 
     async def sync(self) -> None:
         """Record each shipped definition (a changed one becomes the next version)."""
@@ -81,9 +84,18 @@ class ResponseService:
     async def _response(
         self, session: AsyncSession, code: str, telegram_id: int, lock: bool = False
     ) -> tuple[SurveyRound, SurveyResponse | None]:
+        known = self._open_rounds.get(code)
+        if known is not None:
+            found = await repo.open_round_response(
+                session, known, self.dedupe_hash(known, telegram_id), lock=lock
+            )
+            if found is not None:
+                return found
         current = await repo.open_round(session, code)
         if current is None:
+            self._open_rounds.pop(code, None)
             raise SurveyError(SurveyProblem.NO_ROUND, code)
+        self._open_rounds[code] = current.id
         key = self.dedupe_hash(current.id, telegram_id)
         response = await repo.response_by_hash(session, current.id, key, lock=lock)
         if response is None and await repo.has_participated(session, current.id, key):

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.domain import CONSENT_VERSION, Role, Step
 from bot.services.audit import recent_entries
@@ -182,3 +182,26 @@ def test_every_role_name_the_bot_shows_is_one_an_admin_may_type() -> None:
     for locale in ("sl", "en"):
         for role in (Role.COORDINATOR, Role.STAFF):
             assert parse_role(role_name(i18n.get(locale), role)) == role
+
+
+async def test_touch_of_an_unchanged_resident_only_reads(sessions) -> None:  # type: ignore[no-untyped-def]
+    residents = ResidentService(sessions)
+    await residents.touch(5, "sl")
+    await residents.accept_consent(5)
+    await residents.touch(5, "sl")  # keeps Telegram's language now that they agreed
+    statements: list[str] = []
+    engine = sessions.kw["bind"].sync_engine
+
+    def _seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", _seen)
+    try:
+        assert (await residents.touch(5, "sl")).consent_version == CONSENT_VERSION
+        assert statements == ["SELECT"]  # no BEGIN IMMEDIATE, no write, on either backend
+        statements.clear()
+        assert (await residents.touch(5, "en")).language_code == "en"  # a change still writes
+        assert "UPDATE" in statements
+    finally:
+        event.remove(engine, "before_cursor_execute", _seen)
+    assert (await residents.get(5)).language_code == "en"  # type: ignore[union-attr]

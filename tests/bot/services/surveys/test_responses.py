@@ -331,3 +331,20 @@ async def test_progress_is_kept_after_back_and_a_restart(sessions) -> None:  # t
     restarted = await service(sessions)  # a new process reads it from the database
     again = await restarted.responses.position(CODE, ANA)
     assert at(again) == "work_place" and again.progress == reached
+
+
+async def test_a_round_closed_by_another_replica_refuses_the_next_tap(sessions) -> None:  # type: ignore[no-untyped-def]
+    svc, other = await service(sessions), await service(sessions)
+    await residents(sessions)
+    await other.rounds.open(1, CODE)
+    position = await svc.responses.begin(CODE, ANA, anonymous=True)
+    position = await pick(svc, ANA, position, "celje")  # this replica now knows the round
+    assert at(position) == "residence_history"
+    await other.rounds.close(1, CODE)
+    with pytest.raises(SurveyError) as closed:
+        await pick(svc, ANA, position, "always")
+    assert closed.value.problem == SurveyProblem.NO_ROUND
+    await other.rounds.open(1, CODE)
+    fresh = await svc.responses.begin(CODE, ANA, anonymous=True)
+    assert at(fresh) == "lives" and fresh.round_number == position.round_number + 1
+    assert at(await pick(svc, ANA, fresh, "celje")) == "residence_history"
