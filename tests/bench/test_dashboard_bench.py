@@ -25,8 +25,9 @@ import pytest
 from sqlalchemy import insert, select
 
 from bot.emulator import BotAPIEmulator
-from bot.services.surveys.definition import Kind, shipped
+from bot.services.surveys.definition import shipped
 from storage.models import SurveyAnswer, SurveyResponse, SurveyRound, SurveyVersion, utcnow
+from tests.support.answers import random_value
 from tests.support.harness import ADMIN_ID, running_bot
 
 RESPONSES = int(os.environ.get("MAGNET_BENCH_DASHBOARD", "300"))
@@ -81,16 +82,7 @@ async def _seed(sessions, count: int) -> None:  # type: ignore[no-untyped-def]
                     "intention": rng.choice(("probably_leave", "definitely_stay")),
                 }
                 for question in survey.path(path):
-                    if question.type == Kind.SINGLE:
-                        value: object = rng.choice(question.options).code
-                    elif question.type == Kind.MULTI:
-                        value = [o.code for o in rng.sample(question.options, 2)]
-                    elif question.type == Kind.SCALE:
-                        value = rng.randint(1, 5)
-                    elif question.type == Kind.NUMBER:
-                        value = rng.randint(0, 40)
-                    else:
-                        value = "Več stanovanj za mlade in boljši avtobus."
+                    value = random_value(question, rng)
                     answers.append(
                         {
                             "response_id": first + i,

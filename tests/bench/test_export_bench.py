@@ -29,13 +29,14 @@ from sqlalchemy import func, insert, select
 
 from bot.i18n import I18n
 from bot.services.exports import FIXED, ExportService, Plan
-from bot.services.surveys.definition import Kind, shipped
+from bot.services.surveys.definition import shipped
 from bot.services.surveys.service import Surveys
 from bot.services.tokens import TokenService
 from bot.web import WebServer, build_web_app
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker
 from storage.models import SurveyAnswer, SurveyResponse, SurveyRound, SurveyVersion, utcnow
+from tests.support.answers import random_value
 
 RESPONSES = int(os.environ.get("MAGNET_BENCH_EXPORT", "2000"))
 pytestmark = pytest.mark.bench
@@ -77,16 +78,7 @@ async def _seed(sessions, count: int, start: int) -> None:  # type: ignore[no-un
             answers = []
             for i in range(size):
                 for question in survey.path({"lives": "celje", "intention": "maybe_leave"}):
-                    if question.type in (Kind.SINGLE,):
-                        value: object = rng.choice(question.options).code
-                    elif question.type == Kind.MULTI:
-                        value = [o.code for o in rng.sample(question.options, 2)]
-                    elif question.type == Kind.SCALE:
-                        value = rng.randint(1, 5)
-                    elif question.type == Kind.NUMBER:
-                        value = rng.randint(0, 40)
-                    else:
-                        value = "Več stanovanj za mlade in boljši avtobus."
+                    value = random_value(question, rng)
                     answers.append(
                         {
                             "response_id": first_id + i,

@@ -15,12 +15,13 @@ from sqlalchemy import delete, func, select
 
 from bot.dashboard.survey_source import all_groups
 from bot.i18n import I18n
-from bot.services.surveys.definition import Kind, Survey, shipped
+from bot.services.surveys.definition import Survey, shipped
 from bot.services.surveys.population import load_population
 from bot.services.surveys.service import Surveys
 from bot.services.surveys.view_cache import ViewCache
 from bot.services.surveys.views import DecisionViews, DecisionViewService, ViewError
 from storage.models import SurveyAnswer, SurveyResponse
+from tests.support.answers import random_value
 from tests.support.surveys import seed_completed
 
 K = 5
@@ -42,16 +43,9 @@ def varied(seed: int, n: int) -> list[tuple[str | None, str | None, dict[str, An
         for question in definition.path(path):
             if rng.random() < 0.1 and question.code not in path:
                 continue  # skipped
-            if question.type == Kind.SINGLE:
-                value: Any = path.get(question.code) or rng.choice(question.options).code
-            elif question.type == Kind.MULTI:
-                value = [o.code for o in rng.sample(question.options, rng.randint(1, 3))]
-            elif question.type == Kind.SCALE:
-                value = rng.randint(1, 5)
-            elif question.type == Kind.NUMBER:
-                value = rng.randint(0, 40)
-            else:
-                value = "Več zelenja."
+            value = path.get(question.code) or random_value(
+                question, rng, picks=(1, 3), text="Več zelenja."
+            )
             answers[question.code] = value
         municipality = rng.choice(("celje", "celje", "prebold", "savinjska", "zalec", None))
         band = rng.choice(("u18", "18_24", "25_34", "35_49", "50_64", "65_plus", None))
