@@ -3,7 +3,7 @@ bot and its web server: sign-in with signed initData (and forged, tampered and e
 refused), every page in sl and en at 360 px with a screenshot, no suppressed figure in HTML or
 JSON, CSRF, a resident refused, a staff download audit-logged.
 
-The screenshot goes to $MAGNET_ARTIFACTS_DIR when set (CI keeps it), else to pytest's tmp."""
+The screenshot goes to $MAGNET_TEST_ARTIFACTS_DIR when set (CI keeps it), else to pytest's tmp."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 def _artifacts(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("MAGNET_ARTIFACTS_DIR") or tmp_path)
+    folder = Path(os.environ.get("MAGNET_TEST_ARTIFACTS_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
