@@ -36,12 +36,25 @@ def filtered(
     responses: list[Answered],
     filters: tuple[tuple[ProfileField, tuple[str | None, ...]], ...],
     k: int,
+    grouping: Grouping | None = None,
 ) -> list[Answered]:
+    """The respondents of the chosen groups. Refused when those left out are fewer than k,
+    and when the group's own size is hidden in its field's breakdown: otherwise two filters
+    and the total would give away a group under k (16 + 15 of 34 leave 3)."""
     wanted = [(_ATTRIBUTE[f], set(v)) for f, v in filters]
     kept = [r for r in responses if all(getattr(r, a) in v for a, v in wanted)]
     left_out = len(responses) - len(kept)
     if 0 < left_out < k:
         raise ViewError(f"the filter leaves out {left_out} respondents, fewer than {k}")
+    for field, codes in filters if grouping is not None else ():
+        groups = grouping.get(field, ())  # type: ignore[union-attr]
+        attribute = _ATTRIBUTE[field]
+        given = Counter(getattr(r, attribute) for r in responses)
+        counts = {code: sum(given[m] for m in members) for code, members in groups}
+        cells, shown = suppress(counts, k)
+        for code, members in groups:
+            if set(members) == set(codes) and (not shown or cells[code] is None):
+                raise ViewError("the group's size is hidden in its field's breakdown")
     return kept
 
 

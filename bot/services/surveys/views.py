@@ -239,8 +239,11 @@ def build(
 ) -> DecisionViews:
     """The views from the round's responses (synchronous: run it in a worker thread)."""
     groups = groups if groups is not None else grouping()
-    chosen = filtered(responses, filters, k)
-    earlier = filtered(previous[1], filters, k) if previous else None
+    chosen = filtered(responses, filters, k, groups)
+    try:
+        earlier = filtered(previous[1], filters, k, groups) if previous else None
+    except ViewError:  # the group could not be shown then: no comparison with that round
+        earlier, previous = None, None
     roles = any(q.report is not None for q in survey.ordered)
     suggested, signed_up = funnel
     views = DecisionViews(
