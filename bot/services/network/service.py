@@ -162,8 +162,8 @@ class NetworkService:
             body = await _download(http, peer.url)
         except (aiohttp.ClientError, TimeoutError, FeedRejected) as exc:
             reason = exc.reason if isinstance(exc, FeedRejected) else "unreachable"
-            log.warning("network feed of peer %s not fetched: %s", peer.code, reason)
             await self._reject(peer, reason, now)
+            log.warning("network feed of peer %s not fetched: %s", peer.code, reason)
             return False
         async with self._sessions() as session:
             last = await repo.get_feed(session, peer.code)
@@ -178,9 +178,10 @@ class NetworkService:
                 newer_than=newer_than,
             )
         except FeedRejected as exc:
+            # Recorded first, so whoever reads the log finds the database saying the same.
+            await self._reject(peer, exc.reason, now)
             # The reason and where the feed broke, never its contents or the peer's URL.
             log.warning("network feed of peer %s rejected: %s", peer.code, exc)
-            await self._reject(peer, exc.reason, now)
             return False
         async with self._sessions.begin() as session:
             await repo.record_feed(
