@@ -65,16 +65,20 @@ async def test_send_message_validates_text_markup_and_chat(emu: BotAPIEmulator, 
 
 
 async def test_rate_limits_answer_429_with_retry_after(emu: BotAPIEmulator, bot: Bot) -> None:
+    # The emulator's own clock: a loaded machine may take over a second between two sends.
+    now = [1000.0]
+    emu.flood = FloodControl(RateLimits.strict(), clock=lambda: now[0])
     emu.add_user(10, "Ana")
     await bot.send_message(10, "one")
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(10, "two")
     assert caught.value.retry_after == timedelta(seconds=1)
     # Telegram keeps refusing until retry_after has passed...
+    now[0] += 0.5
     with pytest.raises(RetryAfter):
         await bot.send_message(10, "three")
     # ...and accepts once it has.
-    await asyncio.sleep(1.05)
+    now[0] += 0.55
     assert await bot.send_message(10, "four")
     assert emu.flood.rejected == 2
 
@@ -126,8 +130,9 @@ async def test_get_updates_offset_and_long_poll(emu: BotAPIEmulator, bot: Bot) -
 
 
 async def test_a_second_poller_conflicts(emu: BotAPIEmulator, bot: Bot) -> None:
-    first = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.1)
+    first = asyncio.create_task(bot.get_updates(timeout=30))
+    # The first poll must be waiting in the emulator before the second arrives.
+    await eventually(lambda: emu._poll_generation == 1)
     second = asyncio.create_task(bot.get_updates(timeout=0))
     with pytest.raises(Conflict, match=r"(?i)terminated by other getUpdates"):
         await first
@@ -286,13 +291,16 @@ async def test_webhook_pushes_chats_in_parallel_each_chat_in_order(
 async def test_asking_again_during_a_flood_wait_does_not_lengthen_it(
     emu: BotAPIEmulator, bot: Bot
 ) -> None:
+    # The emulator's own clock: five real retries may outlast the wait on a loaded machine.
+    now = [1000.0]
+    emu.flood = FloodControl(RateLimits.strict(), clock=lambda: now[0])
     emu.add_user(10, "Ana")
     await bot.send_message(10, "one")
     for _ in range(5):  # impatient retries within the wait
         with pytest.raises(RetryAfter):
             await bot.send_message(10, "again")
-        await asyncio.sleep(0.15)
-    await asyncio.sleep(0.35)  # a second after the first refusal, it is over
+        now[0] += 0.15
+    now[0] += 0.35  # a second after the first refusal, it is over
     assert await bot.send_message(10, "finally")
 
 
