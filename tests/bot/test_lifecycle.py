@@ -27,7 +27,7 @@ async def test_stop_waits_for_the_scheduler_tick_in_hand(
         return result
 
     announcements.due = slow_due  # type: ignore[method-assign]
-    await asyncio.wait_for(started.wait(), 5)
+    await asyncio.wait_for(started.wait(), 30)
     await asyncio.wait_for(harness.stop(), 30)
     # Every tick that began also ended: none was cut off in the middle of its query.
     assert finished and len(finished) == len(starts)
