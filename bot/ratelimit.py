@@ -153,24 +153,33 @@ class RetryingRateLimiter(BaseRateLimiter[Retries]):
         if not is_send(endpoint) or not isinstance(chat_id, int):
             return await self._with_retries(callback, args, kwargs, endpoint, data, rate_limit_args)
         chat = self._chat(chat_id)
-        async with chat.lock:
-            if (held := self._held_until - time.monotonic()) > 0:
-                await asyncio.sleep(held)
-            while (wait := chat.window.wait_time(time.monotonic())) > 0:  # noqa: ASYNC110
-                await asyncio.sleep(wait)
-            background = isinstance(rate_limit_args, Retries) and rate_limit_args.background
-            place = await self.budget.acquire(background)
-            not_after = rate_limit_args.not_after if isinstance(rate_limit_args, Retries) else None
-            if not_after is not None and time.monotonic() > not_after:
-                await self.budget.release(place)
-                raise NotSent("the send's deadline passed while it waited for its turn")
-            try:
-                return await self._with_retries(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
+        if (held := self._held_until - time.monotonic()) > 0:
+            await asyncio.sleep(held)
+        # A broadcast queues for its place in the budget before it takes the chat: waiting
+        # for a place while holding the chat, it would make a reply to that resident wait
+        # behind it (then the place may wait out the chat's window, which is rare and short).
+        background = isinstance(rate_limit_args, Retries) and rate_limit_args.background
+        place = await self.budget.acquire(True) if background else None
+        try:
+            async with chat.lock:
+                while (wait := chat.window.wait_time(time.monotonic())) > 0:  # noqa: ASYNC110
+                    await asyncio.sleep(wait)
+                if place is None:
+                    place = await self.budget.acquire(False)
+                not_after = (
+                    rate_limit_args.not_after if isinstance(rate_limit_args, Retries) else None
                 )
-            finally:
-                # Counted from when Telegram answered, so our window is never ahead of theirs.
-                chat.window.record(time.monotonic())
+                if not_after is not None and time.monotonic() > not_after:
+                    raise NotSent("the send's deadline passed while it waited for its turn")
+                try:
+                    return await self._with_retries(
+                        callback, args, kwargs, endpoint, data, rate_limit_args
+                    )
+                finally:
+                    # Counted from when Telegram answered, so our window is never ahead of theirs.
+                    chat.window.record(time.monotonic())
+        finally:
+            if place is not None:
                 await self.budget.release(place)
 
     async def _with_retries(

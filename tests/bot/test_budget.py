@@ -145,6 +145,47 @@ async def test_the_limiter_marks_delivery_sends_as_broadcasts() -> None:
     assert budget._in_flight == 0 and len(budget._answered) == 2
 
 
+async def test_a_broadcast_waiting_for_a_place_does_not_hold_up_a_reply_in_its_chat() -> None:
+    """A broadcast to a resident queued for the full budget; the resident writes meanwhile:
+    the reply goes first (it used to wait behind the broadcast, which held the chat)."""
+    limiter = RetryingRateLimiter(budget=LocalBudget(1, 0.05))
+    order: list[str] = []
+    answer = asyncio.Event()
+
+    def sender(name: str, block: bool = False):  # type: ignore[no-untyped-def]
+        async def send(**_: object) -> bool:
+            order.append(name)
+            if block:
+                await answer.wait()
+            return True
+
+        return send
+
+    def request(name: str, chat: int, args: object, block: bool = False):  # type: ignore[no-untyped-def]
+        return asyncio.create_task(
+            limiter.process_request(
+                sender(name, block), (), {}, "sendMessage", {"chat_id": chat}, args
+            )
+        )
+
+    elsewhere = request("broadcast elsewhere", 1, NO_RETRIES, block=True)  # takes the place
+    assert await _settled_until(lambda: order == ["broadcast elsewhere"])
+    broadcast = request("broadcast", 2, NO_RETRIES)
+    reply = request("reply", 2, None)
+    assert not await _settled(reply)  # the one place is in flight elsewhere
+    answer.set()
+    await asyncio.wait_for(asyncio.gather(elsewhere, broadcast, reply), 10)
+    assert order == ["broadcast elsewhere", "reply", "broadcast"]
+
+
+async def _settled_until(condition) -> bool:  # type: ignore[no-untyped-def]
+    for _ in range(2000):
+        if condition():
+            return True
+        await asyncio.sleep(0.005)
+    return False
+
+
 async def _room_waits_without_taking(budget) -> None:  # type: ignore[no-untyped-def]
     place = await budget.acquire()
     asking = asyncio.create_task(budget.room())
