@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import functools
 import io
 import json
 import logging
@@ -159,15 +158,12 @@ class ExportService:
             yield chunk
 
     async def json_chunks(self, plan: Plan) -> AsyncIterator[bytes]:
-        names = [c.name for c in plan.columns]
+        """A JSON array of objects keyed by column name, each batch encoded in the worker
+        thread like the CSV's (json.dumps of 2,000 rows is a tenth of a second of Python)."""
         yield b"["
         first = True
-        async for batch in self.rows(plan):
-            parts = []
-            for row in batch:
-                parts.append(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False))
-            text = ",\n".join(parts)
-            yield (("" if first else ",\n") + text).encode("utf-8")
+        async for chunk in self._converted(plan, _Pivot.json):
+            yield chunk if first else b",\n" + chunk
             first = False
         yield b"]\n"
 
@@ -177,19 +173,19 @@ class ExportService:
             prefix=f"{plan.survey_code}-", suffix=".xlsx", dir=directory, delete=False
         ) as handle:
             path = Path(handle.name)
-        workbook = await asyncio.to_thread(xlsx.Workbook, path)
         try:
-            sheet = workbook.sheet("answers", len(plan.columns))
-            await asyncio.to_thread(sheet.append_all, [[c.name for c in plan.columns]])
-            async for _ in self._converted(plan, functools.partial(_append_all, sheet)):
-                pass
-            await asyncio.to_thread(sheet.close)
-            book = workbook.sheet("codebook", len(CODEBOOK))
-            rows = [[neutral(v) for v in row] for row in self.codebook_rows(plan)]
-            await asyncio.to_thread(book.append_all, rows)
-            await asyncio.to_thread(book.close)
-        finally:
-            await asyncio.to_thread(workbook.close)
+            async with xlsx.Writer(path) as writer:
+                await writer.send(xlsx.frame(("sheet", "answers")))
+                await writer.send(xlsx.frame(("rows", [[c.name for c in plan.columns]])))
+                async for data in self._converted(plan, _xlsx_frame):
+                    await writer.send(data)
+                await writer.send(xlsx.frame(("sheet", "codebook")))
+                rows = [[neutral(v) for v in row] for row in self.codebook_rows(plan)]
+                await writer.send(xlsx.frame(("rows", rows)))
+                await writer.finish()
+        except BaseException:
+            _discard(path)
+            raise
         return path
 
     def codebook_rows(self, plan: Plan) -> list[list[Any]]:
@@ -321,8 +317,13 @@ def _values(question: Question, column: Column) -> list[tuple[str, str, str, str
     return []
 
 
-def _append_all(sheet: xlsx.Sheet, pivot: _Pivot, batch: Sequence[Any]) -> None:
-    sheet.append_all(pivot.rows(batch))
+def _discard(path: Path) -> None:
+    """A workbook that could not be finished is not left behind."""
+    path.unlink(missing_ok=True)
+
+
+def _xlsx_frame(pivot: _Pivot, batch: Sequence[Any]) -> bytes:
+    return xlsx.frame(("rows", pivot.rows(batch)))
 
 
 class _Filler:
@@ -371,6 +372,7 @@ class _Pivot:
             for version_id, (_, survey) in plan.versions.items()
             for question in survey.ordered
         }
+        self.names = [c.name for c in plan.columns]
         self.count = 0
 
     def rows(self, batch: Sequence[Any]) -> list[list[Any]]:
@@ -403,3 +405,9 @@ class _Pivot:
         buffer = io.StringIO()
         csv.writer(buffer).writerows(self.rows(batch))
         return buffer.getvalue().encode("utf-8")
+
+    def json(self, batch: Sequence[Any]) -> bytes:
+        names = self.names
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        objects = (encode(dict(zip(names, row, strict=True))) for row in self.rows(batch))
+        return ",\n".join(objects).encode("utf-8")

@@ -4,14 +4,24 @@ openpyxl's write-only mode builds a cell object and an XML element per cell: for
 100,000 responses (two million cells) that was most of a minute. XlsxWriter's constant-memory
 mode writes each row out as it comes, so memory stays flat and the time is a fraction.
 Sheets are written one at a time, in order.
+
+`Writer` runs the workbook in a process of its own (`python -m bot.services.xlsx PATH`, fed
+batches of rows over a pipe): writing two million cells is most of a quarter of a minute of
+Python, which in a thread of the bot would hold the interpreter against the replies; in its
+own process it runs on another core, beside the database read and the pivot.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import pickle
 import re
+import struct
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 # What XML 1.0 cannot hold (tabs and line breaks stay); XlsxWriter would write it escaped
 # as _xHHHH_, which spreadsheet programs show literally.
@@ -70,3 +80,112 @@ class Workbook:
 
     def close(self) -> None:
         self._book.close()
+
+
+FRAME = struct.Struct("!I")  # each message on the pipe: its length, then the pickle
+
+
+def frame(message: tuple[Any, ...]) -> bytes:
+    """One message for the writer process: ("sheet", name) starts a sheet, ("rows", rows)
+    appends to it. Built where the rows are (a worker thread), not on the event loop."""
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return FRAME.pack(len(payload)) + payload
+
+
+class WriterError(RuntimeError):
+    pass
+
+
+class Writer:
+    """A workbook written by a child process: `await send(frame(...))` as rows come, then
+    `await finish()`; on any failure `abort()` (the context manager does it)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._process: asyncio.subprocess.Process | None = None
+        self._errors: asyncio.Task[bytes] | None = None
+
+    async def __aenter__(self) -> Writer:
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            __name__,
+            str(self.path),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        # Read as it comes, so a chatty child never blocks on a full pipe.
+        self._errors = asyncio.create_task(self._tail(self._process.stderr))
+        return self
+
+    @staticmethod
+    async def _tail(stream: asyncio.StreamReader | None) -> bytes:
+        kept = b""
+        while stream is not None and (chunk := await stream.read(1 << 16)):
+            kept = (kept + chunk)[-4096:]
+        return kept
+
+    async def __aexit__(self, kind: object, error: object, trace: object) -> None:
+        if error is not None:
+            await self.abort()
+
+    async def send(self, data: bytes) -> None:
+        process = self._process
+        assert process is not None and process.stdin is not None
+        try:
+            process.stdin.write(data)
+            await process.stdin.drain()  # the pipe's own back pressure keeps memory flat
+        except (BrokenPipeError, ConnectionResetError):
+            await self._failed()
+
+    async def finish(self) -> None:
+        """Close the pipe; the child writes the workbook out and exits."""
+        process = self._process
+        assert process is not None and process.stdin is not None
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            process.stdin.close()
+            await process.stdin.wait_closed()
+        if await process.wait() != 0:
+            await self._failed()
+        assert self._errors is not None
+        await self._errors
+
+    async def abort(self) -> None:
+        process = self._process
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+        if self._errors is not None:
+            self._errors.cancel()
+
+    async def _failed(self) -> None:
+        process, errors = self._process, self._errors
+        assert process is not None and errors is not None
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+        await process.wait()
+        message = (await errors).decode("utf-8", "replace").strip()
+        raise WriterError(message.splitlines()[-1] if message else f"exit {process.returncode}")
+
+
+def serve(path: Path, pipe: BinaryIO) -> None:
+    """The child's side: messages from the pipe into the workbook, until the pipe closes."""
+    book = Workbook(path)
+    sheet: Sheet | None = None
+    while header := pipe.read(FRAME.size):
+        (size,) = FRAME.unpack(header)
+        kind, value = pickle.loads(pipe.read(size))
+        if kind == "sheet":
+            sheet = book.sheet(value, 0)
+        elif kind == "rows" and sheet is not None:
+            sheet.append_all(value)
+        else:
+            raise WriterError(f"unexpected message {kind!r}")
+    book.close()
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), sys.stdin.buffer)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 
 from openpyxl import load_workbook
 from sqlalchemy import insert, null, select
 
+from bot.services import exports as exports_module
 from bot.services.exports import CODEBOOK, ExportService
 from bot.services.surveys.definition import Kind, shipped
 from storage.models import SurveyAnswer, SurveyResponse, SurveyRound, SurveyVersion, utcnow
@@ -49,7 +51,9 @@ def _value(question, rng: random.Random) -> object:  # type: ignore[no-untyped-d
     return rng.choice(TEXTS)
 
 
-async def test_the_streamed_export_means_what_the_old_one_meant(sessions) -> None:  # type: ignore[no-untyped-def]
+async def test_the_streamed_export_means_what_the_old_one_meant(sessions, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Batches of 7, so every format's joins between batches are in what is compared.
+    monkeypatch.setattr(exports_module, "BATCH", 7)
     first = await surveys(sessions, [version_one()])
     await first.rounds.open(1, CODE)
     await surveys(sessions, shipped())
@@ -121,6 +125,10 @@ async def test_the_streamed_export_means_what_the_old_one_meant(sessions) -> Non
     writer.writerows(expected)
     csv_bytes = b"".join([chunk async for chunk in exports.csv_chunks(plan)])
     assert csv_bytes == ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    # And the JSON (batches encoded in the worker thread, joined here): one object per row.
+    names = [c.name for c in plan.columns]
+    json_bytes = b"".join([chunk async for chunk in exports.json_chunks(plan)])
+    assert json.loads(json_bytes) == [dict(zip(names, row, strict=True)) for row in expected]
     # And the XLSX: every cell as the rows hold it (an empty text reads back as empty).
     path = await exports.xlsx_file(plan)
     try:
