@@ -88,6 +88,11 @@ class LocalBudget:
         self._answered.append(time.monotonic())
         self._wake()
 
+    async def give_back(self, token: object) -> None:
+        """A place taken but not used (nothing was sent): free at once, counted nowhere."""
+        self._in_flight -= 1
+        self._wake()
+
     def _wake(self) -> None:
         self._released.set()
         self._released = asyncio.Event()
@@ -221,5 +226,14 @@ class RedisBudget:
             return
         try:
             await self._release(keys=self.keys[:1], args=[token])
+        except Exception as exc:
+            self._failed(exc)  # the place frees itself when its lease ends
+
+    async def give_back(self, token: object) -> None:
+        if isinstance(token, tuple):
+            await self.fallback.give_back(token[1])
+            return
+        try:
+            await self._client.zrem(self.keys[0], token)
         except Exception as exc:
             self._failed(exc)  # the place frees itself when its lease ends

@@ -152,15 +152,16 @@ class RetryingRateLimiter(BaseRateLimiter[Retries]):
         chat_id = data.get("chat_id")
         if not is_send(endpoint) or not isinstance(chat_id, int):
             return await self._with_retries(callback, args, kwargs, endpoint, data, rate_limit_args)
-        chat = self._chat(chat_id)
         if (held := self._held_until - time.monotonic()) > 0:
             await asyncio.sleep(held)
-        # A broadcast queues for its place in the budget before it takes the chat: waiting
-        # for a place while holding the chat, it would make a reply to that resident wait
-        # behind it (then the place may wait out the chat's window, which is rare and short).
         background = isinstance(rate_limit_args, Retries) and rate_limit_args.background
-        place = await self.budget.acquire(True) if background else None
+        # A broadcast takes its place in the budget before the chat, and only a chat that is
+        # free: waiting for a place while holding the chat, it would make a reply to that
+        # resident wait behind it; holding a place while waiting for the chat, it could
+        # wait for ever on a reply that waits for that place.
+        place = await self._broadcast_place(chat_id) if background else None
         try:
+            chat = self._chat(chat_id)  # after the waits: an idle chat may have been forgotten
             async with chat.lock:
                 while (wait := chat.window.wait_time(time.monotonic())) > 0:  # noqa: ASYNC110
                     await asyncio.sleep(wait)
@@ -181,6 +182,20 @@ class RetryingRateLimiter(BaseRateLimiter[Retries]):
         finally:
             if place is not None:
                 await self.budget.release(place)
+
+    async def _broadcast_place(self, chat_id: int) -> object:
+        """A place in the budget at a moment when the chat is free (its lock untaken, its
+        window open), so taking the chat next does not wait; else the place goes back."""
+        while True:
+            chat = self._chat(chat_id)
+            async with chat.lock:  # first wait for the chat without holding a place
+                while (wait := chat.window.wait_time(time.monotonic())) > 0:  # noqa: ASYNC110
+                    await asyncio.sleep(wait)
+            place = await self.budget.acquire(True)
+            chat = self._chat(chat_id)
+            if not chat.lock.locked() and chat.window.wait_time(time.monotonic()) == 0:
+                return place
+            await self.budget.give_back(place)
 
     async def _with_retries(
         self,

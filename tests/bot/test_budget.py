@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from bot.budget import LocalBudget, RedisBudget
-from bot.ratelimit import NO_RETRIES, RetryingRateLimiter
+from bot.ratelimit import NO_RETRIES, Limits, RetryingRateLimiter
 
 REDIS_URL = os.environ.get("MAGNET_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -176,6 +176,50 @@ async def test_a_broadcast_waiting_for_a_place_does_not_hold_up_a_reply_in_its_c
     answer.set()
     await asyncio.wait_for(asyncio.gather(elsewhere, broadcast, reply), 10)
     assert order == ["broadcast elsewhere", "reply", "broadcast"]
+
+
+async def test_a_broadcast_holds_no_place_while_a_reply_in_its_chat_waits_for_one() -> None:
+    """A reply waits out its chat's window holding the chat; a broadcast to that chat comes
+    meanwhile, with the one place free. Had the broadcast taken the place and then waited for
+    the chat, the reply would wait for the place for ever."""
+    limiter = RetryingRateLimiter(
+        Limits(private_count=1, private_window=0.3), budget=LocalBudget(1, 0.05)
+    )
+    order: list[str] = []
+
+    def request(name: str, args: object):  # type: ignore[no-untyped-def]
+        async def send(**_: object) -> bool:
+            order.append(name)
+            return True
+
+        return limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 7}, args)
+
+    await request("first reply", None)
+    second = asyncio.create_task(request("second reply", None))  # waits for the chat's window
+    await asyncio.sleep(0.1)  # the first place is free again; the second reply holds the chat
+    broadcast = asyncio.create_task(request("broadcast", NO_RETRIES))
+    await asyncio.wait_for(asyncio.gather(second, broadcast), 10)
+    assert order == ["first reply", "second reply", "broadcast"]
+    assert limiter.budget._in_flight == 0  # type: ignore[union-attr]
+
+
+async def test_a_place_given_back_is_free_at_once_and_counts_nowhere() -> None:
+    budget = LocalBudget(1, 10.0)
+    await budget.give_back(await budget.acquire(background=True))
+    place = await asyncio.wait_for(budget.acquire(), 1)  # a sent one would hold it 10 s
+    await budget.release(place)
+    assert len(budget._answered) == 1
+
+
+async def test_a_place_given_back_in_redis_is_free_at_once() -> None:
+    (budget,) = await _redis_budgets(1, 1, 10.0)
+    try:
+        await budget.give_back(await budget.acquire(background=True))
+        place = await asyncio.wait_for(budget.acquire(), 1)
+        assert not isinstance(place, tuple)  # from Redis, not the local fallback
+        await budget.release(place)
+    finally:
+        await budget.close()
 
 
 async def _settled_until(condition) -> bool:  # type: ignore[no-untyped-def]
