@@ -146,9 +146,24 @@ class ExportService:
         """The responses streamed from one query, each batch pivoted (and converted) in a
         worker thread: 100,000 responses are seconds of Python that replies must not wait on."""
         pivot = _Pivot(plan)
-        async with self._sessions() as session:
-            async for batch in surveys_repo.stream_completed_rows(session, plan.round_id, BATCH):
-                yield await asyncio.to_thread(convert, pivot, batch)
+        # One batch is converted while the next is fetched: on PostgreSQL the fetch is mostly
+        # the server's work (another process), so the two overlap. Batches are converted one
+        # at a time and in order: the pivot numbers the respondents.
+        converting: asyncio.Future[T] | None = None
+        try:
+            async with self._sessions() as session:
+                rows = surveys_repo.stream_completed_rows(session, plan.round_id, BATCH)
+                async for batch in rows:
+                    if converting is not None:
+                        done, converting = await converting, None
+                        yield done
+                    converting = asyncio.ensure_future(asyncio.to_thread(convert, pivot, batch))
+            if converting is not None:
+                done, converting = await converting, None
+                yield done
+        finally:
+            if converting is not None:  # the reader went away: the thread's result is dropped
+                converting.cancel()
 
     async def csv_chunks(self, plan: Plan) -> AsyncIterator[bytes]:
         buffer = io.StringIO()
@@ -163,8 +178,9 @@ class ExportService:
         yield b"["
         first = True
         async for chunk in self._converted(plan, _Pivot.json):
-            yield chunk if first else b",\n" + chunk
-            first = False
+            if chunk:  # (a batch is never empty; were one, it must not leave a stray comma)
+                yield chunk if first else b",\n" + chunk
+                first = False
         yield b"]\n"
 
     async def xlsx_file(self, plan: Plan, directory: Path | None = None) -> Path:
