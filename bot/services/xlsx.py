@@ -143,6 +143,7 @@ class Writer:
         """Close the pipe; the child writes the workbook out and exits."""
         process = self._process
         assert process is not None and process.stdin is not None
+        await self.send(frame(("end", None)))
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             process.stdin.close()
             await process.stdin.wait_closed()
@@ -172,7 +173,9 @@ class Writer:
 
 
 def serve(path: Path, pipe: BinaryIO) -> None:
-    """The child's side: messages from the pipe into the workbook, until the pipe closes."""
+    """The child's side: messages from the pipe into the workbook, until ("end", None). A
+    pipe that closes before it (the bot died mid-export) leaves no workbook that would look
+    complete."""
     book = Workbook(path)
     sheet: Sheet | None = None
     while header := pipe.read(FRAME.size):
@@ -182,9 +185,14 @@ def serve(path: Path, pipe: BinaryIO) -> None:
             sheet = book.sheet(value, 0)
         elif kind == "rows" and sheet is not None:
             sheet.append_all(value)
+        elif kind == "end":
+            book.close()
+            return
         else:
             raise WriterError(f"unexpected message {kind!r}")
-    book.close()
+    book.close()  # (which frees its temporary files) and then away with it
+    path.unlink(missing_ok=True)
+    raise WriterError("the input ended before the workbook did")
 
 
 if __name__ == "__main__":

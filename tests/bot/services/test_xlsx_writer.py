@@ -3,6 +3,7 @@ error here (with the child's reason), and an export that fails leaves no file be
 
 from __future__ import annotations
 
+import io
 import os
 import zipfile
 from pathlib import Path
@@ -37,6 +38,15 @@ async def test_a_failing_writer_process_raises_with_its_reason(tmp_path: Path) -
             for _ in range(50):  # the child has died: the pipe breaks, or the exit tells
                 await writer.send(xlsx.frame(("rows", [["x"] * 100] * 100)))
             await writer.finish()
+
+
+def test_a_writer_whose_input_stops_short_leaves_no_workbook(tmp_path: Path) -> None:
+    """The bot died mid-export: the pipe closes without the end, and nothing looks complete."""
+    path = tmp_path / "book.xlsx"
+    data = xlsx.frame(("sheet", "answers")) + xlsx.frame(("rows", [["a"], [1]]))
+    with pytest.raises(xlsx.WriterError, match="ended before"):
+        xlsx.serve(path, io.BytesIO(data))
+    assert not path.exists()
 
 
 async def test_an_export_that_fails_leaves_no_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
