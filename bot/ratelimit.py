@@ -87,6 +87,12 @@ class _Chat:
         self.window = window
 
 
+async def _window_open(chat: _Chat) -> None:
+    """Until the chat's window lets one more message go (its lock held by the caller)."""
+    while (wait := chat.window.wait_time(time.monotonic())) > 0:  # noqa: ASYNC110
+        await asyncio.sleep(wait)
+
+
 class RetryingRateLimiter(BaseRateLimiter[Retries]):
     """Unlike AIORateLimiter, which pauses the whole bot on a 429, this waits per chat."""
 
@@ -163,8 +169,7 @@ class RetryingRateLimiter(BaseRateLimiter[Retries]):
         try:
             chat = self._chat(chat_id)  # after the waits: an idle chat may have been forgotten
             async with chat.lock:
-                while (wait := chat.window.wait_time(time.monotonic())) > 0:  # noqa: ASYNC110
-                    await asyncio.sleep(wait)
+                await _window_open(chat)
                 if place is None:
                     place = await self.budget.acquire(False)
                 not_after = (
@@ -189,8 +194,7 @@ class RetryingRateLimiter(BaseRateLimiter[Retries]):
         while True:
             chat = self._chat(chat_id)
             async with chat.lock:  # first wait for the chat without holding a place
-                while (wait := chat.window.wait_time(time.monotonic())) > 0:  # noqa: ASYNC110
-                    await asyncio.sleep(wait)
+                await _window_open(chat)
             place = await self.budget.acquire(True)
             chat = self._chat(chat_id)
             if not chat.lock.locked() and chat.window.wait_time(time.monotonic()) == 0:

@@ -87,7 +87,8 @@ FRAME = struct.Struct("!I")  # each message on the pipe: its length, then the pi
 
 def frame(message: tuple[Any, ...]) -> bytes:
     """One message for the writer process: ("sheet", name) starts a sheet, ("rows", rows)
-    appends to it. Built where the rows are (a worker thread), not on the event loop."""
+    appends to it, ("end", None) finishes the workbook. Built where the rows are (a worker
+    thread), not on the event loop."""
     payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     return FRAME.pack(len(payload)) + payload
 
@@ -153,21 +154,21 @@ class Writer:
         await self._errors
 
     async def abort(self) -> None:
+        await self._kill()
+        if self._errors is not None:
+            self._errors.cancel()
+
+    async def _kill(self) -> None:
         process = self._process
         if process is not None and process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
-        if self._errors is not None:
-            self._errors.cancel()
 
     async def _failed(self) -> None:
         process, errors = self._process, self._errors
         assert process is not None and errors is not None
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-        await process.wait()
+        await self._kill()
         message = (await errors).decode("utf-8", "replace").strip()
         raise WriterError(message.splitlines()[-1] if message else f"exit {process.returncode}")
 

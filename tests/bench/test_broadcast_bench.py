@@ -135,7 +135,6 @@ async def _measured(tmp_path: Path, name: str, commands_per_second: float, **set
             await bot.services.announcements.sending.dispatch(
                 author.id, draft.id, author.id, report.message_id
             )
-            latencies: list[float] = []
             asked: set[asyncio.Task[None]] = set()
 
             commands: list[tuple[int, float, float]] = []  # chat, sent, answered
@@ -143,7 +142,6 @@ async def _measured(tmp_path: Path, name: str, commands_per_second: float, **set
             async def command(probe) -> None:  # type: ignore[no-untyped-def]
                 sent = time.monotonic()
                 await probe.send("/pomoc")
-                latencies.append(time.monotonic() - sent)
                 commands.append((probe.id, sent, time.monotonic()))
 
             async def residents() -> None:
@@ -196,7 +194,7 @@ async def _measured(tmp_path: Path, name: str, commands_per_second: float, **set
         elapsed,
         (len(deliveries) - 1) / span if span else 0.0,
         len(replies) / span if span else 0.0,
-        latencies,
+        [answered - sent for _, sent, answered in commands],
         emulator.flood.rejected,
         Counter(scope for _, scope in emulator.flood.rejections),
         expected - len(per_chat),
