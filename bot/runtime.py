@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections import OrderedDict
@@ -29,6 +30,22 @@ log = logging.getLogger(__name__)
 WEBHOOK_ANSWER_SECONDS = 50.0
 # Telegram repeats an update it got no answer for; remember this many handled ones.
 RECENT_UPDATES = 10_000
+# Once the bot has started (and its first poll is out), what it has built so far lives as long
+# as the process: the modules, the mappers, the compiled statements.
+SETTLE_SECONDS = 2.0
+
+
+def freeze_startup_objects() -> None:
+    """Take what start-up built out of the garbage collector's sight (gc.freeze), collected
+    once first so no garbage is kept: a full collection then walks only what was made since,
+    and its pauses, which every resident waiting for a reply sits through, get shorter.
+    Process-wide, so only for a bot that owns its process (`magnet-bot run`), never for the
+    bots the tests run side by side in one."""
+    gc.collect()
+    gc.freeze()
+    log.debug(
+        "%d objects built at start-up are kept out of garbage collection", gc.get_freeze_count()
+    )
 
 
 class BotRuntime:
@@ -261,5 +278,7 @@ class BotRuntime:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         async with self:
+            settled = loop.call_later(SETTLE_SECONDS, freeze_startup_objects)
             await stop.wait()
+            settled.cancel()
             log.info("stopping: finishing the updates in hand")
