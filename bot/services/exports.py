@@ -9,6 +9,7 @@ spreadsheet would run as a formula is written as text.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -16,6 +17,7 @@ import logging
 import re
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +33,7 @@ from storage.repositories import surveys as surveys_repo
 log = logging.getLogger(__name__)
 
 BATCH = 2000
+AHEAD = 3  # batches fetched ahead of the conversion: memory stays a few batches
 T = TypeVar("T")
 FIXED = ("respondent", "round", "version", "completed_on", "municipality", "age_band", "status")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -144,26 +147,49 @@ class ExportService:
         self, plan: Plan, convert: Callable[[_Pivot, Sequence[Any]], T]
     ) -> AsyncIterator[T]:
         """The responses streamed from one query, each batch pivoted (and converted) in a
-        worker thread: 100,000 responses are seconds of Python that replies must not wait on."""
+        worker thread: 100,000 responses are seconds of Python that replies must not wait on.
+
+        Three stages overlap: a task fetches up to AHEAD batches in advance (on PostgreSQL
+        the query is the server's work, on the other core, and it is kept busy rather than
+        asked for each batch only after the last was converted); one worker thread converts
+        the batches one at a time and in order (the pivot numbers the respondents); and the
+        caller is handed batch N while batch N+1 is converted."""
         pivot = _Pivot(plan)
-        # One batch is converted while the next is fetched: on PostgreSQL the fetch is mostly
-        # the server's work (another process), so the two overlap. Batches are converted one
-        # at a time and in order: the pivot numbers the respondents.
+        fetched: asyncio.Queue[Sequence[Any] | None] = asyncio.Queue(AHEAD)
+        fetching = asyncio.create_task(self._fetch(plan, fetched), name="export fetch")
+        worker = ThreadPoolExecutor(1, thread_name_prefix="export")
+        loop = asyncio.get_running_loop()
         converting: asyncio.Future[T] | None = None
         try:
-            async with self._sessions() as session:
-                rows = surveys_repo.stream_completed_rows(session, plan.round_id, BATCH)
-                async for batch in rows:
-                    if converting is not None:
-                        done, converting = await converting, None
-                        yield done
-                    converting = asyncio.ensure_future(asyncio.to_thread(convert, pivot, batch))
+            while (batch := await fetched.get()) is not None:
+                following = loop.run_in_executor(worker, convert, pivot, batch)
+                if converting is not None:
+                    yield await converting
+                converting = following
+            await fetching  # the end of the stream, or the error that cut it short
             if converting is not None:
                 done, converting = await converting, None
                 yield done
         finally:
-            if converting is not None:  # the reader went away: the thread's result is dropped
-                converting.cancel()
+            fetching.cancel()  # the reader went away: stop the query, drop what is queued
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await fetching
+            worker.shutdown(wait=False, cancel_futures=True)
+
+    async def _fetch(self, plan: Plan, into: asyncio.Queue[Sequence[Any] | None]) -> None:
+        try:
+            async with self._sessions() as session:
+                rows = surveys_repo.stream_completed_rows(session, plan.round_id, BATCH)
+                async for batch in rows:
+                    await into.put(batch)
+            await into.put(None)
+        except BaseException:
+            # The caller takes the failure from this task once it reads the end; the queue may
+            # be full, and what is in it no longer matters: make room for the end.
+            if into.full():
+                into.get_nowait()
+            into.put_nowait(None)
+            raise
 
     async def csv_chunks(self, plan: Plan) -> AsyncIterator[bytes]:
         buffer = io.StringIO()
@@ -343,10 +369,9 @@ def _xlsx_frame(pivot: _Pivot, batch: Sequence[Any]) -> bytes:
 
 
 class _Filler:
-    """How one version's question fills its cells, from the answer's stored JSON text; the
-    same few option codes come again and again, so their cells are kept."""
+    """How one version's question fills its cells, from the answer's stored JSON text."""
 
-    __slots__ = ("cache", "column", "multi", "options", "other")
+    __slots__ = ("column", "multi", "options", "other")
 
     def __init__(self, question: Question, index: dict[str, int]):
         self.multi = question.type == Kind.MULTI
@@ -357,26 +382,27 @@ class _Filler:
         ]
         self.column = index.get(question.code)
         self.other = index.get(f"{question.code}.other_text")
-        self.cache: dict[str, tuple[tuple[int, Any], ...]] = {}
 
     def cells(self, raw: str | None) -> tuple[tuple[int, Any], ...]:
-        found = self.cache.get(raw) if raw is not None else None
-        if found is not None:
-            return found
         value = None if raw is None else json.loads(raw)
         if self.multi:
             chosen = set(value or [])
-            found = tuple((i, 1 if code in chosen else 0) for i, code in self.options)
-        else:
-            found = () if self.column is None else ((self.column, neutral(value)),)
-        if raw is not None and len(raw) <= 64 and len(self.cache) < 4096:
-            self.cache[raw] = found
-        return found
+            return tuple((i, 1 if code in chosen else 0) for i, code in self.options)
+        return () if self.column is None else ((self.column, neutral(value)),)
+
+
+# What an answer nobody asks about any more (a question no version has) fills: nothing.
+_NOTHING: tuple[tuple[tuple[int, Any], ...], int | None] = ((), None)
+CACHED_ANSWERS = 65_536  # distinct short answers kept: option codes come again and again
 
 
 class _Pivot:
     """Streamed responses (see surveys_repo.stream_completed_rows) as export rows, numbering
-    respondents R000001, R000002... in order."""
+    respondents R000001, R000002... in order.
+
+    This is the export's hot loop (a hundred thousand responses, over a million answers): the
+    cells an answer fills are looked up once per (version, question, stored text) and kept,
+    so that an option code chosen again costs one dictionary lookup."""
 
     def __init__(self, plan: Plan):
         index = {c.name: i for i, c in enumerate(plan.columns)}
@@ -388,33 +414,47 @@ class _Pivot:
             for version_id, (_, survey) in plan.versions.items()
             for question in survey.ordered
         }
+        self.known: dict[
+            tuple[int, str, str | None], tuple[tuple[tuple[int, Any], ...], int | None]
+        ]
+        self.known = {}
         self.names = [c.name for c in plan.columns]
         self.count = 0
 
+    def _fill(
+        self, version_id: int, code: str, raw: str | None
+    ) -> tuple[tuple[tuple[int, Any], ...], int | None]:
+        filler = self.fillers.get((version_id, code))
+        found = _NOTHING if filler is None else (filler.cells(raw), filler.other)
+        if (raw is None or len(raw) <= 64) and len(self.known) < CACHED_ANSWERS:
+            self.known[(version_id, code, raw)] = found
+        return found
+
     def rows(self, batch: Sequence[Any]) -> list[list[Any]]:
-        fillers, width, found = self.fillers, self.width, []
-        fixed = len(FIXED)
+        known, fill, loads, numbers = self.known, self._fill, json.loads, self.numbers
+        blank = [None] * (self.width - len(FIXED))
+        round_, count, found = self.round, self.count, []
         for version_id, day, municipality, age_band, status, answers in batch:
-            self.count += 1
-            row: list[Any] = [None] * width
-            row[:fixed] = (
-                f"R{self.count:06d}",
-                self.round,
-                self.numbers[version_id],
+            count += 1
+            row: list[Any] = [
+                f"R{count:06d}",
+                round_,
+                numbers[version_id],
                 day,
                 municipality,
                 age_band,
                 status,
-            )
-            for code, raw, other_text in json.loads(answers) if answers else ():
-                filler = fillers.get((version_id, code))
-                if filler is None:
-                    continue
-                for column, value in filler.cells(raw):
-                    row[column] = value
-                if other_text and filler.other is not None:
-                    row[filler.other] = neutral(other_text)
+                *blank,
+            ]
+            if answers:
+                for code, raw, other_text in loads(answers):
+                    cells, other = known.get((version_id, code, raw)) or fill(version_id, code, raw)
+                    for column, value in cells:
+                        row[column] = value
+                    if other_text and other is not None:
+                        row[other] = neutral(other_text)
             found.append(row)
+        self.count = count
         return found
 
     def csv(self, batch: Sequence[Any]) -> bytes:
