@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -156,12 +157,19 @@ class Survey(_Model):
             for question in section.questions:
                 yield section, question
 
-    @property
+    # A definition never changes once loaded (the model is frozen), and every tap of the survey
+    # asks these again: each is worked out once per definition. (A cached_property is not a
+    # field: it is neither validated, dumped, compared nor part of the checksum.)
+    @cached_property
     def ordered(self) -> list[Question]:
         return [q for _, q in self.questions()]
 
+    @cached_property
+    def _by_code(self) -> dict[str, Question]:
+        return {q.code: q for q in reversed(self.ordered)}  # the first of a code, as before
+
     def question(self, code: str) -> Question | None:
-        return next((q for q in self.ordered if q.code == code), None)
+        return self._by_code.get(code)
 
     def reported(self, role: Role) -> list[Question]:
         """The questions declaring `role`, in the order they are asked."""
@@ -199,8 +207,34 @@ class Survey(_Model):
                 break
             decided.add(question.code)
         fixed = {code: answers[code] for code in decided if code in answers}
-        return _longest(self, self._branching(), fixed, decided)
+        # Only the answers some condition looks at steer the path (a typed text never does).
+        steering = sorted((c, v) for c, v in fixed.items() if c in self._needed[0])
+        key = repr((sorted(decided), steering))
+        found = self._longest_known.get(key)
+        if found is None:
+            found = _longest(self, self._branching, self._needed, fixed, decided)
+            if len(self._longest_known) < LONGEST_KNOWN:
+                self._longest_known[key] = found
+        return found
 
+    @cached_property
+    def _longest_known(self) -> dict[str, int]:
+        """Longest paths worked out, by what decided them: residents at the same point with
+        the same steering answers share one (their other answers do not change it)."""
+        return {}
+
+    @cached_property
+    def _needed(self) -> list[list[str]]:
+        """The answers questions from index i on still look at: only those tell two branches
+        apart."""
+        ordered = self.ordered
+        needed: list[list[str]] = [[] for _ in range(len(ordered) + 1)]
+        for i in range(len(ordered) - 1, -1, -1):
+            looked_at = {c.question for c in ordered[i].show_if}
+            needed[i] = sorted(set(needed[i + 1]) | looked_at)
+        return needed
+
+    @cached_property
     def _branching(self) -> dict[str, list[Any]]:
         """For each question others depend on, one answer per way it can steer the path:
         options every condition on it treats alike give the same path, so one stands for all
@@ -238,15 +272,14 @@ def _holds(condition: Condition, answers: dict[str, Any]) -> bool:
 
 
 def _longest(
-    survey: Survey, branching: dict[str, list[Any]], fixed: dict[str, Any], decided: set[str]
+    survey: Survey,
+    branching: dict[str, list[Any]],
+    needed: list[list[str]],
+    fixed: dict[str, Any],
+    decided: set[str],
 ) -> int:
     """Depth-first over the answers still to come that steer the path: the most questions."""
     ordered = survey.ordered
-    # The answers questions from index i on still look at: only those tell two branches apart.
-    needed: list[list[str]] = [[] for _ in range(len(ordered) + 1)]
-    for i in range(len(ordered) - 1, -1, -1):
-        looked_at = {c.question for c in ordered[i].show_if}
-        needed[i] = sorted(set(needed[i + 1]) | looked_at)
     memo: dict[str, int] = {}
 
     def walk(index: int, given: dict[str, Any]) -> int:
@@ -274,6 +307,9 @@ def _longest(
         return memo[key]
 
     return walk(0, dict(fixed))
+
+
+LONGEST_KNOWN = 4096  # per definition: the points a resident can be at, times the steering answers
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,13 @@ from bot.services.surveys.definition import Kind, Question, Survey, shipped
 ROUTING = ("lives", "residence_history", "origin", "intention")
 
 
-def _answers_for(survey: Survey, question: Question) -> list[Any]:
+PLAIN = (3, 10, "Ideja", 0)  # a scale, a number, a text, which option of a plain choice
+
+
+def _answers_for(survey: Survey, question: Question, plain: tuple[Any, ...] = PLAIN) -> list[Any]:
     """Every answer to `question` that can change the path (each option of a question others
     depend on, and leaving an optional one out), else one plain answer."""
-    steering = survey._branching().get(question.code)
+    steering = survey._branching.get(question.code)
     if steering is not None:
         values = [v for v in steering if v is not None or not question.required]
         # Every option of the questions that route residents, not just one per kind: the
@@ -23,13 +26,21 @@ def _answers_for(survey: Survey, question: Question) -> list[Any]:
             values = [o.code for o in question.options] + (["other"] if question.other else [])
             values += [] if question.required else [None]
         return values
+    scale, number, text, option = plain
     if question.type in (Kind.SINGLE, Kind.MULTI):
-        first = question.options[0].code
-        return [[first] if question.type == Kind.MULTI else first]
-    return [{Kind.SCALE: 3, Kind.NUMBER: 10, Kind.TEXT: "Ideja"}[question.type]]
+        chosen = question.options[option].code
+        return [[chosen] if question.type == Kind.MULTI else chosen]
+    return [{Kind.SCALE: scale, Kind.NUMBER: number, Kind.TEXT: text}[question.type]]
 
 
-def _walk(survey: Survey, answers: dict[str, Any], shown: list[int], paths: list[list[int]]):  # type: ignore[no-untyped-def]
+def _walk(  # type: ignore[no-untyped-def]
+    survey: Survey,
+    answers: dict[str, Any],
+    shown: list[int],
+    paths: list[list[int]],
+    check=None,
+    plain: tuple[Any, ...] = PLAIN,
+):
     """Answer forward, as a resident does, branching at every answer that matters."""
     path = survey.path(answers)
     unanswered = [q for q in path if q.code not in answers and q.code not in _skipped(answers)]
@@ -38,14 +49,16 @@ def _walk(survey: Survey, answers: dict[str, Any], shown: list[int], paths: list
         return
     question = unanswered[0]
     value = progress(survey, answers, question)
-    for answer in _answers_for(survey, question):
+    if check is not None:
+        check(answers, question)
+    for answer in _answers_for(survey, question, plain):
         following = dict(answers)
         if answer is None:
             following.setdefault("__skipped__", set())
             following["__skipped__"] = following["__skipped__"] | {question.code}
         else:
             following[question.code] = answer
-        _walk(survey, following, [*shown, value], paths)
+        _walk(survey, following, [*shown, value], paths, check, plain)
 
 
 def _skipped(answers: dict[str, Any]) -> set[str]:
@@ -74,3 +87,26 @@ def test_progress_on_the_longest_path_moves_evenly() -> None:
     assert len(path) == 22
     shown = [progress(survey, answers, q) for q in path]
     assert shown == [i * 100 // 22 for i in range(22)]
+
+
+def test_a_longest_path_remembered_from_another_branch_is_the_one_worked_out_afresh() -> None:
+    """The longest path is kept per definition, by the answers that steer it: on every branch
+    the kept figure (often found by a resident on another branch, with other answers to the
+    questions that steer nothing) is the figure worked out from nothing."""
+    (survey,) = shipped()
+    checked: list[int] = []
+
+    def check(answers: dict[str, Any], question: Question) -> None:
+        remembered = survey.longest(answers, question)
+        survey._longest_known.clear()
+        assert survey.longest(answers, question) == remembered, (answers, question.code)
+        checked.append(remembered)
+
+    _walk(survey, {}, [], [], check)
+    assert len(checked) > 1000
+    # Residents who gave other answers to the questions that steer nothing share the figures.
+    survey._longest_known.clear()
+    _walk(survey, {}, [], [])
+    kept = len(survey._longest_known)
+    _walk(survey, {}, [], [], plain=(4, 11, "Druga ideja", -1))
+    assert len(survey._longest_known) == kept
