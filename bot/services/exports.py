@@ -368,6 +368,10 @@ def _xlsx_frame(pivot: _Pivot, batch: Sequence[Any]) -> bytes:
     return xlsx.frame(("rows", pivot.rows(batch)))
 
 
+_Cells = tuple[tuple[int, Any], ...]  # (column, value) pairs an answer fills
+_Filled = tuple[_Cells, int | None]  # and the column of its "other" text, if any
+
+
 class _Filler:
     """How one version's question fills its cells, from the answer's stored JSON text."""
 
@@ -383,7 +387,7 @@ class _Filler:
         self.column = index.get(question.code)
         self.other = index.get(f"{question.code}.other_text")
 
-    def cells(self, raw: str | None) -> tuple[tuple[int, Any], ...]:
+    def cells(self, raw: str | None) -> _Cells:
         value = None if raw is None else json.loads(raw)
         if self.multi:
             chosen = set(value or [])
@@ -392,7 +396,7 @@ class _Filler:
 
 
 # What an answer nobody asks about any more (a question no version has) fills: nothing.
-_NOTHING: tuple[tuple[tuple[int, Any], ...], int | None] = ((), None)
+_NOTHING: _Filled = ((), None)
 CACHED_ANSWERS = 65_536  # distinct short answers kept: option codes come again and again
 
 
@@ -414,16 +418,11 @@ class _Pivot:
             for version_id, (_, survey) in plan.versions.items()
             for question in survey.ordered
         }
-        self.known: dict[
-            tuple[int, str, str | None], tuple[tuple[tuple[int, Any], ...], int | None]
-        ]
-        self.known = {}
+        self.known: dict[tuple[int, str, str | None], _Filled] = {}
         self.names = [c.name for c in plan.columns]
         self.count = 0
 
-    def _fill(
-        self, version_id: int, code: str, raw: str | None
-    ) -> tuple[tuple[tuple[int, Any], ...], int | None]:
+    def _fill(self, version_id: int, code: str, raw: str | None) -> _Filled:
         filler = self.fillers.get((version_id, code))
         found = _NOTHING if filler is None else (filler.cells(raw), filler.other)
         if (raw is None or len(raw) <= 64) and len(self.known) < CACHED_ANSWERS:

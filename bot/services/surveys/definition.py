@@ -145,6 +145,9 @@ class Section(_Model):
     questions: list[Question]
 
 
+LONGEST_KNOWN = 4096  # per definition: the points a resident can be at, times the steering answers
+
+
 class Survey(_Model):
     code: str
     title: Text
@@ -307,9 +310,6 @@ def _longest(
         return memo[key]
 
     return walk(0, dict(fixed))
-
-
-LONGEST_KNOWN = 4096  # per definition: the points a resident can be at, times the steering answers
 
 
 @dataclass(frozen=True)
