@@ -79,8 +79,8 @@ async def show_intro(update: Update, context: MagnetContext, code: str) -> None:
         return
     if state == ResponseStatus.IN_PROGRESS:
         position = await services.surveys.responses.position(code, me.telegram_id)
-        await send(update, escape(tr.gettext("Welcome back! Let's continue where you left off.")))
-        await _ask(update, context, code, position, fresh=True)
+        welcome = tr.gettext("Welcome back! Let's continue where you left off.")
+        await _ask(update, context, code, position, fresh=True, lead=welcome)
         return
     await show(
         update, *screens.intro(tr, services.surveys.shipped[code], services.settings.min_group_size)
@@ -202,8 +202,8 @@ async def submit_survey(update: Update, context: MagnetContext, callback: Callba
     if isinstance(result, Submitted):
         await _thank(update, context, result)
     else:
-        await send(update, escape(problem_text(context, SurveyProblem.REQUIRED)))
-        await _ask(update, context, code, result, fresh=True)
+        required = problem_text(context, SurveyProblem.REQUIRED)
+        await _ask(update, context, code, result, fresh=True, lead=required)
 
 
 async def _refused(update: Update, context: MagnetContext, code: str, exc: SurveyError) -> None:
@@ -215,25 +215,34 @@ async def _refused(update: Update, context: MagnetContext, code: str, exc: Surve
         await answer(update, text, alert=True)
         return
     await answer(update, text if update.callback_query else None)
-    await send(update, escape(text))
     if exc.problem in (SurveyProblem.DONE, SurveyProblem.NO_ROUND, SurveyProblem.NOT_STARTED):
+        await send(update, escape(text))
         return
     position = await context.services.surveys.responses.position(code, me.telegram_id)
-    await _ask(update, context, code, position, fresh=True)
+    await _ask(update, context, code, position, fresh=True, lead=text)
 
 
 async def _ask(
-    update: Update, context: MagnetContext, code: str, position: Position, fresh: bool = False
+    update: Update,
+    context: MagnetContext,
+    code: str,
+    position: Position,
+    fresh: bool = False,
+    lead: str | None = None,
 ) -> None:
+    """The question the resident is at (or the summary); `lead`, a line said first, goes in
+    the same message: one message, not two, for a problem or a welcome back."""
     tr = context.tr
     if position.question is None:
-        screen = screens.summary(tr, position)
+        text, markup = screens.summary(tr, position)
     else:
-        screen = screens.question(tr, position)
+        text, markup = screens.question(tr, position)
+    if lead:
+        text = f"{escape(lead)}\n\n{text}"
     if fresh or update.callback_query is None:
-        await send(update, *screen)
+        await send(update, text, markup)
     else:
-        await show(update, *screen)
+        await show(update, text, markup)
 
 
 async def survey_text(update: Update, context: MagnetContext, code: str, other: bool) -> bool:
@@ -251,14 +260,14 @@ async def survey_text(update: Update, context: MagnetContext, code: str, other: 
         question.type in (Kind.NUMBER, Kind.TEXT) or (other and question.other)
     )
     if not typed:
-        await send(update, escape(problem_text(context, SurveyProblem.USE_BUTTONS)))
-        await _ask(update, context, code, position, fresh=True)
+        use_buttons = problem_text(context, SurveyProblem.USE_BUTTONS)
+        await _ask(update, context, code, position, fresh=True, lead=use_buttons)
         return True
     try:
         position = await service.type_in(code, me.telegram_id, message.text, other=other)
     except SurveyError as exc:
-        await send(update, escape(problem_text(context, exc.problem, exc.detail)))
-        await _ask(update, context, code, position, fresh=True)
+        problem = problem_text(context, exc.problem, exc.detail)
+        await _ask(update, context, code, position, fresh=True, lead=problem)
         return True
     if other:
         await context.services.residents.set_awaiting(me.telegram_id, awaiting("survey", code))

@@ -160,17 +160,20 @@ class Figures:
     def lines(self) -> list[str]:
         r = self.result
         sql = "  ".join(f"{kind} {n:.1f}" for kind, n in sorted(r["sql"].items())) or "-"
+        calls = "  ".join(f"{kind} {n:.2f}" for kind, n in sorted(r["calls"].items()))
         return [
             f"{self.name:<30} offered {r['offered']:6.1f}/s of {r['asked']:.0f}/s asked "
             f"(missed {r['missed']}: nobody free; generator late p99 {r['lag_p99'] * 1000:.1f} ms)"
             f": p50 {r['p50'] * 1000:6.1f} ms  p99 {r['p99'] * 1000:6.1f} ms  "
             f"max {r['worst'] * 1000:6.1f} ms",
-            f"{'':<30} sustained {r['sustained']:6.1f} updates/s;  bot CPU per update "
+            f"{'':<30} sustained {r['sustained']:6.1f} updates/s ({r['sends_crowd']:.1f} new "
+            "messages/s of Telegram's ~30);  bot CPU per update "
             f"{r['cpu_ms_timed']:5.2f} ms at the fixed rate, {r['cpu_ms_crowd']:5.2f} ms in the "
             f"crowd;  RSS {r['rss_mb']:.0f} MB (peak {r['peak_mb']:.0f} MB)",
             f"{'':<30} SQL statements per update: {sql};  the load process was busy "
             f"{r['load_busy']:.0%} of the crowd phase"
             + (" (so it, not the bot, may have bounded it)" if r["load_busy"] > 0.9 else ""),
+            f"{'':<30} Bot API calls per update at the fixed rate: {calls}",
         ]
 
 

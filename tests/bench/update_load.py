@@ -17,7 +17,7 @@ import json
 import os
 import sys
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,14 +34,23 @@ from bot.emulator.state import Event
 # message in place), then the labs list and a tap or two there. Two of ten updates need a
 # new message, and Telegram allows a bot about 30 new messages a second in all: a mix of
 # only commands could not go past ~30 updates/s on any bot that keeps the limit.
+# A press takes the first button of the newest message that has buttons, or the first whose
+# label starts with what the step names, else the last one. On a lab's page: back to the
+# list. Everyone signed up for the first lab before the measured phases (see `measure`), as
+# residents of a town that has run labs for a while have: a sign-up sends a calendar file
+# too, and a crowd all signing up at once would measure a launch, not a day.
 SCRIPT = (
     ("text", "/anketa"),
     *(("press", ""),) * 6,
     ("text", "/delavnice"),
     ("press", ""),
-    ("press", ""),
+    ("press", "«"),
 )
+# Not measured: the first lab joined, and the survey opened so that there are buttons to tap.
+PRIMER = (("text", "/delavnice"), ("press", ""), ("press", "✍️"), ("text", "/anketa"))
+STEPS: dict[int, int] = {}
 REPLY_KINDS = frozenset({"bot_message", "bot_edit", "bot_photo", "bot_document"})
+NEW_MESSAGES = REPLY_KINDS - {"bot_edit"}
 # The generator is broken, not the bot, when it could not keep its own timetable this well.
 OFFER_SHARE = 0.95
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -60,9 +69,13 @@ class Load:
     missed: int = 0
     elapsed: float = 0.0
     _waiting: dict[int, tuple[float, int]] = field(default_factory=dict)
-    _step: dict[int, int] = field(default_factory=dict)
+    # Where each resident is in SCRIPT, carried over from one phase to the next.
+    _step: dict[int, int] = field(default_factory=lambda: STEPS)
     _idle: deque[int] = field(default_factory=deque)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # What the bot did through the Bot API meanwhile, by kind: new messages are what
+    # Telegram's ~30/s limit counts.
+    calls: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self._idle.extend(self.residents)
@@ -72,6 +85,8 @@ class Load:
         self.emulator.log.listeners.remove(self._seen)
 
     def _seen(self, event: Event) -> None:
+        if event.kind.startswith("bot_") or event.kind == "callback_answer":
+            self.calls[event.kind] += 1
         waiting = self._waiting.get(event.chat_id)
         # A tap's answer is its edit or new message, or a notice on the button itself (a
         # stale button, a full lab): a callback answer that says something.
@@ -97,7 +112,7 @@ class Load:
         seq = self.emulator.log.events[-1].seq if self.emulator.log.events else 0
         self._waiting[resident] = (time.monotonic(), seq)
         self.pushed += 1
-        button = _first_button(self.emulator, resident) if kind == "press" else None
+        button = _button(self.emulator, resident, text) if kind == "press" else None
         if button is None:
             await self.emulator.user_message(chat.user, text or "/anketa")
         else:
@@ -143,14 +158,18 @@ class Load:
             await asyncio.sleep(0.05)
 
 
-def _first_button(emulator: BotAPIEmulator, chat_id: int):  # type: ignore[no-untyped-def]
+def _button(emulator: BotAPIEmulator, chat_id: int, prefix: str):  # type: ignore[no-untyped-def]
+    """(message, data, label) of the button a press takes (see SCRIPT), or None."""
     for message in reversed(list(emulator.chats[chat_id].messages.values())):
         if message.from_bot and message.buttons:
-            for row in message.buttons:
-                for button in row:
-                    if "callback_data" in button:
-                        return message, button["callback_data"], button["text"]
-            return None
+            buttons = [b for row in message.buttons for b in row if "callback_data" in b]
+            if not buttons:
+                return None
+            chosen = buttons[0]
+            if prefix:
+                named = [b for b in buttons if b["text"].startswith(prefix)]
+                chosen = named[0] if named else buttons[-1]
+            return message, chosen["callback_data"], chosen["text"]
     return None
 
 
@@ -213,12 +232,13 @@ async def measure(
 ) -> dict[str, Any]:
     residents = list(range(config["first_resident"], config["first_resident"] + config["count"]))
     seconds, rate, crowd_size = config["seconds"], config["rate"], config["crowd"]
-    # Everyone opens the survey first (not measured), so that there are buttons to tap.
     primer = Load(emulator, [])
     for start in range(0, len(residents), 25):
-        for resident in residents[start : start + 25]:
-            await primer.act(resident, ("text", "/anketa"))
-        await primer.settle()
+        for action in PRIMER:
+            for resident in residents[start : start + 25]:
+                await primer.act(resident, action)
+            await primer.settle()
+    await asyncio.sleep(1.0)  # the calendar files after the sign-ups, before anyone acts again
     primer.close()
     # Warm up (first queries, connection pools), then latency at the fixed rate...
     warm = Load(emulator, residents[:20])
@@ -237,6 +257,7 @@ async def measure(
     cpu_before, own_before = cpu_seconds(bot_pid), time.process_time()
     sustained = await crowd.closed_loop(seconds)
     crowd_answered = len(crowd.latencies)
+    crowd_sends = sum(n for kind, n in crowd.calls.items() if kind in NEW_MESSAGES)
     cpu_crowd = cpu_seconds(bot_pid) - cpu_before
     own_busy = (time.process_time() - own_before) / crowd.elapsed
     await crowd.settle()
@@ -260,6 +281,9 @@ async def measure(
         "cpu_ms_crowd": 1000 * cpu_crowd / max(1, crowd_answered),
         "load_busy": own_busy,
         "sql": _per_update(sql_before, sql_after),
+        "calls": {k: n / max(1, len(timed.latencies)) for k, n in timed.calls.items()},
+        # New messages a second in the crowd: Telegram allows a bot about 30.
+        "sends_crowd": crowd_sends / crowd.elapsed,
         "rss_mb": rss,
         "peak_mb": peak,
     }

@@ -124,8 +124,11 @@ async def test_an_english_resident_who_left_bad_input_and_a_restart(bot: Harness
     ben = await seed_resident(bot, 802, "Ben", "en")
     await ben.send("/survey")
     await ben.click("👤 Answer with my profile")
+    before = len(ben.messages)
     await ben.send("Abroad")  # typed where a button is expected
-    assert "Please answer with the buttons below." in ben.messages[-2].text
+    # The problem and the question again, in one message.
+    assert len(ben.messages) == before + 1
+    assert ben.last.text.startswith("Please answer with the buttons below.\n\n")
     assert "Where do you usually live?" in ben.last.text and "Question 1" in ben.last.text
     await ben.click("Abroad")
     await ben.click("Yes, in Prebold")
@@ -147,8 +150,10 @@ async def test_an_english_resident_who_left_bad_input_and_a_restart(bot: Harness
     await ben.click("Fairly likely")
     # The bot restarts in the middle; Ben comes back later and continues.
     await bot.restart()
+    before = len(ben.messages)
     await ben.send("/survey")
-    assert "Welcome back!" in ben.messages[-2].text
+    assert len(ben.messages) == before + 1
+    assert ben.last.text.startswith("Welcome back! Let's continue where you left off.")
     assert "What would persuade you to come back?" in ben.last.text
     # A button from an earlier question: refused politely, and the current one is shown.
     await ben.click("Very likely", ben.last, data=stale_data)
@@ -159,7 +164,8 @@ async def test_an_english_resident_who_left_bad_input_and_a_restart(bot: Harness
     assert "Quality of life" not in ben.last.text  # he rates no town he does not live in
     await ben.click("Maybe")
     await ben.send("x" * 600)  # too long
-    assert "500 characters at most" in ben.messages[-2].text
+    assert ben.last.text.startswith("Please keep it to 500 characters at most.\n\n")
+    assert "Question" in ben.last.text  # and the question again, in the same message
     await ben.click("Skip »")
     assert "Your answers" in ben.last.text and "I sail boats" in ben.last.text
     seen = shares(ben)
