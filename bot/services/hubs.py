@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import Bilingual
 from bot.profile import HubEntry, Profile, pick
+from storage.db import reading
 from storage.models import Hub
 from storage.repositories import audit as audit_repo
 from storage.repositories import hubs as repo
@@ -30,11 +31,11 @@ class HubService:
         self._sessions = sessions
 
     async def list_hubs(self) -> list[HubView]:
-        async with self._sessions.begin() as session:
+        async with reading(self._sessions) as session:
             return [_view(h) for h in await repo.list_hubs(session)]
 
     async def get(self, code: str) -> HubView | None:
-        async with self._sessions.begin() as session:
+        async with reading(self._sessions) as session:
             hub = await repo.get_hub(session, code)
             return None if hub is None else _view(hub)
 

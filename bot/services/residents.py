@@ -19,7 +19,7 @@ from bot.domain import (
     codes,
 )
 from bot.profile import Profile, load_profile
-from storage.db import read_only
+from storage.db import reading
 from storage.models import Resident, utcnow
 from storage.repositories import audit as audit_repo
 from storage.repositories import residents as repo
@@ -143,8 +143,7 @@ class ResidentService:
         messages we send them on our own initiative.
         """
         # Nearly every update finds the resident as they were: one read, no write transaction.
-        async with self._sessions() as session:
-            await read_only(session)
+        async with reading(self._sessions) as session:
             found = await repo.get_resident_topics_roles(session, telegram_id)
             if found is not None and not self._touched(found[0], language_code):
                 return await self._view(session, *found)

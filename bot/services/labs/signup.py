@@ -21,6 +21,7 @@ from bot.services.labs.types import (
     lab_view,
     registration_view,
 )
+from storage.db import reading
 from storage.models import LabRegistration, utcnow
 from storage.repositories import labs as repo
 from storage.repositories import residents as residents_repo
@@ -43,7 +44,7 @@ class LabService:
         self.config = config or LabConfig()
 
     async def get(self, lab_id: int) -> LabView | None:
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             lab = await repo.get_lab(session, lab_id)
             if lab is None or lab.status == LabStatus.DRAFT:
                 return None
@@ -59,7 +60,7 @@ class LabService:
         limit: int = 20,
     ) -> list[LabView]:
         """Published labs that have not started, soonest first."""
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             labs = await repo.list_labs(session, starts_after=now or utcnow())
             labs = [
                 lab
@@ -72,7 +73,7 @@ class LabService:
             return [lab_view(lab, counts.get(lab.id, {}).get(waiting, 0)) for lab in labs]
 
     async def registration(self, lab_id: int, telegram_id: int) -> RegistrationView | None:
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             resident = await residents_repo.get_resident(session, telegram_id)
             if resident is None:
                 return None
@@ -82,7 +83,7 @@ class LabService:
             return await seats.view_of(session, reg)
 
     async def mine(self, telegram_id: int) -> list[tuple[LabView, RegistrationView]]:
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             resident = await residents_repo.get_resident(session, telegram_id)
             if resident is None:
                 return []

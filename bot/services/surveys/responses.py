@@ -22,6 +22,7 @@ from bot.services.surveys.answers import OTHER, SUMMARY
 from bot.services.surveys.definition import Kind, Question, Survey
 from bot.services.surveys.errors import SurveyError, SurveyProblem
 from bot.services.surveys.types import Position, Submitted
+from storage.db import reading
 from storage.models import SurveyAnswer, SurveyResponse, SurveyRound, utcnow
 from storage.repositories import residents as residents_repo
 from storage.repositories import surveys as repo
@@ -104,7 +105,7 @@ class ResponseService:
 
     async def status(self, code: str, telegram_id: int) -> str:
         """'none' (no open round), 'new', 'in_progress' or 'completed'."""
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             try:
                 _, response = await self._response(session, code, telegram_id)
             except SurveyError as exc:
@@ -155,7 +156,7 @@ class ResponseService:
         return response
 
     async def position(self, code: str, telegram_id: int) -> Position:
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             current, response = await self._response(session, code, telegram_id)
             if response is None:
                 raise SurveyError(SurveyProblem.NOT_STARTED)
