@@ -97,7 +97,7 @@ def question(tr: Translator, position: Position) -> Screen:
     lines = []
     if section is not None:
         lines.append(f"<i>{escape(_t(tr, section.title))}</i>")
-        first = next(x for x in position.path if survey.section_of(x.code) == section)
+        first = next(x for x in position.path if survey.section_of(x.code) is section)
         if first.code == q.code and section.intro:
             lines.append(escape(_t(tr, section.intro)))
     lines.append(escape(progress_line(tr, position)))

@@ -111,8 +111,8 @@ def following(
     if editing:
         unseen = [q for q in path if q.code not in seen]
         return (unseen[0].code if unseen else SUMMARY), bool(unseen)
-    index = survey.ordered.index(after)
-    later = [q for q in path if survey.ordered.index(q) > index]
+    index = survey.ordinal(after)
+    later = [q for q in path if survey.ordinal(q) > index]
     return (later[0].code if later else SUMMARY), False
 
 
@@ -121,8 +121,8 @@ def previous(survey: Survey, answers: dict[str, Any], at: Question | None) -> Qu
     path = survey.path(answers)
     if at is None:
         return path[-1] if path else None
-    index = survey.ordered.index(at)
-    before = [q for q in path if survey.ordered.index(q) < index]
+    index = survey.ordinal(at)
+    before = [q for q in path if survey.ordinal(q) < index]
     return before[-1] if before else None
 
 

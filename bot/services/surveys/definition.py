@@ -174,12 +174,29 @@ class Survey(_Model):
     def question(self, code: str) -> Question | None:
         return self._by_code.get(code)
 
+    @cached_property
+    def _ordinals(self) -> dict[str, int]:
+        return {q.code: i for i, q in reversed(list(enumerate(self.ordered)))}
+
+    def ordinal(self, question: Question) -> int:
+        """The question's index in `ordered` (what buttons carry). Not `ordered.index`: that
+        compares whole pydantic models, field by field, and a tap asked it for every question
+        on the path."""
+        return self._ordinals[question.code]
+
     def reported(self, role: Role) -> list[Question]:
         """The questions declaring `role`, in the order they are asked."""
         return [q for q in self.ordered if q.report is not None and q.report.role == role]
 
     def section_of(self, code: str) -> Section | None:
-        return next((s for s, q in self.questions() if q.code == code), None)
+        return self._sections.get(code)
+
+    @cached_property
+    def _sections(self) -> dict[str, Section]:
+        found: dict[str, Section] = {}
+        for section, question in self.questions():
+            found.setdefault(question.code, section)
+        return found
 
     def checksum(self) -> str:
         canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)

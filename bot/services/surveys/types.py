@@ -40,7 +40,7 @@ class Position:
 
     def ordinal(self, question: Question) -> int:
         """The question's index in the whole definition (what buttons carry)."""
-        return self.survey.ordered.index(question)
+        return self.survey.ordinal(question)
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,15 @@ def test_the_longest_possible_path_shrinks_as_answers_come() -> None:
     assert survey.longest({"lives": "abroad", "origin": "no"}, first) == 22
 
 
+def test_ordinals_and_sections_are_those_of_the_definition_order() -> None:
+    for survey in shipped():
+        pairs = list(survey.questions())
+        assert [survey.ordinal(q) for q in survey.ordered] == list(range(len(pairs)))
+        for section, question in pairs:
+            assert survey.section_of(question.code) is section
+        assert survey.section_of("no such question") is None
+
+
 def test_a_notes_file_beside_the_definitions_is_not_loaded() -> None:
     assert (CONTENT_DIR / "stay_or_leave.methods.md").is_file()
     assert [p.name for p in definition_files(CONTENT_DIR)] == ["stay_or_leave.yaml"]
