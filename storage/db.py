@@ -120,8 +120,32 @@ class _Writers:
                     lock.release()
 
 
+def _in_transaction(dbapi_connection: Any) -> bool:
+    try:
+        return bool(dbapi_connection.driver_connection.in_transaction)
+    except (AttributeError, ValueError):  # closed, or not aiosqlite: as SQLAlchemy would
+        return True
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     writers = _Writers()
+    # A COMMIT or ROLLBACK outside a transaction does nothing in sqlite3, but through
+    # aiosqlite it still costs a trip to the connection's thread and back: the reads of every
+    # update (autocommit) paid two for nothing, and every session one more when its
+    # connection went back to the pool. sqlite3 itself knows whether a transaction is open.
+    dialect = engine.sync_engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection: Any) -> None:
+        if _in_transaction(dbapi_connection):
+            commit(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        if _in_transaction(dbapi_connection):
+            rollback(dbapi_connection)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
     @event.listens_for(engine.sync_engine.pool, "checkin")
     @event.listens_for(engine.sync_engine.pool, "close")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import aiosqlite
 import pytest
 from sqlalchemy import text
 
-from storage.db import READ_ONLY_OPTION, create_engine
+from storage.db import READ_ONLY_OPTION, create_engine, create_sessionmaker, reading
 
 WRITERS = 5  # SQLAlchemy's pool keeps five connections
 
@@ -73,3 +74,33 @@ async def test_a_failed_or_repeated_transaction_hands_the_turn_on(engine) -> Non
             return (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one()
 
     assert await asyncio.wait_for(other_writer(), 5) == 3  # 2, 3 and 5
+
+
+async def test_only_an_open_transaction_is_committed_or_rolled_back(
+    engine, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A COMMIT or ROLLBACK with no transaction open does nothing in sqlite3, but through
+    aiosqlite it is a trip to the connection's thread: reads make none."""
+    calls: list[str] = []
+    for name in ("commit", "rollback"):
+        plain = getattr(aiosqlite.Connection, name)
+
+        async def counted(self, _plain=plain, _name=name):  # type: ignore[no-untyped-def]
+            calls.append(_name)
+            return await _plain(self)
+
+        monkeypatch.setattr(aiosqlite.Connection, name, counted)
+    sessions = create_sessionmaker(engine)
+    async with reading(sessions) as session:
+        await session.execute(text("SELECT count(*) FROM t"))
+    assert calls == []
+    async with sessions.begin() as session:
+        await session.execute(text("INSERT INTO t VALUES (1)"))
+    assert calls == ["commit"]
+    with pytest.raises(RuntimeError):
+        async with sessions.begin() as session:
+            await session.execute(text("INSERT INTO t VALUES (2)"))
+            raise RuntimeError("a handler failed")
+    assert calls == ["commit", "rollback"]
+    async with reading(sessions) as session:
+        assert (await session.execute(text("SELECT n FROM t"))).scalars().all() == [1]
