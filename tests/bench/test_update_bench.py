@@ -35,6 +35,8 @@ from typing import Any
 import pytest
 
 from bot.app import open_services
+from bot.budget import COUNT as BUDGET_COUNT
+from bot.budget import WINDOW as BUDGET_WINDOW
 from bot.config import load_settings
 from tests.support.labs import insert_lab
 from tests.support.replicas import free_port, start_replica
@@ -174,7 +176,27 @@ class Figures:
             f"{r['load_busy']:.0%} of the crowd phase"
             + (" (so it, not the bot, may have bounded it)" if r["load_busy"] > 0.9 else ""),
             f"{'':<30} Bot API calls per update at the fixed rate: {calls}",
+            f"{'':<30} in the crowd: {self.bound()}",
         ]
+
+    def bound(self) -> str:
+        """What held the crowd back: Telegram's limit (as the bot's budget keeps it) or the
+        bot's own core."""
+        r = self.result
+        budget = BUDGET_COUNT / (BUDGET_WINDOW + RTT)  # a place is held a round trip and a window
+        own = r["sustained"] / r["bot_busy"] if r["bot_busy"] else float("nan")
+        core = f"the bot's core {r['bot_busy']:.0%} busy (~{own:.0f} updates/s if it were all "
+        core += "its own)"
+        if not self.name.startswith("magnet-bot"):  # the echo bots keep no budget
+            return core
+        held = [
+            *(["Telegram's limit"] if r["sends_crowd"] >= 0.95 * budget else []),
+            *(["the bot's core"] if r["bot_busy"] >= 0.95 else []),
+        ]
+        return (
+            f"{r['sends_crowd']:.1f} of the {budget:.1f} new messages/s the budget allows, "
+            f"{core}: held by {' and '.join(held) or 'neither (too small a crowd)'}"
+        )
 
 
 def _checked(name: str, result: dict[str, Any]) -> Figures:

@@ -280,6 +280,7 @@ async def measure(
         "cpu_ms_timed": 1000 * cpu_timed / max(1, len(timed.latencies)),
         "cpu_ms_crowd": 1000 * cpu_crowd / max(1, crowd_answered),
         "load_busy": own_busy,
+        "bot_busy": cpu_crowd / crowd.elapsed,  # of one core
         "sql": _per_update(sql_before, sql_after),
         "calls": {k: n / max(1, len(timed.latencies)) for k, n in timed.calls.items()},
         # New messages a second in the crowd: Telegram allows a bot about 30.
