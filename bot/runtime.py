@@ -35,14 +35,22 @@ RECENT_UPDATES = 10_000
 SETTLE_SECONDS = 2.0
 
 
+# The garbage collector's thresholds once the bot runs (Python's are 700, 10, 10). An update
+# allocates thousands of objects (Telegram's, SQLAlchemy's rows and states, coroutines) that
+# nearly all die with it; at 700 a young-generation collection ran several times per update.
+# In the update benchmark these cut the bot's CPU per update by 6% for 1 MB more RSS.
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
 def freeze_startup_objects() -> None:
     """Take what start-up built out of the garbage collector's sight (gc.freeze), collected
     once first so no garbage is kept: a full collection then walks only what was made since,
-    and its pauses, which every resident waiting for a reply sits through, get shorter.
-    Process-wide, so only for a bot that owns its process (`magnet-bot run`), never for the
-    bots the tests run side by side in one."""
+    and its pauses, which every resident waiting for a reply sits through, get shorter. Then
+    collect less often (GC_THRESHOLDS). Process-wide, so only for a bot that owns its process
+    (`magnet-bot run`), never for the bots the tests run side by side in one."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
     log.debug(
         "%d objects built at start-up are kept out of garbage collection", gc.get_freeze_count()
     )
