@@ -16,7 +16,7 @@ each acting again as soon as answered). Every Bot API call takes a network round
 (MAGNET_BENCH_RTT seconds, default 0.03, about what a server in Europe sees to Telegram).
 
     MAGNET_BENCH_UPDATES_SECONDS=15 MAGNET_BENCH_UPDATES_RESIDENTS=300 \
-      MAGNET_BENCH_UPDATES_CROWD=100 [MAGNET_BENCH_PIN=0] .venv/bin/python -m pytest tests/bench/test_update_bench.py -s
+      MAGNET_BENCH_UPDATES_CROWD=200 [MAGNET_BENCH_PIN=0] .venv/bin/python -m pytest tests/bench/test_update_bench.py -s
 """
 
 from __future__ import annotations
