@@ -88,23 +88,22 @@ class _Writers:
     """
 
     def __init__(self) -> None:
-        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = asyncio.Lock()
         self._holder: object | None = None  # the DB-API connection that holds the lock
 
-    def _lock(self) -> asyncio.Lock:
+    def _current(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
-        lock = self._locks.get(loop)
-        if lock is None:
-            # Tests run one engine in several event loops, one after the other.
-            self._locks = {loop: (lock := asyncio.Lock())}
-        return lock
+        if loop is not self._loop:  # tests run one engine in several loops, one after another
+            self._loop, self._lock = loop, asyncio.Lock()
+        return self._lock
 
     def enter(self, dbapi_connection: object) -> None:
         """Called in `begin`, in SQLAlchemy's greenlet: wait for our turn (unless this
         connection has it already: a second transaction before the connection went back)."""
         if dbapi_connection is self._holder or not in_greenlet():
             return
-        lock = self._lock()
+        lock = self._current()
         try:
             await_(asyncio.wait_for(lock.acquire(), SQLITE_BUSY_TIMEOUT_MS / 1000))
         except TimeoutError:
@@ -115,9 +114,8 @@ class _Writers:
         """The connection went back to the pool (its transaction ended) or was closed."""
         if dbapi_connection is not None and dbapi_connection is self._holder:
             self._holder = None
-            for lock in self._locks.values():
-                if lock.locked():
-                    lock.release()
+            if self._lock.locked():
+                self._lock.release()
 
 
 def _in_transaction(dbapi_connection: Any) -> bool:
