@@ -113,8 +113,8 @@ class Load:
         self._waiting[resident] = (time.monotonic(), seq)
         self.pushed += 1
         button = _button(self.emulator, resident, text) if kind == "press" else None
-        if button is None:
-            await self.emulator.user_message(chat.user, text or "/anketa")
+        if button is None:  # a command, or a press with nothing to press: the survey again
+            await self.emulator.user_message(chat.user, text if kind == "text" else "/anketa")
         else:
             message, data, label = button
             await self.emulator.user_click(chat.user, message, data, label)
